@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every build and run dependency of ember from Debian bookworm.
+# Idempotent: packages already present are left alone. Needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libcaf-dev libprotobuf-dev protobuf-compiler
+  libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev
+  libasio-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
