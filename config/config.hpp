@@ -1,0 +1,77 @@
+#pragma once
+// Config: emberd's and ember-shim's settings. Every key is optional with an
+// embedded default; see docs/config.md for the keys.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "io/status.hpp"
+
+namespace ember::config {
+
+enum class Backend { qemu, firecracker, hollow };
+enum class LogFormat { text, json };
+
+const char* to_string(Backend b);
+const char* to_string(LogFormat f);
+
+struct VmDefaults {
+  std::string kernel_image;  // "" until the guest image issue sets one
+  std::string kernel_args = "console=ttyS0 panic=-1 quiet";
+  std::string root_drive;  // "": none
+  uint32_t vcpus = 1;
+  uint32_t memory_mib = 128;
+};
+
+struct VmmSettings {
+  Backend backend = Backend::qemu;
+  std::string qemu_binary = "qemu-system-x86_64";
+  std::string firecracker_binary = "firecracker";
+};
+
+struct Limits {
+  uint32_t max_vms = 4096;
+  uint32_t max_concurrent_creates = 64;
+};
+
+struct Timeouts {
+  uint32_t create_vm_seconds = 60;  // reference default
+  uint32_t stop_vm_seconds = 5;     // reference default
+  uint32_t call_wait_seconds = 5;   // other calls waiting for a creating VM
+};
+
+struct LogSettings {
+  std::string level = "info";  // trace debug info warn error critical off
+  LogFormat format = LogFormat::text;
+};
+
+struct Config {
+  std::string source;              // file loaded, "" for embedded defaults
+  std::string socket;              // emberd's fccontrol socket
+  std::string state_dir;           // shim sockets (containerd's /run/containerd/s)
+  std::string shim_base_dir;       // VM directories
+  std::string containerd_address = "/run/containerd/containerd.sock";
+  std::string shim_binary;         // "": ember-shim beside the running binary
+  bool stop_vms_on_exit = false;   // emberd stops every VM before exiting
+  VmmSettings vmm;
+  VmDefaults vm;
+  Limits limits;
+  Timeouts timeouts;
+  LogSettings log;
+};
+
+// Embedded defaults for a user: root gets /run/ember and /var/lib/ember; others
+// $XDG_RUNTIME_DIR/ember (or /tmp/ember-<uid> when it is unset or empty).
+Config defaults_for(uid_t uid, const char* xdg_runtime_dir);
+
+// Reads a YAML file over the defaults. Unknown keys, wrong types and bad values
+// give INVALID_ARGUMENT with "<file>:<line>: <key>: <problem>".
+Status load_file(const std::string& path, Config* inout);
+
+// The config a program runs with: --config (if non-empty), else $EMBER_CONFIG,
+// else the embedded defaults for the current user. Fills shim_binary from
+// self_exe's directory when unset.
+Status resolve(const std::string& cli_path, const std::string& self_exe, Config* out);
+
+}  // namespace ember::config

@@ -1,0 +1,64 @@
+#pragma once
+// VmDir: one VM's directory, <shim base dir, symlinks resolved>/<ns>#<id>, and
+// the names of everything in it (as firecracker-containerd lays it out). The
+// directory is removed with its contents on destruction unless released.
+#include <string>
+
+#include "io/status.hpp"
+#include "io/unique_fd.hpp"
+
+namespace ember::shimproc {
+
+class VmDir {
+ public:
+  VmDir() = default;
+  VmDir(VmDir&& o) noexcept;
+  VmDir& operator=(VmDir&& o) noexcept;
+  ~VmDir();
+
+  // Validates both ids, resolves base_dir's symlinks (creating it 0700 if
+  // missing) and makes the VM directory with mode 0700. An existing entry at
+  // that path (directory, file or symlink) gives ALREADY_EXISTS; nothing is
+  // followed.
+  static Status create(const std::string& base_dir, const std::string& ns,
+                       const std::string& vm_id, VmDir* out);
+  // Takes ownership of an existing VM directory (recovery, the shim's cwd).
+  static Status adopt(const std::string& base_dir, const std::string& ns,
+                      const std::string& vm_id, VmDir* out);
+
+  const std::string& path() const { return path_; }
+  bool valid() const { return !path_.empty(); }
+
+  std::string address_path() const { return join("address"); }
+  std::string log_fifo_path() const { return join("log"); }
+  std::string vmm_socket_path() const { return join("firecracker.sock"); }
+  std::string vsock_path() const { return join("firecracker.vsock"); }
+  std::string vmm_log_fifo_path() const { return join("fc-logs.fifo"); }
+  std::string metrics_fifo_path() const { return join("fc-metrics.fifo"); }
+  std::string state_path() const { return join("shim-state.json"); }
+  // Name relative to the directory, for sun_path's 108-byte limit when the
+  // process runs with the VM dir as its cwd.
+  static std::string relative(const std::string& name) { return "./" + name; }
+
+  // Writes the shim API address into address_path() (0600, atomically).
+  Status write_address(const std::string& address) const;
+  // Makes a FIFO (mode 0600) at path if missing and opens it write-only and
+  // non-blocking with O_CLOEXEC; works before a reader exists.
+  Status open_fifo_for_write(const std::string& path, UniqueFd* out) const;
+  // <dir>/<container id> -> bundle_dir (container id validated). Errors name
+  // both paths.
+  Status link_bundle(const std::string& container_id, const std::string& bundle_dir) const;
+  // A symlink named `name` in the dir pointing at target; errors name both.
+  Status link(const std::string& name, const std::string& target) const;
+
+  // Removes the directory and everything in it now (no symlink is followed).
+  Status remove();
+  // Keeps the directory on destruction.
+  void release() { path_.clear(); }
+
+ private:
+  std::string join(const char* name) const { return path_ + "/" + name; }
+  std::string path_;  // "" when empty or released
+};
+
+}  // namespace ember::shimproc
