@@ -25,7 +25,8 @@ struct VmDefaults {
 };
 
 struct VmmSettings {
-  Backend backend = Backend::qemu;
+  // hollow until the QEMU backend lands (issue 4 makes qemu the default).
+  Backend backend = Backend::hollow;
   std::string qemu_binary = "qemu-system-x86_64";
   std::string firecracker_binary = "firecracker";
 };
@@ -47,13 +48,13 @@ struct LogSettings {
 };
 
 struct Config {
-  std::string source;              // file loaded, "" for embedded defaults
-  std::string socket;              // emberd's fccontrol socket
-  std::string state_dir;           // shim sockets (containerd's /run/containerd/s)
-  std::string shim_base_dir;       // VM directories
+  std::string source;         // file loaded, "" for embedded defaults
+  std::string socket;         // emberd's fccontrol socket
+  std::string state_dir;      // shim sockets (containerd's /run/containerd/s)
+  std::string shim_base_dir;  // VM directories
   std::string containerd_address = "/run/containerd/containerd.sock";
-  std::string shim_binary;         // "": ember-shim beside the running binary
-  bool stop_vms_on_exit = false;   // emberd stops every VM before exiting
+  std::string shim_binary;        // "": ember-shim beside the running binary
+  bool stop_vms_on_exit = false;  // emberd stops every VM before exiting
   VmmSettings vmm;
   VmDefaults vm;
   Limits limits;
@@ -62,16 +63,22 @@ struct Config {
 };
 
 // Embedded defaults for a user: root gets /run/ember and /var/lib/ember; others
-// $XDG_RUNTIME_DIR/ember (or /tmp/ember-<uid> when it is unset or empty).
+// $XDG_RUNTIME_DIR/ember (or /tmp/ember-<uid> when it is unset, empty or
+// relative, which the XDG spec says to ignore).
 Config defaults_for(uid_t uid, const char* xdg_runtime_dir);
 
-// Reads a YAML file over the defaults. Unknown keys, wrong types and bad values
-// give INVALID_ARGUMENT with "<file>:<line>: <key>: <problem>".
+// Reads a YAML file over *inout (usually the defaults) and sets source. Unknown
+// keys, wrong types and bad values give INVALID_ARGUMENT with
+// "<file>:<line>: <dotted.key>: <problem>" (line 1-based); a missing file
+// NOT_FOUND, an unreadable one PERMISSION_DENIED, a syntax error
+// INVALID_ARGUMENT "<file>:<line>: YAML syntax error: ...". On error *inout is
+// unchanged. An empty file leaves everything but source as it was.
 Status load_file(const std::string& path, Config* inout);
 
-// The config a program runs with: --config (if non-empty), else $EMBER_CONFIG,
-// else the embedded defaults for the current user. Fills shim_binary from
-// self_exe's directory when unset.
+// The config a program runs with: --config (if non-empty), else $EMBER_CONFIG
+// (if set and non-empty), else the embedded defaults for the current user.
+// Fills shim_binary from self_exe's directory when unset; self_exe must be
+// absolute, "" meaning /proc/self/exe.
 Status resolve(const std::string& cli_path, const std::string& self_exe, Config* out);
 
 }  // namespace ember::config

@@ -53,7 +53,11 @@ class Responder {
   struct State;
   Responder() = default;
   explicit Responder(std::shared_ptr<State> s) : state_(std::move(s)) {}
-  bool reply(const Status& status, std::string payload = {}) const;
+  // on_sent (optional) runs on the loop thread once the response was written
+  // to the socket, or could not be (connection gone); a shim uses it to exit
+  // only after its StopVM reply is out.
+  bool reply(const Status& status, std::string payload = {},
+             std::function<void()> on_sent = nullptr) const;
   // True once a reply was sent (or can no longer be sent).
   bool done() const;
   // Absolute deadline derived from timeout_nano; time_point::max() if none.

@@ -25,6 +25,11 @@ class BoundSocket {
   UniqueFd take_fd() { return std::move(fd_); }
   // Closes the fd and unlinks the file now.
   void reset();
+  // Closes the fd but leaves the file (its shim lives on past emberd).
+  void release() {
+    fd_.reset();
+    path_.clear();
+  }
 
  private:
   UniqueFd fd_;

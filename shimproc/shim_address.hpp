@@ -11,6 +11,8 @@ inline std::string fccontrol_socket_path(const std::string& shim_socket_path) {
   return shim_socket_path + "-fccontrol";
 }
 // "unix://" + path, as written to the address file.
-inline std::string unix_address(const std::string& path) { return "unix://" + path; }
+inline std::string unix_address(const std::string& path) {
+  return "unix://" + path;
+}
 
 }  // namespace ember::shimproc

@@ -12,6 +12,10 @@
 
 namespace ember::shimproc {
 
+// The fds a shim finds its two listening sockets on.
+constexpr int kShimSocketFd = 3;
+constexpr int kFccontrolSocketFd = 4;
+
 struct ShimLaunch {
   std::string binary;              // absolute path of ember-shim
   std::vector<std::string> args;   // argv[1..]
@@ -32,23 +36,40 @@ class ShimProcess {
 
   // Spawns the shim: fds 0 = /dev/null, 1 and 2 = one pipe (read end kept
   // here), 3 and 4 = the sockets; nothing else inherited. Own process group,
-  // OOM score adj = ours + 1. Consumes the launch's fds.
+  // default signal dispositions, empty signal mask, cwd = launch.cwd (if set),
+  // OOM score adj = ours + 1 (at most 1000; skipped where not permitted).
+  // Environment: see launch_env.hpp. Consumes the launch's fds, also on error.
+  // binary must be absolute; a missing one is NOT_FOUND "spawn <binary>: ...",
+  // a non-executable one PERMISSION_DENIED.
   static Status spawn(ShimLaunch launch, ShimProcess* out);
   // Adopts a running process (recovery): pid checked against start_time
-  // (field 22 of /proc/<pid>/stat) to guard against pid reuse.
+  // (field 22 of /proc/<pid>/stat) to guard against pid reuse: NOT_FOUND when
+  // it is gone, exited or the start time differs ("pid reused"). It is not
+  // our child: its exit status is never known (try_reap gives -1, 0).
   static Status adopt(pid_t pid, unsigned long long start_time, ShimProcess* out);
 
   pid_t pid() const { return pid_; }
   // Readable once the process has exited: watch it, then call reap().
   int pidfd() const { return pidfd_.get(); }
-  // The read end of the child's stdout+stderr pipe (empty after the first call).
+  // The read end (blocking, O_CLOEXEC) of the child's stdout+stderr pipe
+  // (empty after the first call).
   UniqueFd take_output() { return std::move(output_); }
 
-  // Collects the exit status without blocking. True once reaped; a
-  // wait status as from waitid (si_code/si_status) is returned via out params.
+  // Collects the exit status without blocking. True once reaped, with the
+  // exit code (-1 if killed by a signal) and the signal (0 if it exited).
+  // For an adopted process, true once it is gone, with -1 and 0.
   bool try_reap(int* exit_code = nullptr, int* signal = nullptr);
   bool reaped() const { return reaped_; }
+  // Forgets the process without killing it: emberd exits, the shim lives on.
+  void release() {
+    pidfd_.reset();
+    output_.reset();
+    pid_ = -1;
+    reaped_ = true;
+  }
   // Signals the whole process group (through the pidfd for the leader).
+  // FAILED_PRECONDITION when empty or already reaped (the pid may be reused),
+  // NOT_FOUND when no process of the group is left.
   Status kill_group(int sig) const;
 
  private:
@@ -56,7 +77,9 @@ class ShimProcess {
   pid_t pid_ = -1;
   UniqueFd pidfd_;
   UniqueFd output_;
-  bool reaped_ = false;  // true once waitid collected the exit status
+  bool reaped_ = false;  // true once the exit was observed; pid_ may then be reused
+  int exit_code_ = -1;   // valid once reaped_
+  int signal_ = 0;       // valid once reaped_
 };
 
 // Start time (clock ticks since boot, /proc/<pid>/stat field 22); 0 if gone.

@@ -16,15 +16,17 @@ class VmDir {
   VmDir& operator=(VmDir&& o) noexcept;
   ~VmDir();
 
-  // Validates both ids, resolves base_dir's symlinks (creating it 0700 if
-  // missing) and makes the VM directory with mode 0700. An existing entry at
-  // that path (directory, file or symlink) gives ALREADY_EXISTS; nothing is
-  // followed.
-  static Status create(const std::string& base_dir, const std::string& ns,
-                       const std::string& vm_id, VmDir* out);
-  // Takes ownership of an existing VM directory (recovery, the shim's cwd).
-  static Status adopt(const std::string& base_dir, const std::string& ns,
-                      const std::string& vm_id, VmDir* out);
+  // Validates both ids, resolves base_dir's symlinks (creating it and any
+  // missing parents 0700) and makes the VM directory with mode 0700. An
+  // existing entry at that path (directory, file, or a symlink, dangling or
+  // not) gives ALREADY_EXISTS; nothing is followed. base_dir must be absolute.
+  static Status create(const std::string& base_dir, const std::string& ns, const std::string& vm_id,
+                       VmDir* out);
+  // Takes ownership of an existing VM directory (recovery, the shim's cwd):
+  // NOT_FOUND if it is missing, FAILED_PRECONDITION if the entry is not a
+  // directory (a symlink there is not followed).
+  static Status adopt(const std::string& base_dir, const std::string& ns, const std::string& vm_id,
+                      VmDir* out);
 
   const std::string& path() const { return path_; }
   bool valid() const { return !path_.empty(); }
@@ -42,16 +44,20 @@ class VmDir {
 
   // Writes the shim API address into address_path() (0600, atomically).
   Status write_address(const std::string& address) const;
-  // Makes a FIFO (mode 0600) at path if missing and opens it write-only and
-  // non-blocking with O_CLOEXEC; works before a reader exists.
+  // Makes a FIFO (mode 0600) at path if missing and opens it for writing,
+  // non-blocking, O_CLOEXEC; works before a reader exists (opened O_RDWR, see
+  // the .cpp). An existing non-FIFO at path (or a symlink) is
+  // FAILED_PRECONDITION. Any path may be given, not only ones in the dir.
   Status open_fifo_for_write(const std::string& path, UniqueFd* out) const;
-  // <dir>/<container id> -> bundle_dir (container id validated). Errors name
-  // both paths.
+  // <dir>/<container id> -> bundle_dir (container id validated; bundle_dir
+  // absolute and an existing directory). Errors name both paths.
   Status link_bundle(const std::string& container_id, const std::string& bundle_dir) const;
-  // A symlink named `name` in the dir pointing at target; errors name both.
+  // A symlink named `name` (a plain file name) in the dir pointing at target
+  // (absolute); errors name both. An existing name is ALREADY_EXISTS.
   Status link(const std::string& name, const std::string& target) const;
 
-  // Removes the directory and everything in it now (no symlink is followed).
+  // Removes the directory and everything in it now (no symlink is followed:
+  // links are removed, their targets survive). OK if already gone.
   Status remove();
   // Keeps the directory on destruction.
   void release() { path_.clear(); }

@@ -1,0 +1,88 @@
+#include "actors/control_plane.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include "actors/actors.hpp"
+#include "io/event_loop.hpp"
+#include "io/ttrpc.hpp"
+
+namespace ember::actors {
+namespace {
+
+caf::actor_system_config& with_workers(caf::actor_system_config& cfg) {
+  // CAF's default is twice the cores; actors never block, so cores suffice.
+  auto n = std::max(2u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", static_cast<size_t>(n));
+  return cfg;
+}
+
+}  // namespace
+
+struct ControlPlane::Impl {
+  caf::actor_system_config caf_cfg;
+  caf::actor_system sys;
+  msg::registry_actor registry;
+  msg::frontend_actor frontend;
+
+  Impl(io::EventLoop& loop, const config::Config& cfg) : sys(with_workers(caf_cfg)) {
+    ActorDeps deps{&loop, &cfg};
+    registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
+      return spawn_vm_supervisor(s, std::move(key), deps);
+    });
+    frontend = spawn_frontend(sys, registry);
+  }
+};
+
+ControlPlane::ControlPlane(io::EventLoop& loop, const config::Config& cfg)
+    : impl_(std::make_unique<Impl>(loop, cfg)) {}
+
+ControlPlane::~ControlPlane() {
+  {
+    caf::scoped_actor self{impl_->sys};
+    self->request(impl_->registry, caf::infinite, msg::detach_atom::value)
+        .receive([](uint32_t) {}, [](caf::error&) {});
+  }
+  caf::anon_send_exit(impl_->frontend, caf::exit_reason::user_shutdown);
+  impl_->registry = nullptr;
+  impl_->frontend = nullptr;
+  // ~actor_system waits for the supervisors to finish detaching.
+}
+
+void ControlPlane::serve(ttrpc::Server& server) {
+  for (int i = 0; i < msg::kMethodCount; ++i) {
+    auto method = static_cast<msg::Method>(i);
+    auto fe = impl_->frontend;
+    server.add_method(msg::kFirecrackerService, msg::method_name(method),
+                      [fe, method](ttrpc::Request req, ttrpc::Responder r) {
+                        caf::anon_send(fe, msg::rpc_atom::value,
+                                       msg::InboundRpc{method,
+                                                       req.metadata_value(ttrpc::kNamespaceKey),
+                                                       std::move(req.payload), req.timeout_nano,
+                                                       std::move(r)});
+                      });
+  }
+}
+
+uint32_t ControlPlane::stop_all_vms() {
+  uint32_t n = 0;
+  caf::scoped_actor self{impl_->sys};
+  self->request(impl_->registry, caf::infinite, msg::stop_all_atom::value)
+      .receive([&](uint32_t count) { n = count; }, [](caf::error&) {});
+  return n;
+}
+
+uint32_t ControlPlane::vm_count() {
+  uint32_t n = 0;
+  caf::scoped_actor self{impl_->sys};
+  self->request(impl_->registry, caf::infinite, msg::count_atom::value)
+      .receive([&](uint32_t count) { n = count; }, [](caf::error&) {});
+  return n;
+}
+
+}  // namespace ember::actors

@@ -1,0 +1,44 @@
+#pragma once
+// ControlPlane: emberd's actors behind a CAF-free facade, so the daemon's main
+// and the I/O code never include CAF headers.
+#include <cstdint>
+#include <memory>
+
+namespace ember::io {
+class EventLoop;
+}
+namespace ember::ttrpc {
+class Server;
+}
+namespace ember::config {
+struct Config;
+}
+
+namespace ember::actors {
+
+class ControlPlane {
+ public:
+  // Starts the actor system (worker threads), registry and frontend. loop and
+  // cfg must outlive this object.
+  ControlPlane(io::EventLoop& loop, const config::Config& cfg);
+  // Detaches the VMs still registered (their shims keep running) and waits
+  // for every actor to finish. Not on the loop thread.
+  ~ControlPlane();
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  // Registers the twelve fccontrol methods on server; requests become
+  // messages to the frontend.
+  void serve(ttrpc::Server& server);
+  // Stops every VM and waits until all are gone; returns how many. Blocking:
+  // not on the loop thread.
+  uint32_t stop_all_vms();
+  // VMs currently registered. Blocking.
+  uint32_t vm_count();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ember::actors

@@ -1,0 +1,74 @@
+// The frontend: turns each fccontrol request from the I/O thread into a
+// registry call and answers the connection exactly once. It holds no per-VM
+// state and never blocks.
+#include <caf/actor_system.hpp>
+#include <caf/sec.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+
+#include "actors/actors.hpp"
+#include "actors/rpc_payloads.hpp"
+#include "shimproc/ids.hpp"
+
+namespace ember::actors {
+namespace {
+
+using namespace msg;
+
+// Without a caller deadline, a call still ends: generous bounds above the
+// shim-side timeouts (CreateVM 60 s, StopVM 5 s by default).
+constexpr std::chrono::seconds kDefaultCallBound{600};
+
+Status map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys) {
+  if (e == caf::sec::request_timeout)
+    return Status::DeadlineExceeded("deadline exceeded waiting for VM " + key.id);
+  if (e == caf::sec::request_receiver_down)
+    return Status::NotFound("VM " + key.id + " not found in namespace " + key.ns);
+  return Status::Unavailable("VM " + key.id + ": " + sys.render(e));
+}
+
+frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_actor registry) {
+  return {
+      [=](rpc_atom, InboundRpc& rpc) {
+        if (rpc.ns.empty()) {
+          rpc.responder.reply(Status::FailedPrecondition(
+              "namespace is required: set ttrpc metadata " + std::string(ttrpc::kNamespaceKey)));
+          return;
+        }
+        if (Status s = shimproc::validate_identifier(rpc.ns, "namespace"); !s.ok()) {
+          rpc.responder.reply(s);
+          return;
+        }
+        VmKey key{rpc.ns, {}};
+        if (Status s = decode_vm_id(rpc.method, rpc.payload, &key.id); !s.ok()) {
+          rpc.responder.reply(s);
+          return;
+        }
+        if (Status s = shimproc::validate_identifier(key.id, "VM id"); !s.ok()) {
+          rpc.responder.reply(s);
+          return;
+        }
+        VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000};
+        if (rpc.timeout_nano > 0 && call.timeout_ms == 0) call.timeout_ms = 1;
+        auto bound = call.timeout_ms > 0 ? caf::duration{std::chrono::milliseconds(call.timeout_ms)}
+                                         : caf::duration{kDefaultCallBound};
+        auto responder = rpc.responder;
+        self->request(registry, bound, call_atom::value, key, std::move(call))
+            .then(
+                [responder](RpcReply& r) {
+                  responder.reply(Status(static_cast<Code>(r.code), std::move(r.message)),
+                                  std::move(r.payload));
+                },
+                [=](caf::error& e) { responder.reply(map_error(e, key, self->system())); });
+      },
+  };
+}
+
+}  // namespace
+
+msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry) {
+  return sys.spawn(frontend, std::move(registry));
+}
+
+}  // namespace ember::actors

@@ -1,0 +1,39 @@
+#include "actors/shim_launch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "config/config.hpp"
+#include "io/event_loop.hpp"
+#include "io/line_reader.hpp"
+
+namespace ember::actors {
+
+shimproc::ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
+                                      const std::string& id, const std::string& vm_dir,
+                                      UniqueFd shim_socket, UniqueFd fccontrol_socket) {
+  shimproc::ShimLaunch l;
+  l.binary = cfg.shim_binary;
+  l.args = {"-namespace", ns, "-id", id, "-address", cfg.containerd_address};
+  if (!cfg.source.empty()) {
+    l.args.push_back("--config");
+    l.args.push_back(cfg.source);
+  }
+  l.vm_id = id;
+  l.containerd_address = cfg.containerd_address;
+  l.cwd = vm_dir;
+  l.shim_socket = std::move(shim_socket);
+  l.fccontrol_socket = std::move(fccontrol_socket);
+  return l;
+}
+
+std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
+                                                    const std::string& tag) {
+  if (!output.valid()) return nullptr;
+  return std::make_shared<io::LineReader>(
+      loop, std::move(output),
+      [tag](std::string_view line) { spdlog::info("shim {}: {}", tag, line); });
+}
+
+}  // namespace ember::actors

@@ -1,0 +1,31 @@
+#pragma once
+// How emberd launches a VM's shim, and where the shim's output goes.
+#include <memory>
+#include <string>
+
+#include "io/unique_fd.hpp"
+#include "shimproc/shim_process.hpp"
+
+namespace ember::io {
+class EventLoop;
+class LineReader;
+}
+namespace ember::config {
+struct Config;
+}
+
+namespace ember::actors {
+
+// The launch contract for ember-shim: containerd-style arguments, the config
+// file emberd runs with, the VM dir as cwd, the two listening sockets.
+shimproc::ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
+                                      const std::string& id, const std::string& vm_dir,
+                                      UniqueFd shim_socket, UniqueFd fccontrol_socket);
+
+// Logs each line the shim writes to stdout/stderr, tagged "shim <tag>: ",
+// on the I/O thread until the pipe's EOF. The caller owns the reader and
+// must destroy it on the loop thread (io/line_reader.hpp).
+std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
+                                                    const std::string& tag);
+
+}  // namespace ember::actors

@@ -1,0 +1,14 @@
+#include "cmd/emberctl/command_table.hpp"
+
+#include "cmd/emberctl/vm_commands.hpp"
+
+namespace ember::ctl {
+
+const std::vector<CommandGroup>& command_groups() {
+  static const std::vector<CommandGroup> groups = {
+      {"vm", add_vm_commands},
+  };
+  return groups;
+}
+
+}  // namespace ember::ctl

@@ -1,0 +1,21 @@
+#pragma once
+// `emberctl vm ...`: one subcommand per fccontrol method, split by topic.
+#include "cmd/emberctl/invocation.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace ember::ctl {
+
+// Adds `vm` to root with every subcommand below.
+void add_vm_commands(CLI::App& root, Action* chosen);
+
+// create, stop, pause, resume, info
+void add_vm_lifecycle_commands(CLI::App& vm, Action* chosen);
+// metadata get|set|update
+void add_vm_metadata_commands(CLI::App& vm, Action* chosen);
+// balloon get|set|stats|stats-interval
+void add_vm_balloon_commands(CLI::App& vm, Action* chosen);
+
+}  // namespace ember::ctl

@@ -1,0 +1,227 @@
+// load_file: reads the YAML file over the caller's config, key by key, with
+// every unknown key, duplicate, wrong type and bad value reported by line.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/yaml_values.hpp"
+#include "io/unique_fd.hpp"
+
+namespace ember::config {
+namespace {
+
+using detail::Entry;
+using detail::invalid;
+
+using Handler = std::function<Status(const Entry&, Config*)>;
+struct Field {
+  const char* name;
+  Handler handle;
+};
+
+constexpr bool kRequired = false;
+constexpr bool kOptional = true;
+
+Status read_file(const std::string& path, std::string* out) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    int err = errno;
+    std::string what = path + ": " + std::strerror(err);
+    if (err == ENOENT) return Status::NotFound(what);
+    if (err == EACCES || err == EPERM) return Status::PermissionDenied(what);
+    return Status::FromErrno(path, err);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + ": not a regular file");
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n == 0) return Status::Ok();
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno(path, errno);
+    out->append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Walks one mapping: each key must be a string, named in `fields`, and given once.
+Status walk_map(const std::string& file, const YAML::Node& map, const std::string& prefix,
+                const std::vector<Field>& fields, Config* c) {
+  std::map<std::string, int> seen;  // key -> 0-based line of its first use
+  for (const auto& kv : map) {
+    const YAML::Node& key = kv.first;
+    if (!key.IsScalar()) {
+      return invalid(file, key.Mark(), prefix.empty() ? "top level" : prefix,
+                     "keys must be strings, got " + detail::describe(key));
+    }
+    std::string dotted = prefix.empty() ? key.Scalar() : prefix + "." + key.Scalar();
+    auto [first, inserted] = seen.emplace(key.Scalar(), key.Mark().line);
+    if (!inserted) {
+      return invalid(file, key.Mark(), dotted,
+                     "duplicate key (first set at line " + std::to_string(first->second + 1) + ")");
+    }
+    const Field* field = nullptr;
+    std::string known;
+    for (const Field& f : fields) {
+      if (key.Scalar() == f.name) field = &f;
+      known += (known.empty() ? "" : ", ") + std::string(f.name);
+    }
+    if (field == nullptr)
+      return invalid(file, key.Mark(), dotted, "unknown key (known: " + known + ")");
+    // yaml-cpp marks an empty value at the next token: point at the key instead.
+    const YAML::Node& value = kv.second;
+    Entry e{&file, dotted, value.IsNull() ? key.Mark() : value.Mark(), value};
+    Status s = field->handle(e, c);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Handler section(std::vector<Field> fields) {
+  return [fields = std::move(fields)](const Entry& e, Config* c) {
+    if (!e.value.IsMap()) {
+      return invalid(*e.file, e.mark, e.key,
+                     "expected a mapping, got " + detail::describe(e.value));
+    }
+    return walk_map(*e.file, e.value, e.key, fields, c);
+  };
+}
+
+Handler backend_field() {
+  return [](const Entry& e, Config* c) {
+    static const std::vector<const char*> kNames = {"qemu", "firecracker", "hollow"};
+    static const Backend kValues[] = {Backend::qemu, Backend::firecracker, Backend::hollow};
+    size_t i = 0;
+    Status s = detail::read_choice(e, kNames, &i);
+    if (s.ok()) c->vmm.backend = kValues[i];
+    return s;
+  };
+}
+
+Handler log_level_field() {
+  return [](const Entry& e, Config* c) {
+    static const std::vector<const char*> kNames = {"trace", "debug",    "info", "warn",
+                                                    "error", "critical", "off"};
+    size_t i = 0;
+    Status s = detail::read_choice(e, kNames, &i);
+    if (s.ok()) c->log.level = kNames[i];
+    return s;
+  };
+}
+
+Handler log_format_field() {
+  return [](const Entry& e, Config* c) {
+    static const std::vector<const char*> kNames = {"text", "json"};
+    size_t i = 0;
+    Status s = detail::read_choice(e, kNames, &i);
+    if (s.ok()) c->log.format = i == 0 ? LogFormat::text : LogFormat::json;
+    return s;
+  };
+}
+
+// Upper bounds keep values sane: 32 vCPUs is Firecracker's limit, 1 TiB of
+// memory, a day for any timeout.
+const std::vector<Field>& top_level_fields() {
+  using detail::read_bool;
+  using detail::read_path;
+  using detail::read_string;
+  using detail::read_uint;
+  static const std::vector<Field> kFields = {
+      {"socket", [](const Entry& e, Config* c) { return read_path(e, kRequired, &c->socket); }},
+      {"state_dir",
+       [](const Entry& e, Config* c) { return read_path(e, kRequired, &c->state_dir); }},
+      {"shim_base_dir",
+       [](const Entry& e, Config* c) { return read_path(e, kRequired, &c->shim_base_dir); }},
+      {"containerd_address",
+       [](const Entry& e, Config* c) { return read_path(e, kRequired, &c->containerd_address); }},
+      {"shim_binary",
+       [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->shim_binary); }},
+      {"stop_vms_on_exit",
+       [](const Entry& e, Config* c) { return read_bool(e, &c->stop_vms_on_exit); }},
+      {"vmm",
+       section({
+           {"backend", backend_field()},
+           {"qemu_binary",
+            [](const Entry& e, Config* c) { return read_string(e, &c->vmm.qemu_binary); }},
+           {"firecracker_binary",
+            [](const Entry& e, Config* c) { return read_string(e, &c->vmm.firecracker_binary); }},
+       })},
+      {"vm",
+       section({
+           {"kernel_image",
+            [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->vm.kernel_image); }},
+           {"kernel_args",
+            [](const Entry& e, Config* c) { return read_string(e, &c->vm.kernel_args); }},
+           {"root_drive",
+            [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->vm.root_drive); }},
+           {"vcpus", [](const Entry& e, Config* c) { return read_uint(e, 1, 32, &c->vm.vcpus); }},
+           {"memory_mib",
+            [](const Entry& e, Config* c) { return read_uint(e, 1, 1u << 20, &c->vm.memory_mib); }},
+       })},
+      {"limits",
+       section({
+           {"max_vms",
+            [](const Entry& e, Config* c) { return read_uint(e, 1, 1000000, &c->limits.max_vms); }},
+           {"max_concurrent_creates",
+            [](const Entry& e, Config* c) {
+              return read_uint(e, 1, 1000000, &c->limits.max_concurrent_creates);
+            }},
+       })},
+      {"timeouts", section({
+                       {"create_vm_seconds",
+                        [](const Entry& e, Config* c) {
+                          return read_uint(e, 1, 86400, &c->timeouts.create_vm_seconds);
+                        }},
+                       {"stop_vm_seconds",
+                        [](const Entry& e, Config* c) {
+                          return read_uint(e, 1, 86400, &c->timeouts.stop_vm_seconds);
+                        }},
+                       {"call_wait_seconds",
+                        [](const Entry& e, Config* c) {
+                          return read_uint(e, 1, 86400, &c->timeouts.call_wait_seconds);
+                        }},
+                   })},
+      {"log", section({
+                  {"level", log_level_field()},
+                  {"format", log_format_field()},
+              })},
+  };
+  return kFields;
+}
+
+}  // namespace
+
+Status load_file(const std::string& path, Config* inout) {
+  std::string text;
+  Status s = read_file(path, &text);
+  if (!s.ok()) return s;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    std::string where = path;
+    if (e.mark.line >= 0) where += ":" + std::to_string(e.mark.line + 1);
+    return Status::InvalidArgument(where + ": YAML syntax error: " + e.msg);
+  }
+  Config c = *inout;  // filled on the side: a bad file changes nothing
+  if (!root.IsNull()) {
+    if (!root.IsMap()) {
+      return invalid(path, root.Mark(), "top level",
+                     "expected a mapping of keys, got " + detail::describe(root));
+    }
+    s = walk_map(path, root, "", top_level_fields(), &c);
+    if (!s.ok()) return s;
+  }
+  c.source = path;
+  *inout = std::move(c);
+  return Status::Ok();
+}
+
+}  // namespace ember::config

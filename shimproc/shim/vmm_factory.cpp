@@ -1,0 +1,24 @@
+// default_factory: the backend named by config.vmm.backend.
+#include "config/config.hpp"
+#include "shimproc/shim/hollow_vmm.hpp"
+#include "shimproc/shim/vmm.hpp"
+
+namespace ember::shim {
+
+VmmFactory default_factory() {
+  return [](const VmmContext& ctx, std::unique_ptr<Vmm>* out) -> Status {
+    switch (ctx.config.vmm.backend) {
+      case config::Backend::hollow:
+        *out = std::make_unique<HollowVmm>(ctx.loop, ctx.vm_id);
+        return Status::Ok();
+      case config::Backend::qemu:
+      case config::Backend::firecracker:
+        break;
+    }
+    return Status::Unimplemented(std::string("vmm backend ") +
+                                 config::to_string(ctx.config.vmm.backend) +
+                                 " is not implemented yet");
+  };
+}
+
+}  // namespace ember::shim

@@ -1,0 +1,44 @@
+#pragma once
+// Runs the emberctl binary under test as a child process and collects what it
+// printed and how it exited. Also owns the scratch directory tests work in.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ember::ctltest {
+
+// A fresh directory under /tmp, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;  // "" if mkdtemp failed
+};
+
+struct CtlResult {
+  int exit_code = -1;  // 128 + signal number if it was killed
+  std::string out;
+  std::string err;
+};
+
+// Environment changes for the child: a value sets the variable, nullopt
+// removes it. EMBER_CONFIG and XDG_RUNTIME_DIR are removed unless set here,
+// so the tests do not depend on the caller's environment.
+using EnvChanges = std::map<std::string, std::optional<std::string>>;
+
+// Runs EMBERCTL_PATH with args; stdin_text is its standard input. Scratch
+// files go to work_dir.
+CtlResult run_emberctl(const std::string& work_dir, const std::vector<std::string>& args,
+                       const std::string& stdin_text = "", const EnvChanges& env = {});
+
+// Whole file contents ("" if it cannot be read); writes text to path.
+std::string read_file(const std::string& path);
+bool write_file(const std::string& path, const std::string& text);
+
+}  // namespace ember::ctltest

@@ -1,0 +1,88 @@
+#include "shimproc/shim/shim_args.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ember::shim {
+namespace {
+
+ShimArgs parse_ok(const std::vector<std::string>& argv) {
+  ShimArgs args;
+  Status s = parse_shim_args(argv, &args);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return args;
+}
+
+std::string parse_error(const std::vector<std::string>& argv) {
+  ShimArgs args;
+  Status s = parse_shim_args(argv, &args);
+  EXPECT_EQ(s.code(), Code::invalid_argument);
+  return s.message();
+}
+
+TEST(ShimArgsTest, AcceptsContainerdStyleSingleDashFlags) {
+  ShimArgs a = parse_ok({"-namespace", "ns1", "-id", "vm1", "-address", "/run/c.sock"});
+  EXPECT_EQ(a.ns, "ns1");
+  EXPECT_EQ(a.id, "vm1");
+  EXPECT_EQ(a.address, "/run/c.sock");
+  EXPECT_EQ(a.config_path, "");
+  EXPECT_FALSE(a.debug);
+}
+
+TEST(ShimArgsTest, AcceptsDoubleDashAndEqualsForms) {
+  ShimArgs a =
+      parse_ok({"--namespace=ns1", "--id", "vm1", "-address=/a", "--config", "/c.yaml", "--debug"});
+  EXPECT_EQ(a.ns, "ns1");
+  EXPECT_EQ(a.id, "vm1");
+  EXPECT_EQ(a.address, "/a");
+  EXPECT_EQ(a.config_path, "/c.yaml");
+  EXPECT_TRUE(a.debug);
+}
+
+TEST(ShimArgsTest, KeepsAnEmptyAddressWhenNoneIsGiven) {
+  EXPECT_EQ(parse_ok({"-namespace", "ns", "-id", "vm"}).address, "");
+}
+
+TEST(ShimArgsTest, ReadsBooleanValuesAfterEquals) {
+  EXPECT_FALSE(parse_ok({"-namespace", "n", "-id", "v", "-debug=false"}).debug);
+  EXPECT_TRUE(parse_ok({"-namespace", "n", "-id", "v", "-debug=true"}).debug);
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id", "v", "-debug=maybe"}),
+            "flag -debug takes true or false, not \"maybe\"");
+}
+
+TEST(ShimArgsTest, HelpNeedsNoOtherFlags) {
+  EXPECT_TRUE(parse_ok({"-help"}).help);
+  EXPECT_TRUE(parse_ok({"--help"}).help);
+  EXPECT_TRUE(parse_ok({"-h"}).help);
+}
+
+TEST(ShimArgsTest, RequiresNamespaceAndId) {
+  EXPECT_EQ(parse_error({"-id", "vm1"}), "flag -namespace is required");
+  EXPECT_EQ(parse_error({"-namespace", "ns1"}), "flag -id is required");
+  EXPECT_EQ(parse_error({}), "flag -namespace is required");
+}
+
+TEST(ShimArgsTest, RefusesUnknownFlags) {
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id", "v", "-bogus", "x"}), "unknown flag \"-bogus\"");
+}
+
+TEST(ShimArgsTest, RefusesAFlagWithoutItsValue) {
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id"}), "flag -id needs a value");
+}
+
+TEST(ShimArgsTest, RefusesPositionalArguments) {
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id", "v", "start"}), "unexpected argument \"start\"");
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id", "v", "--", "x"}), "unexpected argument \"x\"");
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id", "v", "-"}), "unexpected argument \"-\"");
+  EXPECT_EQ(parse_error({"-namespace", "n", "-id", "v", "---x"}), "unexpected argument \"---x\"");
+}
+
+TEST(ShimArgsTest, TakesAValueThatStartsWithADash) {
+  EXPECT_EQ(parse_ok({"-namespace", "n", "-id", "v", "-config", "-odd.yaml"}).config_path,
+            "-odd.yaml");
+}
+
+}  // namespace
+}  // namespace ember::shim

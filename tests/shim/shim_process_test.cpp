@@ -1,0 +1,167 @@
+// The ember-shim process as the OS sees it: its state file, its fds, its
+// backend choice, and (stubborn-shim) a backend that never finishes a stop.
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "fccontrol.pb.h"
+#include "shimproc/shim/shim_state.hpp"
+#include "shimproc/shim_process.hpp"
+#include "tests/shim/shim_harness.hpp"
+
+namespace ember::shimtest {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string link_target(const std::string& path) {
+  char buf[PATH_MAX];
+  const ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// fd number -> readlink of /proc/<pid>/fd/<n>.
+std::map<int, std::string> open_fds(pid_t pid) {
+  std::map<int, std::string> fds;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return fds;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    fds[std::stoi(e->d_name)] = link_target(dir + "/" + e->d_name);
+  }
+  ::closedir(d);
+  return fds;
+}
+
+// The "flags:" line of /proc/<pid>/fdinfo/<fd>, octal.
+long fd_flags(pid_t pid, int fd) {
+  std::istringstream in(
+      read_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd)));
+  std::string key;
+  while (in >> key) {
+    if (key == "flags:") {
+      std::string value;
+      in >> value;
+      return std::stol(value, nullptr, 8);
+    }
+  }
+  return -1;
+}
+
+Status create_vm(ShimUnderTest& shim) {
+  CreateVMRequest req;
+  req.set_vmid(shim.options().id);
+  return shim.call("CreateVM", req);
+}
+
+TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
+  ShimUnderTest shim;
+  ASSERT_TRUE(shim.start({}).ok());
+  // The client is connected and served, so the state was written before.
+  ASSERT_TRUE(create_vm(shim).ok());
+  const std::string path = shim.vm_dir().state_path();
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  shim::ShimState state;
+  ASSERT_TRUE(shim::from_json(read_file(path), &state).ok()) << read_file(path);
+  EXPECT_EQ(state.pid, shim.pid());
+  EXPECT_EQ(state.start_time, shimproc::process_start_time(shim.pid()));
+  EXPECT_NE(state.start_time, 0u);
+  EXPECT_EQ(state.ns, "ns1");
+  EXPECT_EQ(state.id, "vm1");
+  EXPECT_EQ(state.address, "/run/containerd/containerd.sock");
+  EXPECT_EQ(state.task_socket, shim.task_socket_path());
+  EXPECT_EQ(state.fccontrol_socket, shim.fccontrol_socket_path());
+  EXPECT_EQ(state.backend, "hollow");
+
+  StopVMRequest stop;
+  stop.set_vmid("vm1");
+  ASSERT_TRUE(shim.call("StopVM", stop).ok());
+  ASSERT_EQ(shim.wait_exit(), 0);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the state file outlived the shim";
+}
+
+TEST(ShimProcessTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
+  ShimUnderTest shim;
+  ASSERT_TRUE(shim.start({}).ok());
+  ASSERT_TRUE(create_vm(shim).ok());  // the shim has accepted our connection by now
+  const auto fds = open_fds(shim.pid());
+  ASSERT_FALSE(fds.empty());
+  for (int fd = 0; fd <= 4; ++fd)
+    ASSERT_TRUE(fds.count(fd)) << "fd " << fd << " missing";
+  EXPECT_EQ(fds.at(0), "/dev/null");
+  EXPECT_EQ(fds.at(1), fds.at(2));  // the launcher's output pipe
+  EXPECT_EQ(fds.at(3), "socket:[" + std::to_string(shim.task_socket_inode()) + "]");
+  EXPECT_EQ(fds.at(4), "socket:[" + std::to_string(shim.fccontrol_socket_inode()) + "]");
+  // Taken over: never inherited by a VMM.
+  EXPECT_NE(fd_flags(shim.pid(), 3) & O_CLOEXEC, 0);
+  EXPECT_NE(fd_flags(shim.pid(), 4) & O_CLOEXEC, 0);
+  // Everything else was opened by the shim itself: its event loop's kernel
+  // objects and the connection it accepted, all close-on-exec.
+  for (const auto& [fd, target] : fds) {
+    if (fd <= 4) continue;
+    const bool own = target.rfind("anon_inode:", 0) == 0 || target.rfind("socket:[", 0) == 0;
+    EXPECT_TRUE(own) << "fd " << fd << " -> " << target;
+    EXPECT_NE(fd_flags(shim.pid(), fd) & O_CLOEXEC, 0) << "fd " << fd << " -> " << target;
+  }
+}
+
+TEST(ShimProcessTest, ABackendNotImplementedYetAnswersCreateVmUnimplemented) {
+  for (const char* backend : {"qemu", "firecracker"}) {
+    ShimUnderTest shim;
+    ShimOptions opts;
+    opts.config_yaml = std::string("vmm:\n  backend: ") + backend + "\n";
+    ASSERT_TRUE(shim.start(opts).ok());
+    Status s = create_vm(shim);
+    EXPECT_EQ(s.code(), Code::unimplemented);
+    EXPECT_EQ(s.message(), std::string("vmm backend ") + backend + " is not implemented yet");
+    // Still not created: the VM does not exist.
+    GetVMInfoRequest info;
+    info.set_vmid("vm1");
+    EXPECT_EQ(shim.call("GetVMInfo", info).code(), Code::not_found);
+  }
+}
+
+TEST(ShimProcessTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {
+  ShimUnderTest shim;
+  ShimOptions opts;
+  opts.binary = STUBBORN_SHIM_BINARY;
+  ASSERT_TRUE(shim.start(opts).ok());
+  ASSERT_TRUE(create_vm(shim).ok());
+  StopVMRequest stop;
+  stop.set_vmid("vm1");
+  stop.set_timeoutseconds(1);
+  ttrpc::CallOptions opts_with_deadline;
+  opts_with_deadline.timeout = std::chrono::seconds(2);
+  EXPECT_EQ(shim.call("StopVM", stop, nullptr, opts_with_deadline).code(), Code::deadline_exceeded);
+  GetVMInfoRequest info;
+  info.set_vmid("vm1");
+  Status s = shim.call("GetVMInfo", info);
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_EQ(s.message(), "VM vm1 is stopping");
+  s = create_vm(shim);
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_EQ(shim.call("StopVM", stop).code(), Code::failed_precondition);
+  EXPECT_TRUE(shim.running());
+  // The harness's ShimProcess kills it, as emberd does at the timeout.
+}
+
+}  // namespace
+}  // namespace ember::shimtest
