@@ -275,7 +275,10 @@ void on_shim_exit(Self self) {
                st.exit_code, st.exit_signal);
   switch (st.phase) {
     case Phase::creating:
-      if (!st.create_failed) {
+      // A transport error (the connection closed as the shim died) says less
+      // than the exit itself.
+      if (!st.create_failed ||
+          st.create_failure.code == static_cast<int32_t>(Code::unavailable)) {
         st.create_failed = true;
         st.create_failure = reply_of(Status::Unavailable(
             "shim of VM " + st.key.id + " exited during CreateVM (code " +

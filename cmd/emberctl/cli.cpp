@@ -68,12 +68,15 @@ int run_cli(int argc, char** argv) {
   }
 
   Output output(globals.json, std::cout, std::cerr);
-  Status status;
-  try {
-    Invocation invocation(globals, output);
-    status = chosen(invocation);
-  } catch (const std::exception& e) {
-    status = Status::Internal(std::string("emberctl: ") + e.what());
+  // Every group requires a leaf subcommand, and each leaf sets an action.
+  Status status = Status::Internal("emberctl: the command line selected no action");
+  if (chosen) {
+    try {
+      Invocation invocation(globals, output);
+      status = chosen(invocation);
+    } catch (const std::exception& e) {
+      status = Status::Internal(std::string("emberctl: ") + e.what());
+    }
   }
   if (!status.ok()) output.error(status);
   return exit_code_for(status);

@@ -158,7 +158,9 @@ void FcControlService::stop_vm(const StopVMRequest& req, const ttrpc::Responder&
   vmm_->stop(std::chrono::seconds(timeout), [this, resp](Status s) {
     spdlog::info("VM stopped: {}", s.ToString());
     auto exit = [this] { exit_(0); };
-    // The process ends only once the answer is on the wire (or cannot be).
+    // The process ends only once the answer is on the wire (or cannot be:
+    // connection gone, deadline already answered). exit_ is idempotent, so
+    // a lost reply also exits directly rather than trusting on_sent alone.
     if (!resp.reply(s, {}, exit)) exit();
   });
 }

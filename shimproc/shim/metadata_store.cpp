@@ -60,15 +60,11 @@ Status parse_object(std::string_view text, const char* what, nlohmann::json* out
     return Status::InvalidArgument(std::string(what) + " nests deeper than " +
                                    std::to_string(MetadataStore::kMaxDepth) + " levels");
   }
-  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    // Parse again with exceptions only to learn where and why it failed.
-    try {
-      (void)nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-      return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + e.what());
-    }
-    return Status::InvalidArgument(std::string(what) + " is not valid JSON");
+  nlohmann::json parsed;
+  try {
+    parsed = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + e.what());
   }
   if (!parsed.is_object()) {
     return Status::InvalidArgument(std::string(what) + " must be a JSON object, not " +

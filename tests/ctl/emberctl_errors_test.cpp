@@ -2,12 +2,17 @@
 // replies, usage errors and config problems, each with its output and exit code.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include "config/config.hpp"
 #include "emberctl_fixture.hpp"
 #include "fccontrol.pb.h"
+#include "io/unix_socket.hpp"
 
 namespace ember::ctltest {
 namespace {
@@ -83,6 +88,26 @@ TEST_F(EmberctlErrorsTest, AnUnansweredCallEndsWithDeadlineExceededAndExitsFour)
   EXPECT_TRUE(StartsWith(r.err, "error: DEADLINE_EXCEEDED: ")) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(only_call("GetVMInfo").timeout_nano, 1'000'000'000);
+}
+
+TEST_F(EmberctlErrorsTest, AConnectionClosedBeforeTheReplyGivesUnavailableAndExitsThree) {
+  // A peer that takes the request and hangs up without answering.
+  io::BoundSocket listener;
+  const std::string path = dir() + "/hangup.sock";
+  Status st = io::bind_listener(path, &listener);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  std::thread peer([fd = listener.fd()] {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 60'000) != 1) return;  // emberctl never came: the test fails below
+    UniqueFd conn(::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC));
+    char buf[256];
+    if (conn) (void)::read(conn.get(), buf, sizeof(buf));  // the request frame
+  });
+  CtlResult r = ctl_raw({"--address", path, "vm", "info", "vm1"});
+  peer.join();
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(StartsWith(r.err, "error: UNAVAILABLE: ")) << r.err;
+  EXPECT_EQ(r.out, "");
 }
 
 TEST_F(EmberctlErrorsTest, AReplyThatDoesNotDecodeIsInternal) {

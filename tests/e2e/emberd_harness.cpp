@@ -91,13 +91,13 @@ Emberd::Emberd(EmberdOptions opts) {
   if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
   UniqueFd ready_r(ready[0]), ready_w(ready[1]);
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  UniqueFd log(log_fd);
+  UniqueFd log_out(log_fd);
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, log.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, log.get(), 2);
+  posix_spawn_file_actions_adddup2(&fa, log_out.get(), 1);
+  posix_spawn_file_actions_adddup2(&fa, log_out.get(), 2);
   posix_spawn_file_actions_adddup2(&fa, ready_w.get(), 3);
   std::vector<std::string> args = {EMBERD_PATH, "--config", config_path_, "--ready-fd", "3"};
   args.insert(args.end(), opts.args.begin(), opts.args.end());

@@ -1,7 +1,6 @@
 #include "tests/shim/shim_harness.hpp"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -20,11 +19,6 @@
 namespace ember::shimtest {
 namespace {
 
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
-  ::remove(path);
-  return 0;
-}
-
 std::vector<char*> c_strings(std::vector<std::string>& v) {
   std::vector<char*> out;
   for (auto& s : v)
@@ -34,16 +28,6 @@ std::vector<char*> c_strings(std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-TempTree::TempTree() {
-  char tmpl[] = "/tmp/ember-shim-XXXXXX";  // short: socket paths must fit sun_path
-  if (::mkdtemp(tmpl) == nullptr) std::abort();
-  path_ = tmpl;
-}
-
-TempTree::~TempTree() {
-  ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 std::string read_all(int fd) {
   std::string out;

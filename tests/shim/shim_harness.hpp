@@ -18,24 +18,12 @@
 #include "io/unix_socket.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"
+#include "tests/shim/temp_tree.hpp"
 
 namespace ember::shimtest {
 
 // Generous: the machine is small and shared.
 inline constexpr std::chrono::seconds kExitDeadline{60};
-
-// A private directory under /tmp, removed (recursively) on destruction.
-class TempTree {
- public:
-  TempTree();
-  ~TempTree();
-  TempTree(const TempTree&) = delete;
-  TempTree& operator=(const TempTree&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Reads fd until EOF (the child closed its end by exiting).
 std::string read_all(int fd);

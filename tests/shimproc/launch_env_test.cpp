@@ -31,8 +31,8 @@ TEST(LaunchEnvTest, KeepsOursAndSetsTheContractVariables) {
 
 TEST(LaunchEnvTest, ExtraEntriesReplaceOursOfTheSameName) {
   std::vector<std::string> env;
-  ASSERT_TRUE(shim_environment("vm1", "/c.sock", {"EMBER_CONFIG=/new.yaml", "X="}, kBase, &env)
-                  .ok());
+  ASSERT_TRUE(
+      shim_environment("vm1", "/c.sock", {"EMBER_CONFIG=/new.yaml", "X="}, kBase, &env).ok());
   EXPECT_EQ(env, (std::vector<std::string>{
                      "PATH=/usr/bin:/bin",
                      "HOME=/root",

@@ -42,7 +42,8 @@ TEST(Sha256Test, HandlesEveryPaddingBoundary) {
       {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
       {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
   };
-  for (const Case& c : cases) EXPECT_EQ(sha256_hex(std::string(c.length, 'a')), c.hex) << c.length;
+  for (const Case& c : cases)
+    EXPECT_EQ(sha256_hex(std::string(c.length, 'a')), c.hex) << c.length;
 }
 
 TEST(Sha256Test, DigestBytesMatchTheHex) {

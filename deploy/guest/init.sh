@@ -1,0 +1,116 @@
+#!/bin/busybox sh
+# PID 1 of the ember guest (copied to /init of the initramfs by build-guest.sh).
+# Brings up the virtio devices, mounts the data drive, starts the power-button
+# watcher and the agent, prints the ready marker, then keeps a shell on the
+# console. Anything that fails here is reported on the console and skipped: the
+# guest must still reach the marker so the host can see what is missing.
+# shellcheck shell=ash
+
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/ TERM=vt100
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /run/ember
+
+warn() { echo "EMBER-GUEST-WARN $*"; }
+
+# The value of `key=value` on the kernel command line, or nothing.
+cmdline_value() {
+  read -r cmdline </proc/cmdline
+  for word in $cmdline; do
+    case "$word" in "$1="*) echo "${word#*=}"; return ;; esac
+  done
+}
+
+# Modules in dependency order, as build-guest.sh resolved them.
+mods=0
+while read -r mod; do
+  if insmod "/lib/modules/$mod" 2>/dev/null; then
+    mods=$((mods + 1))
+  else
+    warn "insmod $mod failed"
+  fi
+done </lib/modules/order
+
+# The data drive: read-only, so many VMs can share one image file.
+if [ -b /dev/vda ]; then
+  mount -o ro /dev/vda /mnt || warn "mount /dev/vda failed"
+fi
+
+# Boot-time metadata from QEMU's fw_cfg (-fw_cfg name=opt/org.ember/...).
+fwcfg=/sys/firmware/qemu_fw_cfg/by_name/opt/org.ember
+if [ -d "$fwcfg" ]; then
+  for entry in "$fwcfg"/*; do
+    [ -r "$entry/raw" ] && cat "$entry/raw" >"/run/ember/${entry##*/}"
+  done
+fi
+
+# Network: loopback always; eth0 only when the command line gives an address.
+ip link set lo up
+addr=$(cmdline_value ember.ip)
+if [ -n "$addr" ] && [ -e /sys/class/net/eth0 ]; then
+  if ! { ip link set eth0 up && ip addr add "$addr" dev eth0; }; then
+    warn "eth0 $addr failed"
+  fi
+  gw=$(cmdline_value ember.gw)
+  [ -n "$gw" ] && { ip route add default via "$gw" || warn "route via $gw failed"; }
+fi
+
+# Power button (QMP system_powerdown arrives as an ACPI power-button press).
+# The event device is opened here, before the marker, so a press that comes
+# right after the marker is queued for the watcher instead of lost.
+watching=
+for input in /sys/class/input/event*; do
+  [ "$(cat "$input/device/name" 2>/dev/null)" = "Power Button" ] || continue
+  exec 4<"/dev/input/${input##*/}"
+  (
+    dd bs=24 count=1 <&4 >/dev/null 2>&1  # one struct input_event: the press
+    sync
+    umount /mnt 2>/dev/null
+    poweroff -f
+  ) &
+  exec 4<&-
+  watching=1
+  break
+done
+[ -n "$watching" ] || warn "no power button: system_powerdown will be ignored"
+
+# Agent on a virtio-serial port: each line read is run by sh, its output sent
+# back, then "__RC=<exit code>". Prefers the port named org.ember.agent.0,
+# else the first port. read() gives EOF while no host client is connected, so
+# the port is reopened after a short pause.
+agent_port=
+for port in /sys/class/virtio-ports/vport*; do
+  [ -e "$port" ] || continue
+  [ -n "$agent_port" ] || agent_port="/dev/${port##*/}"
+  if [ "$(cat "$port/name" 2>/dev/null)" = org.ember.agent.0 ]; then
+    agent_port="/dev/${port##*/}"
+    break
+  fi
+done
+if [ -n "$agent_port" ]; then
+  (
+    while :; do
+      exec 3<>"$agent_port" || exit 1
+      while read -r cmd <&3; do
+        sh -c "$cmd" </dev/null >&3 2>&1
+        echo "__RC=$?" >&3
+      done
+      exec 3>&-
+      sleep 0.5
+    done
+  ) &
+fi
+
+virtio=0
+for dev in /sys/bus/virtio/devices/*; do
+  [ -e "$dev" ] && virtio=$((virtio + 1))
+done
+read -r uptime _ </proc/uptime
+echo "EMBER-GUEST-READY uptime=$uptime mods=$mods virtio=$virtio"
+
+while :; do
+  setsid cttyhack sh
+done
