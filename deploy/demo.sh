@@ -10,8 +10,8 @@ build=${EMBER_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target emberd ember-shim emberctl
 
-emberd="$build/cmd/emberd/emberd"
-ctl="$build/cmd/emberctl/emberctl"
+emberd="$build/bin/emberd"
+ctl="$build/bin/emberctl"
 work=$(mktemp -d /tmp/ember-demo.XXXXXX)
 mkfifo "$work/ready"
 

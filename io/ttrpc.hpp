@@ -47,7 +47,8 @@ struct Request {
 
 // Completes one request. Copyable and thread-safe: the first reply() wins, later
 // ones (or one after the deadline already answered DEADLINE_EXCEEDED, or after
-// the connection closed) are dropped and return false.
+// the connection closed) are dropped and return false. A Responder must not
+// be used after its EventLoop is destroyed.
 class Responder {
  public:
   struct State;
@@ -55,7 +56,9 @@ class Responder {
   explicit Responder(std::shared_ptr<State> s) : state_(std::move(s)) {}
   // on_sent (optional) runs on the loop thread once the response was written
   // to the socket, or could not be (connection gone); a shim uses it to exit
-  // only after its StopVM reply is out.
+  // only after its StopVM reply is out. It runs exactly once per reply() that
+  // passed one, even when that reply() was dropped (returned false), and
+  // never inside reply() itself (always posted to the loop).
   bool reply(const Status& status, std::string payload = {},
              std::function<void()> on_sent = nullptr) const;
   // True once a reply was sent (or can no longer be sent).
@@ -68,7 +71,14 @@ class Responder {
 };
 
 // Called on the loop thread. May reply at once or keep the Responder and reply
-// later from any thread.
+// later from any thread. A handler that throws gets INTERNAL answered for it.
+//
+// Wire-level answers the server gives by itself (see io/ttrpc_server.cpp):
+// even stream id or undecodable body: INVALID_ARGUMENT; body over kMaxBody:
+// RESOURCE_EXHAUSTED (body skipped, connection kept); unknown service or
+// method: UNIMPLEMENTED "service X" / "method Y" (an empty body is an empty
+// Request, hence "service "); timeout_nano reached: DEADLINE_EXCEEDED.
+// Frames that are not requests are ignored.
 using Handler = std::function<void(Request, Responder)>;
 
 struct ServerOptions {
@@ -114,23 +124,26 @@ struct CallResult {
 };
 
 // One connection; calls multiplexed on odd stream ids. All methods are
-// thread-safe; completions run on the loop thread.
+// thread-safe; completions run on the loop thread, always posted (never
+// inside call()). Destroy clients before their EventLoop.
 class Client : public std::enable_shared_from_this<Client> {
  public:
   using Done = std::function<void(CallResult)>;
 
-  // Connects to a unix socket path (non-blocking; unix connects finish at once).
+  // Connects to a unix socket path (non-blocking: a full accept backlog gives
+  // UNAVAILABLE; no such path NOT_FOUND; nobody listening UNAVAILABLE).
   static std::shared_ptr<Client> connect(io::EventLoop& loop, const std::string& path,
                                          Status* error);
   // Takes an already-connected socket.
   static std::shared_ptr<Client> adopt(io::EventLoop& loop, UniqueFd connected);
-  ~Client();
+  ~Client();  // closes (as close())
 
   // Sends one call; done runs exactly once: with the reply, DEADLINE_EXCEEDED at
   // the timeout, or UNAVAILABLE when the connection drops.
   void call(const std::string& service, const std::string& method, std::string payload,
             CallOptions opts, Done done);
-  // Blocking convenience for tools and tests; never call on the loop thread.
+  // Blocking convenience for tools and tests; never call on the loop thread
+  // (it returns INTERNAL there instead of deadlocking). Needs the loop running.
   CallResult call_sync(const std::string& service, const std::string& method,
                        std::string payload, CallOptions opts = {});
   // Runs once, on the loop thread, when the connection closes (after pending

@@ -1,6 +1,7 @@
 // ttrpc::Client: one connection, calls multiplexed on odd stream ids (1, 3,
 // 5, ...). Public methods may be called from any thread; they hop to the loop
-// thread, where all socket work and every completion happens.
+// thread, where all socket work and every completion happens. They post
+// (never run inline), so no callback ever runs inside call()/close()/on_close().
 #include <array>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
@@ -177,7 +178,7 @@ void Client::Impl::teardown(const std::string& why) {
 std::shared_ptr<Client> Client::connect(io::EventLoop& loop, const std::string& path,
                                         Status* error) {
   UniqueFd fd;
-  Status s = io::connect_unix(path, &fd);
+  Status s = io::connect_unix(path, &fd, /*nonblocking=*/true);
   if (!s.ok()) {
     if (error) *error = s;
     return nullptr;
@@ -193,10 +194,10 @@ std::shared_ptr<Client> Client::adopt(io::EventLoop& loop, UniqueFd connected) {
   if (ec) {
     spdlog::error("ttrpc client: cannot use fd {}: {}", connected.get(), ec.message());
     impl->closed.store(true);
-    impl->loop.dispatch([impl] { impl->teardown("bad socket"); });
+    asio::post(impl->loop.ctx, [impl] { impl->teardown("bad socket"); });
   } else {
     connected.release();
-    impl->loop.dispatch([impl] { impl->read(); });
+    asio::post(impl->loop.ctx, [impl] { impl->read(); });
   }
   return std::make_shared<Client>(impl);
 }
@@ -217,14 +218,14 @@ void Client::call(const std::string& service, const std::string& method, std::st
   std::string body = encode_request(req);
   auto impl = impl_;
   if (body.size() > kMaxBody) {
-    impl->loop.dispatch([what, n = body.size(), done = std::move(done)] {
+    asio::post(impl->loop.ctx, [what, n = body.size(), done = std::move(done)] {
       done(CallResult{Status::ResourceExhausted(what + ": request of " + std::to_string(n) +
                                                 " bytes exceeds the 4 MiB limit"),
                       {}});
     });
     return;
   }
-  impl->loop.dispatch([impl, what = std::move(what), body = std::move(body),
+  asio::post(impl->loop.ctx, [impl, what = std::move(what), body = std::move(body),
                        timeout = opts.timeout, done = std::move(done)]() mutable {
     impl->start_call(std::move(what), std::move(body), timeout, std::move(done));
   });
@@ -247,7 +248,7 @@ CallResult Client::call_sync(const std::string& service, const std::string& meth
 
 void Client::on_close(std::function<void()> fn) {
   auto impl = impl_;
-  impl->loop.dispatch([impl, fn = std::move(fn)]() mutable {
+  asio::post(impl->loop.ctx, [impl, fn = std::move(fn)]() mutable {
     if (impl->torn_down) {
       fn();
     } else {
@@ -259,7 +260,7 @@ void Client::on_close(std::function<void()> fn) {
 void Client::close() {
   impl_->closed.store(true);
   auto impl = impl_;
-  impl->loop.dispatch([impl] { impl->teardown("connection closed by the client"); });
+  asio::post(impl->loop.ctx, [impl] { impl->teardown("connection closed by the client"); });
 }
 
 bool Client::closed() const { return impl_->closed.load(); }

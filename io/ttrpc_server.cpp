@@ -326,10 +326,11 @@ bool Responder::reply(const Status& status, std::string payload,
   }
   auto st = state_;
   if (!won) {
-    if (on_sent) st->loop->dispatch(std::move(on_sent));
+    if (on_sent) asio::post(st->loop->ctx, std::move(on_sent));
     return false;
   }
-  st->loop->dispatch([st, status, payload = std::move(payload),
+  // Always posted, so on_sent never runs inside reply().
+  asio::post(st->loop->ctx, [st, status, payload = std::move(payload),
                       on_sent = std::move(on_sent)]() mutable {
     auto conn = st->conn.lock();
     if (!conn || conn->closed) {

@@ -133,17 +133,18 @@ Status bind_listener(const std::string& path, BoundSocket* out, int backlog) {
   return Status::Ok();
 }
 
-Status connect_unix(const std::string& path, UniqueFd* out) {
+Status connect_unix(const std::string& path, UniqueFd* out, bool nonblocking) {
   sockaddr_un addr;
   Status s = make_addr(path, &addr);
   if (!s.ok()) return s;
-  UniqueFd fd = new_socket();
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0));
   if (!fd.valid()) return Status::FromErrno("socket", errno);
   if (connect_retry(fd.get(), addr) != 0) {
     int err = errno;
     std::string what = "connect " + path + ": " + std::strerror(err);
     if (err == ENOENT) return Status::NotFound(what);
     if (err == ECONNREFUSED) return Status::Unavailable(what);
+    if (err == EAGAIN) return Status::Unavailable(what + " (accept backlog full)");
     if (err == EACCES || err == EPERM) return Status::PermissionDenied(what);
     return Status::Internal(what);
   }

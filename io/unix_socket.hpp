@@ -42,7 +42,11 @@ class BoundSocket {
 // gives FAILED_PRECONDITION. Paths over 107 bytes give INVALID_ARGUMENT.
 Status bind_listener(const std::string& path, BoundSocket* out, int backlog = 512);
 
-// Connects to a unix socket path (blocking connect; unix connects are immediate).
-Status connect_unix(const std::string& path, UniqueFd* out);
+// Connects to a unix socket path. Blocking by default (which waits while the
+// server's accept backlog is full); with nonblocking the fd is O_NONBLOCK and
+// a full backlog gives UNAVAILABLE at once. Errors: NOT_FOUND (no such path),
+// UNAVAILABLE (refused: nobody listens), PERMISSION_DENIED, INVALID_ARGUMENT
+// (path too long), INTERNAL (other).
+Status connect_unix(const std::string& path, UniqueFd* out, bool nonblocking = false);
 
 }  // namespace ember::io

@@ -263,6 +263,9 @@ main() {
   name=$(basename "$out")
   out="$parent/$name"
   images="$parent/$name.images"
+  if [ -e "$out" ] && [ ! -L "$out" ] && [ ! -d "$out" ]; then
+    die "$out exists and is not a directory"
+  fi
 
   ensure_tools
   resolve_packages

@@ -1,0 +1,1 @@
+# Firecracker backend sources (owned by the Firecracker backend work)

@@ -1,0 +1,1 @@
+# QEMU backend sources (owned by the QEMU backend work)

@@ -1,0 +1,132 @@
+// The registry's whole-fleet requests (count, stop_all, detach) and keys that
+// differ only in their namespace.
+#include "registry_fixture.hpp"  // first
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/rpc_payloads.hpp"
+
+namespace ember::actors::testing {
+namespace {
+
+using msg::Method;
+
+KeyedCall create(const msg::VmKey& key) {
+  return {key, call_of(Method::create_vm, "create " + key.id)};
+}
+
+class RegistryFleetTest : public RegistryTest {
+ protected:
+  // Creates every key and lets each fake answer OK.
+  void CreateRunningVms(const std::vector<msg::VmKey>& keys) {
+    std::vector<KeyedCall> calls;
+    for (const auto& k : keys)
+      calls.push_back(create(k));
+    size_t first = fakes.size();
+    auto c = send_together(calls);
+    run();
+    ASSERT_EQ(fakes.size(), first + keys.size());
+    for (size_t i = first; i < fakes.size(); ++i)
+      reply(i, 0, make_reply(Code::ok, ""));
+    run();
+    for (size_t i = 0; i < keys.size(); ++i)
+      ASSERT_TRUE(c[i].done && c[i].reply.code == 0);
+  }
+};
+
+TEST_F(RegistryFleetTest, CountIsTheNumberOfRegisteredVmsIncludingThoseBeingCreated) {
+  EXPECT_EQ(registered(), 0u);
+  CreateRunningVms({key_of("ns1", "a"), key_of("ns1", "b")});
+  send(key_of("ns1", "c"), create(key_of("ns1", "c")).second);  // left creating
+  run();
+  EXPECT_EQ(registered(), 3u);
+}
+
+TEST_F(RegistryFleetTest, StopAllSendsStopVmToEverySupervisorAndRepliesWithTheCount) {
+  settings.timeouts.stop_vm_seconds = 7;
+  CreateRunningVms({key_of("ns1", "a"), key_of("ns1", "b"), key_of("ns2", "a")});
+  auto all = send_stop_all();
+  run();
+  for (size_t i = 0; i < fakes.size(); ++i) {
+    SCOPED_TRACE("VM " + fakes[i].key.ns + "/" + fakes[i].key.id);
+    ASSERT_EQ(methods_of(i), (std::vector<Method>{Method::create_vm, Method::stop_vm}));
+    const auto& payload = fakes[i].log->calls[1].payload;
+    std::string id;
+    ASSERT_TRUE(decode_vm_id(Method::stop_vm, payload, &id).ok());
+    EXPECT_EQ(id, fakes[i].key.id);
+    EXPECT_EQ(stop_timeout_seconds(payload), 7u);
+  }
+  EXPECT_FALSE(all->done);  // not before every VM answered
+
+  reply(0, 1, make_reply(Code::ok, "", true));
+  reply(1, 1, make_reply(Code::ok, "", true));
+  run();
+  EXPECT_FALSE(all->done);
+  reply(2, 1, make_reply(Code::internal, "forcefully terminated VM a", true));
+  run();
+  ASSERT_TRUE(all->done);
+  EXPECT_EQ(all->count, 3u);
+  EXPECT_EQ(registered(), 0u);
+}
+
+TEST_F(RegistryFleetTest, StopAllWithoutVmsRepliesZero) {
+  auto all = send_stop_all();
+  run();
+  ASSERT_TRUE(all->done);
+  EXPECT_EQ(all->count, 0u);
+}
+
+TEST_F(RegistryFleetTest, StopAllCountsASupervisorKilledBeforeItTookTheStop) {
+  CreateRunningVms({key_of("ns1", "a"), key_of("ns1", "b")});
+  auto all = send_stop_all();
+  sched.run_once();  // the client sends
+  expect((msg::stop_all_atom), from(_).to(registry));
+  kill_fake(1);  // with its StopVM still in the mailbox: the request bounces
+  run();
+  reply(0, 1, make_reply(Code::ok, "", true));
+  run();
+  ASSERT_TRUE(all->done);
+  EXPECT_EQ(all->count, 2u);
+  EXPECT_EQ(registered(), 0u);
+}
+
+TEST_F(RegistryFleetTest, SameIdInTwoNamespacesIsTwoVms) {
+  const auto a = key_of("alpha", "vm1");
+  const auto b = key_of("beta", "vm1");
+  CreateRunningVms({a, b});
+  ASSERT_EQ(fakes.size(), 2u);
+  EXPECT_EQ(fakes[0].key, a);
+  EXPECT_EQ(fakes[1].key, b);
+  EXPECT_EQ(registered(), 2u);
+
+  auto s = send(a, call_of(Method::stop_vm));
+  run();
+  EXPECT_EQ(methods_of(0), (std::vector<Method>{Method::create_vm, Method::stop_vm}));
+  EXPECT_EQ(methods_of(1), std::vector<Method>{Method::create_vm});
+  reply(0, 1, make_reply(Code::ok, "", true));
+  run();
+  ASSERT_TRUE(s[0].done);
+  EXPECT_EQ(registered(), 1u);
+
+  auto c = send_together({create(b), create(a)});
+  run();
+  ASSERT_TRUE(c[0].done);
+  EXPECT_EQ(c[0].reply.code, 6);
+  EXPECT_EQ(c[0].reply.message, "VM vm1 already exists in namespace beta");
+  EXPECT_FALSE(c[1].done);
+  ASSERT_EQ(fakes.size(), 3u);
+  EXPECT_EQ(fakes[2].key, a);
+}
+
+TEST_F(RegistryFleetTest, DetachLetsGoOfEverySupervisorAndRepliesWithTheCount) {
+  CreateRunningVms({key_of("ns1", "a"), key_of("ns2", "b")});
+  auto n = request<uint32_t>(registry, msg::detach_atom::value);
+  EXPECT_EQ(n, 2u);
+  for (const auto& f : fakes)
+    EXPECT_TRUE(f.log->detached) << f.key.ns << "/" << f.key.id;
+}
+
+}  // namespace
+}  // namespace ember::actors::testing

@@ -1,0 +1,1 @@
+# Firecracker backend tests
