@@ -4,11 +4,13 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <thread>
 
 #include "actors/actors.hpp"
+#include "actors/recovery.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc.hpp"
 
@@ -29,8 +31,10 @@ struct ControlPlane::Impl {
   caf::actor_system sys;
   msg::registry_actor registry;
   msg::frontend_actor frontend;
+  const config::Config& cfg;
 
-  Impl(io::EventLoop& loop, const config::Config& cfg) : sys(with_workers(caf_cfg)) {
+  Impl(io::EventLoop& loop, const config::Config& config)
+      : sys(with_workers(caf_cfg)), cfg(config) {
     ActorDeps deps{&loop, &cfg};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
@@ -67,6 +71,23 @@ void ControlPlane::serve(ttrpc::Server& server) {
                                                        std::move(r)});
                       });
   }
+}
+
+ControlPlane::Recovered ControlPlane::recover() {
+  Recovered out;
+  RecoveryScan scan = scan_for_shims(impl_->cfg);
+  out.removed_dirs = scan.removed_dirs;
+  out.removed_sockets = scan.removed_sockets;
+  caf::scoped_actor self{impl_->sys};
+  for (auto& found : scan.live) {
+    msg::ShimRecord rec{found.state.pid, found.state.start_time, found.state.task_socket,
+                        found.state.fccontrol_socket};
+    msg::VmKey key{found.ns, found.id};
+    self->request(impl_->registry, caf::infinite, msg::adopt_atom::value, key, rec)
+        .receive([&](msg::RpcReply& r) { ++(r.code == 0 ? out.adopted : out.failed); },
+                 [&](caf::error&) { ++out.failed; });
+  }
+  return out;
 }
 
 uint32_t ControlPlane::stop_all_vms() {

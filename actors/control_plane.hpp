@@ -30,6 +30,15 @@ class ControlPlane {
   // Registers the twelve fccontrol methods on server; requests become
   // messages to the frontend.
   void serve(ttrpc::Server& server);
+  // Adopts the shims that outlived a previous emberd and removes what dead
+  // ones left behind. Call once, before serving. Blocking.
+  struct Recovered {
+    int adopted = 0;
+    int failed = 0;
+    int removed_dirs = 0;
+    int removed_sockets = 0;
+  };
+  Recovered recover();
   // Stops every VM and waits until all are gone; returns how many. Blocking:
   // not on the loop thread.
   uint32_t stop_all_vms();

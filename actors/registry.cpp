@@ -117,6 +117,27 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
         }
         return self->delegate(i->second, call_atom::value, call);
       },
+      [=](adopt_atom, const VmKey& key, const ShimRecord& rec) -> caf::result<RpcReply> {
+        auto& st = self->state;
+        if (st.vms.count(key))
+          return reply_of(Status::AlreadyExists("VM " + key.id + " already exists in namespace " +
+                                                key.ns));
+        auto sup = st.make_supervisor(self->system(), key);
+        self->monitor(sup);
+        st.vms.emplace(key, sup);
+        auto rp = self->make_response_promise<RpcReply>();
+        self->request(sup, caf::infinite, adopt_atom::value, rec)
+            .then(
+                [=](RpcReply& r) mutable {
+                  if (r.vm_gone) self->state.forget(key, sup);
+                  rp.deliver(std::move(r));
+                },
+                [=](caf::error& e) mutable {
+                  self->state.forget(key, sup);
+                  rp.deliver(unreachable(key, e, self->system()));
+                });
+        return rp;
+      },
       [=](stop_all_atom) -> caf::result<uint32_t> {
         auto& vms = self->state.vms;
         auto rp = self->make_response_promise<uint32_t>();

@@ -230,13 +230,17 @@ void finish_stop(Self self) {
   RpcReply r;
   if (st.forced) {
     r = reply_of(Status::Internal("forcefully terminated VM " + st.key.id));
-  } else if (st.stop_reply.code != 0 &&
-             st.stop_reply.code != static_cast<int32_t>(Code::unavailable)) {
-    r = st.stop_reply;  // the shim's own verdict (e.g. it had to kill the VMM)
+  } else if (st.stop_reply.code != static_cast<int32_t>(Code::unavailable)) {
+    // The shim's own verdict: OK, or e.g. INTERNAL when it had to kill the
+    // VMM. It precedes the connection's EOF on the stream, so it is never
+    // lost to the exit.
+    r = st.stop_reply;
   } else if (st.exit_code != 0 || st.exit_signal != 0) {
-    r = reply_of(Status::Internal("shim of VM " + st.key.id + " exited with " +
-                                  (st.exit_signal ? "signal " + std::to_string(st.exit_signal)
-                                                  : "code " + std::to_string(st.exit_code))));
+    r = reply_of(Status::Internal(
+        "shim of VM " + st.key.id + " exited without answering StopVM (" +
+        (st.exit_signal ? "signal " + std::to_string(st.exit_signal)
+                        : "code " + std::to_string(st.exit_code)) +
+        ")"));
   }
   r.vm_gone = true;
   spdlog::info("VM {}: stopped{}", st.name_of(), st.forced ? " (forced)" : "");
@@ -364,6 +368,38 @@ caf::result<RpcReply> start_create(Self self, const VmCall& call) {
   return st.create_promise;
 }
 
+// emberd restarted: take over a shim that kept running, with its directory,
+// socket files and a new connection. An unreachable shim is killed.
+caf::result<RpcReply> adopt(Self self, const ShimRecord& rec) {
+  auto& st = self->state;
+  const config::Config& cfg = *st.deps.cfg;
+  auto give_up = [&](const Status& s) -> caf::result<RpcReply> {
+    spdlog::warn("VM {}: cannot adopt shim pid {}: {}", st.name_of(), rec.pid, s.message());
+    remove_resources(self);
+    self->quit();
+    return reply_of(s, true);
+  };
+  st.phase = Phase::running;
+  st.shim_socket = io::BoundSocket(UniqueFd(), rec.shim_socket);
+  st.fccontrol_socket = io::BoundSocket(UniqueFd(), rec.fccontrol_socket);
+  Status s = shimproc::VmDir::adopt(cfg.shim_base_dir, st.key.ns, st.key.id, &st.dir);
+  if (!s.ok()) return give_up(s);
+  s = shimproc::ShimProcess::adopt(rec.pid, rec.start_time, &st.shim);
+  if (!s.ok()) return give_up(s);
+  watch_shim_exit(self);
+  st.client = ttrpc::Client::connect(*st.deps.loop, rec.fccontrol_socket, &s);
+  if (!st.client) {
+    // Alive but unreachable: useless to anyone, so it goes.
+    kill_shim(self, "its fccontrol socket does not answer");
+    st.phase = Phase::stopping;
+    st.forced = true;
+    st.stop_call_done = true;
+    return reply_of(s, true);
+  }
+  spdlog::info("VM {}: adopted running shim pid {}", st.name_of(), rec.pid);
+  return RpcReply{};
+}
+
 // emberd is exiting: the shim keeps running with its directory and sockets, so
 // that the next emberd can adopt it.
 void detach(Self self) {
@@ -410,6 +446,11 @@ supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps de
             break;
         }
         return reply_of(Status::FailedPrecondition("VM " + id + " is stopping"));
+      },
+      [=](adopt_atom, const ShimRecord& rec) -> caf::result<RpcReply> {
+        if (self->state.phase != Phase::idle)
+          return reply_of(Status::AlreadyExists("VM " + self->state.key.id + " already exists"));
+        return adopt(self, rec);
       },
       [=](shim_reply_atom, uint64_t id, RpcReply& r) { on_shim_reply(self, id, std::move(r)); },
       [=](shim_exit_atom) { on_shim_exit(self); },

@@ -9,6 +9,8 @@ packages=(
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libasio-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
+  # real VMs: the VMM, and what deploy/guest/build-guest.sh needs
+  qemu-system-x86 kmod cpio socat e2fsprogs
 )
 
 missing=()

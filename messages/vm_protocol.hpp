@@ -7,6 +7,7 @@
 //                requested for CreateVM/StopVM so the registry can forget the VM
 //                before the caller hears the reply)
 //   I/O thread --(shim_reply_atom / shim_exit_atom)--> vm supervisor
+//   start-up   --(adopt_atom, VmKey, ShimRecord)--> registry --> new supervisor
 //
 // Included only by actor translation units: it pulls in CAF headers.
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -32,6 +33,7 @@ using stop_timer_atom = caf::atom_constant<caf::atom("stoptimer")>;
 using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using stop_all_atom = caf::atom_constant<caf::atom("stopall")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 
 // A VM's identity: (namespace, VM id), both valid containerd identifiers.
 struct VmKey {
@@ -71,6 +73,19 @@ typename Inspector::result_type inspect(Inspector& f, RpcReply& x) {
   return f(caf::meta::type_name("RpcReply"), x.code, x.message, x.payload, x.vm_gone);
 }
 
+// A running shim found by a restarted emberd (from its shim-state.json).
+struct ShimRecord {
+  int32_t pid = 0;
+  uint64_t start_time = 0;  // guards against pid reuse
+  std::string shim_socket;
+  std::string fccontrol_socket;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ShimRecord& x) {
+  return f(caf::meta::type_name("ShimRecord"), x.pid, x.start_time, x.shim_socket,
+           x.fccontrol_socket);
+}
+
 // A decoded ttrpc request handed from the I/O thread to the frontend, with the
 // responder that completes it. Local only (never serialized).
 struct InboundRpc {
@@ -83,6 +98,8 @@ struct InboundRpc {
 
 using supervisor_actor = caf::typed_actor<
     caf::replies_to<call_atom, VmCall>::with<RpcReply>,
+    // take over a running shim instead of creating one (emberd restarted)
+    caf::replies_to<adopt_atom, ShimRecord>::with<RpcReply>,
     // from the I/O thread: a shim call completed; the shim process exited
     caf::reacts_to<shim_reply_atom, uint64_t, RpcReply>, caf::reacts_to<shim_exit_atom>,
     // StopVM's timeout for the stop attempt with this generation ran out
@@ -92,6 +109,8 @@ using supervisor_actor = caf::typed_actor<
 
 using registry_actor =
     caf::typed_actor<caf::replies_to<call_atom, VmKey, VmCall>::with<RpcReply>,
+                     // register a recovered shim under key
+                     caf::replies_to<adopt_atom, VmKey, ShimRecord>::with<RpcReply>,
                      // stop every VM; replies with how many were stopped
                      caf::replies_to<stop_all_atom>::with<uint32_t>,
                      // detach every VM and quit; replies with how many

@@ -1,5 +1,6 @@
 #include "cmd/emberctl/command_table.hpp"
 
+#include "cmd/emberctl/bench_commands.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 
 namespace ember::ctl {
@@ -7,6 +8,7 @@ namespace ember::ctl {
 const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> groups = {
       {"vm", add_vm_commands},
+      {"bench", add_bench_commands},
   };
   return groups;
 }

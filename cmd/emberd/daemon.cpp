@@ -97,6 +97,13 @@ int run_emberd(int argc, char** argv) {
     spdlog::error("cannot serve on {}: {}", cfg.socket, s.ToString());
     return 1;
   }
+  // Shims that outlived a previous emberd are adopted before any call is
+  // served (connections wait in the listen backlog meanwhile).
+  auto rec = plane->recover();
+  if (rec.adopted || rec.failed || rec.removed_dirs || rec.removed_sockets)
+    spdlog::info("recovery: adopted {} running VM(s), {} failed; removed {} dead VM dir(s), {} "
+                 "stale socket(s)",
+                 rec.adopted, rec.failed, rec.removed_dirs, rec.removed_sockets);
   std::thread io_thread([&loop] { loop.run(); });
   if (ready_fd >= 0) notify_ready(ready_fd);
   spdlog::info("emberd listening on {} (backend {}, config {})", cfg.socket,

@@ -126,7 +126,11 @@ qmp_cmd() {
 cleanup() {
   # Only processes this script started, by pid.
   [ -z "${tail_pid:-}" ] || kill "$tail_pid" 2>/dev/null || true
-  [ -z "${qemu_pid:-}" ] || kill "$qemu_pid" 2>/dev/null || true
+  if [ -n "${qemu_pid:-}" ]; then
+    # timeout(1) passes the TERM on and KILLs 5 s later: the wait is bounded.
+    kill "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+  fi
   if [ -n "${run:-}" ]; then
     if [ "$keep" -eq 1 ]; then say "run directory kept: $run"; else rm -rf "$run"; fi
   fi
@@ -170,11 +174,11 @@ main() {
       dir=${XDG_CACHE_HOME:-$HOME/.cache}/ember/guest
     fi
   fi
-  # Resolve the image link once so kernel and initrd come from one build.
   local file
   for file in vmlinuz initrd.gz manifest; do
     [ -f "$dir/$file" ] || fail "no $file in ${dir}: run deploy/guest/build-guest.sh"
   done
+  # Resolve the image link once so kernel and initrd come from one build.
   dir=$(readlink -f "$dir")
   local want_mods
   want_mods=$(sed -n 's/^modules=//p' "$dir/manifest" | wc -w)

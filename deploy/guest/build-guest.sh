@@ -12,10 +12,10 @@
 #   current inputs, unless --force.
 #
 # Layout: DIR is a symlink to DIR.images/<build id>. A build is staged in a new
-# directory there and published by replacing the symlink (rename(2)), so
-# readers see the old image or the new one, never a mix or half a file. The
-# previous image is kept, older ones are removed. Builds are serialised by a
-# lock file beside DIR.
+# directory there and published by replacing the symlink (rename(2)), so a
+# reader that resolves DIR once (readlink -f) gets the old image or the new
+# one, never a mix or half a file. The previous image is kept, older ones are
+# removed. Builds are serialised by a lock file beside DIR.
 #
 # Host tools, installed with apt-get when missing (list them in
 # deploy/install-deps.sh): kmod (depmod, modprobe: dependency lookup only) and

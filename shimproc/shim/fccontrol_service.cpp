@@ -176,20 +176,49 @@ void FcControlService::get_vm_info(const GetVMInfoRequest&, const ttrpc::Respond
   reply_message(resp, Status::Ok(), out);
 }
 
+// Metadata changes are validated on a scratch copy first: a VMM keeping its
+// own copy (Vmm::metadata) only ever sees documents the store accepts, and
+// the store changes only once the VMM took the change too.
 void FcControlService::set_vm_metadata(const SetVMMetadataRequest& req,
                                        const ttrpc::Responder& resp) {
-  resp.reply(metadata_.set(req.metadata()));
+  MetadataStore scratch;
+  Status s = scratch.set(req.metadata());
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  const std::string text = req.metadata();
+  auto commit = [this, resp, text](Status s, const std::string&) {
+    if (s.ok()) s = metadata_.set(text);
+    resp.reply(s);
+  };
+  if (!vmm_->metadata(Vmm::MetadataOp::set, text, commit)) commit(Status::Ok(), "");
 }
 
 void FcControlService::update_vm_metadata(const UpdateVMMetadataRequest& req,
                                           const ttrpc::Responder& resp) {
-  resp.reply(metadata_.update(req.metadata()));
+  MetadataStore scratch;
+  Status s = scratch.set(metadata_.get());
+  if (s.ok()) s = scratch.update(req.metadata());
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  const std::string patch = req.metadata();
+  auto commit = [this, resp, patch](Status s, const std::string&) {
+    if (s.ok()) s = metadata_.update(patch);
+    resp.reply(s);
+  };
+  if (!vmm_->metadata(Vmm::MetadataOp::update, patch, commit)) commit(Status::Ok(), "");
 }
 
 void FcControlService::get_vm_metadata(const GetVMMetadataRequest&, const ttrpc::Responder& resp) {
-  GetVMMetadataResponse out;
-  out.set_metadata(metadata_.get());
-  reply_message(resp, Status::Ok(), out);
+  auto answer = [resp](const Status& s, const std::string& text) {
+    GetVMMetadataResponse out;
+    out.set_metadata(text);
+    reply_message(resp, s, out);
+  };
+  if (!vmm_->metadata(Vmm::MetadataOp::get, "", answer)) answer(Status::Ok(), metadata_.get());
 }
 
 void FcControlService::get_balloon_config(const GetBalloonConfigRequest&,

@@ -17,7 +17,7 @@
 #include "shimproc/shim/fccontrol_service.hpp"
 #include "shimproc/shim/launch.hpp"
 #include "shimproc/shim/shim_args.hpp"
-#include "shimproc/shim/shim_state.hpp"
+#include "shimproc/shim_state.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"
 
@@ -110,7 +110,7 @@ int run_shim(int argc, char** argv, VmmFactory factory) {
     return kExitFailure;
   }
 
-  ShimState state;
+  shimproc::ShimState state;
   state.pid = ::getpid();
   state.start_time = shimproc::process_start_time(state.pid);
   state.ns = args.ns;
@@ -119,7 +119,7 @@ int run_shim(int argc, char** argv, VmmFactory factory) {
   state.task_socket = launch.task_socket_path;
   state.fccontrol_socket = launch.fccontrol_socket_path;
   state.backend = config::to_string(cfg.vmm.backend);
-  ShimStateFile state_file;
+  shimproc::ShimStateFile state_file;
   s = state_file.write(vm_dir.dir.state_path(), state);
   if (!s.ok()) {
     spdlog::error("cannot write the shim state: {}", s.ToString());

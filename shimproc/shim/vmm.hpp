@@ -84,6 +84,19 @@ class Vmm {
   virtual void balloon_stats(StatsDone done) = 0;
   virtual void update_balloon_stats_interval(int64_t seconds, Done done) = 0;
 
+  // Metadata a VMM serves to its guest itself (Firecracker's MMDS). The
+  // shim's MetadataStore has validated json before this is called. A backend
+  // keeping such a copy returns true and completes later: set replaces the
+  // document with json, update applies json as an RFC 7396 merge patch, get
+  // reads the VMM's document (json is "", done gets the text). The default
+  // keeps none: it returns false, never calls done, and the shim's store
+  // alone answers.
+  enum class MetadataOp { set, update, get };
+  using MetadataDone = std::function<void(Status, std::string)>;
+  virtual bool metadata(MetadataOp /*op*/, const std::string& /*json*/, MetadataDone /*done*/) {
+    return false;
+  }
+
   // Runs when the VMM ends without a stop() (guest poweroff: OK; crash: the
   // reason). Set before create().
   void on_exit(Done handler) { on_exit_ = std::move(handler); }

@@ -1,5 +1,6 @@
 // default_factory: the backend named by config.vmm.backend.
 #include "config/config.hpp"
+#include "shimproc/shim/firecracker_vmm.hpp"
 #include "shimproc/shim/hollow_vmm.hpp"
 #include "shimproc/shim/vmm.hpp"
 
@@ -11,8 +12,9 @@ VmmFactory default_factory() {
       case config::Backend::hollow:
         *out = std::make_unique<HollowVmm>(ctx.loop, ctx.vm_id);
         return Status::Ok();
-      case config::Backend::qemu:
       case config::Backend::firecracker:
+        return fc::make_firecracker_vmm(ctx, out);
+      case config::Backend::qemu:
         break;
     }
     return Status::Unimplemented(std::string("vmm backend ") +

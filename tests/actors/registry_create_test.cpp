@@ -187,5 +187,24 @@ TEST_F(RegistryTest, FailedCreateVmIsForgottenBeforeTheCallerSeesTheReply) {
   EXPECT_EQ(registered(), 1u);
 }
 
+// BUG (actors/registry.cpp, relay() and the down handler), as in
+// RegistryStopTest.DISABLED_SupervisorDyingDuringStopVmFailsTheCallAndForgetsTheVm:
+// a supervisor that dies holding the CreateVM call leaves the caller without a
+// reply, and `creating` is never decremented, so its concurrent-create slot
+// stays taken for the registry's lifetime.
+TEST_F(RegistryTest, DISABLED_SupervisorDyingDuringCreateVmFailsTheCallAndFreesItsSlot) {
+  settings.limits.max_concurrent_creates = 1;
+  auto first = send(kVm1, create(kVm1).second);
+  run();
+  exit_fake(0);  // it dies holding the CreateVM call
+  run();
+  EXPECT_EQ(registered(), 0u);
+  EXPECT_TRUE(first[0].done) << "the CreateVM caller got no reply";
+  auto second = send(kVm2, create(kVm2).second);
+  run();
+  EXPECT_FALSE(second[0].done) << "not accepted: " << second[0].reply.message;
+  EXPECT_EQ(fakes.size(), 2u);
+}
+
 }  // namespace
 }  // namespace ember::actors::testing

@@ -1,8 +1,10 @@
 #include "registry_fixture.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
@@ -17,7 +19,7 @@ using Promise = caf::typed_response_promise<RpcReply>;
 // from its shim, and ends it through shim_exit_atom.
 struct FakeSupervisorState {
   std::shared_ptr<FakeLog> log;
-  std::vector<Promise> promises;  // one per call, by call number
+  std::vector<Promise> promises;  // one per request, by request number
   static inline const char* name = "fake-supervisor";
 };
 
@@ -28,6 +30,12 @@ supervisor_actor::behavior_type fake_supervisor(FakeSelf self, std::shared_ptr<F
   return {
       [=](call_atom, const VmCall& call) -> caf::result<RpcReply> {
         self->state.log->calls.push_back(call);
+        auto rp = self->make_response_promise<RpcReply>();
+        self->state.promises.push_back(rp);
+        return rp;
+      },
+      [=](adopt_atom, const ShimRecord& rec) -> caf::result<RpcReply> {
+        self->state.log->adopted.push_back(rec);
         auto rp = self->make_response_promise<RpcReply>();
         self->state.promises.push_back(rp);
         return rp;
@@ -180,7 +188,10 @@ void RegistryTest::exit_fake(size_t vm) {
 
 void RegistryTest::kill_fake(size_t vm) {
   ASSERT_LT(vm, fakes.size());
-  caf::anon_send_exit(fakes[vm].handle, caf::exit_reason::kill);
+  // anon_send_exit would queue the exit behind the calls (normal priority).
+  caf::anon_send<caf::message_priority::high>(
+      caf::actor_cast<caf::actor>(fakes[vm].handle),
+      caf::exit_msg{caf::actor_addr{}, caf::exit_reason::kill});
 }
 
 uint32_t RegistryTest::registered() {

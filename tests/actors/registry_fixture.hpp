@@ -22,7 +22,8 @@ namespace ember::actors::testing {
 
 // What one fake supervisor saw. Shared between the fake and the test.
 struct FakeLog {
-  std::vector<msg::VmCall> calls;  // every call received, in arrival order
+  std::vector<msg::VmCall> calls;        // every call received, in arrival order
+  std::vector<msg::ShimRecord> adopted;  // every adopt request received
   bool detached = false;
 };
 
@@ -77,12 +78,14 @@ class RegistryTest : public ::testing::Test, public test_coordinator_fixture<> {
   // A new client actor that asks the registry to stop every VM.
   std::shared_ptr<CountOutcome> send_stop_all();
 
-  // Makes fake `vm` answer its call number `call` (0-based) with r.
+  // Makes fake `vm` answer its request number `call` with r. Requests (calls
+  // and adopts together) are numbered from 0 in arrival order.
   void reply(size_t vm, size_t call, msg::RpcReply r);
   // Fake `vm` quits after the messages already queued for it, leaving every
   // call it holds unanswered (a supervisor dying mid-call).
   void exit_fake(size_t vm);
-  // Fake `vm` is killed at once: calls still in its mailbox bounce.
+  // Fake `vm` is killed before it handles anything else: calls still in its
+  // mailbox bounce with request_receiver_down.
   void kill_fake(size_t vm);
 
   // VMs registered now. Runs every pending message first.

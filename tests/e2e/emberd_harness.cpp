@@ -87,6 +87,11 @@ Emberd::Emberd(EmberdOptions opts) {
         << "log:\n  level: debug\n"
         << opts.extra_yaml;
   }
+  extra_args_ = opts.args;
+  start();
+}
+
+void Emberd::start() {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
   UniqueFd ready_r(ready[0]), ready_w(ready[1]);
@@ -100,7 +105,7 @@ Emberd::Emberd(EmberdOptions opts) {
   posix_spawn_file_actions_adddup2(&fa, log_out.get(), 2);
   posix_spawn_file_actions_adddup2(&fa, ready_w.get(), 3);
   std::vector<std::string> args = {EMBERD_PATH, "--config", config_path_, "--ready-fd", "3"};
-  args.insert(args.end(), opts.args.begin(), opts.args.end());
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

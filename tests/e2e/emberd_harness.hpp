@@ -53,10 +53,15 @@ class Emberd {
 
   // Sends sig and waits for the exit; returns the exit code (or 128+signal).
   int stop(int sig);
+  // Starts a new emberd with the same config and directories (after stop()).
+  void restart() { start(); }
   bool running() const { return pid_ > 0; }
 
  private:
+  void start();
+
   TempDir root_;
+  std::vector<std::string> extra_args_;
   std::string socket_, state_dir_, vm_base_dir_, config_path_, log_path_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;

@@ -504,6 +504,9 @@ TEST_F(TtrpcTest, PeerWithAnotherUidIsDisconnectedAndLogged) {
   ASSERT_EQ(::chmod(dir_.path().c_str(), 0711), 0);
   ASSERT_EQ(::chmod(path_.c_str(), 0666), 0);
   EXPECT_EQ(RunNobodyChild(path_), 0);
+  // The refusal was logged before the child saw EOF; syncing with the loop
+  // makes that ordering visible (to TSan too) before the logger is swapped.
+  run_on_loop(loop_, [] {});
   spdlog::set_default_logger(prev);
 
   bool logged = false;

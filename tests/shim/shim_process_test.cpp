@@ -15,7 +15,7 @@
 #include <string>
 
 #include "fccontrol.pb.h"
-#include "shimproc/shim/shim_state.hpp"
+#include "shimproc/shim_state.hpp"
 #include "shimproc/shim_process.hpp"
 #include "tests/shim/shim_harness.hpp"
 
@@ -79,8 +79,8 @@ TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
   struct stat st;
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
-  shim::ShimState state;
-  ASSERT_TRUE(shim::from_json(read_file(path), &state).ok()) << read_file(path);
+  shimproc::ShimState state;
+  ASSERT_TRUE(shimproc::from_json(read_file(path), &state).ok()) << read_file(path);
   EXPECT_EQ(state.pid, shim.pid());
   EXPECT_EQ(state.start_time, shimproc::process_start_time(shim.pid()));
   EXPECT_NE(state.start_time, 0u);

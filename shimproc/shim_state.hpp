@@ -7,7 +7,7 @@
 
 #include "io/status.hpp"
 
-namespace ember::shim {
+namespace ember::shimproc {
 
 struct ShimState {
   pid_t pid = 0;
@@ -40,4 +40,4 @@ class ShimStateFile {
   std::string path_;  // "" until written
 };
 
-}  // namespace ember::shim
+}  // namespace ember::shimproc

@@ -1,4 +1,4 @@
-#include "shimproc/shim/shim_state.hpp"
+#include "shimproc/shim_state.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 
 #include "io/unique_fd.hpp"
 
-namespace ember::shim {
+namespace ember::shimproc {
 
 std::string to_json(const ShimState& state) {
   nlohmann::json j = {
@@ -78,4 +78,4 @@ Status ShimStateFile::write(const std::string& path, const ShimState& state) {
   return Status::Ok();
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shimproc

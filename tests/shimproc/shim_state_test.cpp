@@ -1,4 +1,4 @@
-#include "shimproc/shim/shim_state.hpp"
+#include "shimproc/shim_state.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <string>
 
-namespace ember::shim {
+namespace ember::shimproc {
 namespace {
 
 class ShimStateTest : public ::testing::Test {
@@ -104,4 +104,4 @@ TEST_F(ShimStateTest, AFailedRenameRemovesTheTemporaryFile) {
 }
 
 }  // namespace
-}  // namespace ember::shim
+}  // namespace ember::shimproc

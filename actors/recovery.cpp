@@ -1,0 +1,99 @@
+#include "actors/recovery.hpp"
+
+#include <dirent.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/config.hpp"
+#include "shimproc/ids.hpp"
+#include "shimproc/shim_address.hpp"
+#include "shimproc/shim_process.hpp"
+#include "shimproc/vm_dir.hpp"
+
+namespace ember::actors {
+namespace {
+
+std::vector<std::string> entries_of(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  return out;
+}
+
+bool read_text(const std::string& path, std::string* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+// <64 hex digits> or <64 hex digits>-fccontrol: containerd's formula.
+bool is_shim_socket_name(const std::string& name) {
+  std::string hex = name.substr(0, 64);
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return false;
+  return name.size() == 64 || name.substr(64) == "-fccontrol";
+}
+
+bool is_socket(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// The shim of (ns, id) as recorded, if it is still the same running process.
+bool live_shim(const shimproc::VmDir& dir, shimproc::ShimState* state) {
+  std::string text;
+  if (!read_text(dir.state_path(), &text)) return false;
+  if (!shimproc::from_json(text, state).ok()) return false;
+  return state->pid > 0 && state->start_time != 0 &&
+         shimproc::process_start_time(state->pid) == state->start_time;
+}
+
+}  // namespace
+
+RecoveryScan scan_for_shims(const config::Config& cfg) {
+  RecoveryScan scan;
+  std::set<std::string> live_sockets;
+  for (const auto& name : entries_of(cfg.shim_base_dir)) {
+    auto hash = name.find('#');
+    if (hash == std::string::npos) continue;
+    std::string ns = name.substr(0, hash), id = name.substr(hash + 1);
+    if (!shimproc::validate_identifier(ns, "namespace").ok() ||
+        !shimproc::validate_identifier(id, "VM id").ok())
+      continue;
+    shimproc::VmDir dir;
+    if (!shimproc::VmDir::adopt(cfg.shim_base_dir, ns, id, &dir).ok()) continue;
+    shimproc::ShimState state;
+    if (live_shim(dir, &state)) {
+      dir.release();
+      live_sockets.insert(state.task_socket);
+      live_sockets.insert(state.fccontrol_socket);
+      scan.live.push_back(FoundShim{ns, id, std::move(state)});
+      continue;
+    }
+    spdlog::info("recovery: shim of VM {}/{} is gone; removing {}", ns, id, dir.path());
+    if (Status s = dir.remove(); !s.ok()) spdlog::warn("recovery: {}", s.message());
+    ++scan.removed_dirs;
+  }
+  // Socket files of shims that are gone (the VM dir may already be gone too).
+  for (const auto& name : entries_of(cfg.state_dir)) {
+    std::string path = cfg.state_dir + "/" + name;
+    if (!is_shim_socket_name(name) || live_sockets.count(path) || !is_socket(path)) continue;
+    if (::unlink(path.c_str()) == 0) ++scan.removed_sockets;
+  }
+  return scan;
+}
+
+}  // namespace ember::actors

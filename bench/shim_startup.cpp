@@ -1,0 +1,154 @@
+// shim_startup: ember-shim from exec to serving. Each round makes a VM
+// directory and the shim's two listening sockets as emberd does, connects a
+// ttrpc client to the fccontrol socket (the kernel queues the connection in
+// the listen backlog before the shim runs), spawns ember-shim under the
+// launch contract and sends GetVMInfo at once: the reply (NOT_FOUND, the VM is
+// not created yet) is the first thing the shim serves. Time: from just before
+// the spawn to that reply. Then the shim is killed and everything removed.
+// Prints one JSON object on stdout.
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cmd/emberctl/bench_stats.hpp"
+#include "fccontrol.pb.h"
+#include "io/event_loop.hpp"
+#include "io/ttrpc.hpp"
+#include "io/unix_socket.hpp"
+#include "shimproc/remove_tree.hpp"
+#include "shimproc/shim_process.hpp"
+#include "shimproc/vm_dir.hpp"
+
+namespace {
+
+using ember::Status;
+using namespace ember::bench;
+
+constexpr const char* kNamespace = "bench";
+
+struct Options {
+  size_t rounds = 200;
+  size_t warmup = 10;
+  std::string shim = EMBER_SHIM_PATH;
+};
+
+// Scratch space for one run: config, VM directories, sockets.
+class Scratch {
+ public:
+  Scratch() {
+    char tmpl[] = "/tmp/shim-startup-XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
+  }
+  ~Scratch() {
+    if (!path_.empty()) ember::shimproc::remove_tree(path_);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// One round; *took is exec -> first reply.
+Status round(ember::io::EventLoop& loop, const Options& o, const std::string& root,
+             const std::string& config, size_t n, std::chrono::nanoseconds* took) {
+  const std::string id = "s" + std::to_string(n);
+  ember::shimproc::VmDir dir;
+  Status s = ember::shimproc::VmDir::create(root + "/vm", kNamespace, id, &dir);
+  if (!s.ok()) return s;
+  ember::io::BoundSocket task, fccontrol;
+  s = ember::io::bind_listener(root + "/s/" + id, &task);
+  if (s.ok()) s = ember::io::bind_listener(root + "/s/" + id + "-fccontrol", &fccontrol);
+  if (!s.ok()) return s;
+  auto client = ember::ttrpc::Client::connect(loop, fccontrol.path(), &s);
+  if (!client) return s;
+
+  ember::shimproc::ShimLaunch launch;
+  launch.binary = o.shim;
+  launch.args = {"-namespace", kNamespace, "-id", id, "-config", config};
+  launch.vm_id = id;
+  launch.containerd_address = root + "/containerd.sock";
+  launch.cwd = dir.path();
+  launch.shim_socket = task.take_fd();
+  launch.fccontrol_socket = fccontrol.take_fd();
+
+  GetVMInfoRequest req;
+  req.set_vmid(id);
+  ember::ttrpc::CallOptions opts;
+  opts.timeout = std::chrono::seconds(10);
+  opts.metadata = {{ember::ttrpc::kNamespaceKey, kNamespace}};
+  const auto began = Clock::now();
+  ember::shimproc::ShimProcess shim;
+  s = ember::shimproc::ShimProcess::spawn(std::move(launch), &shim);
+  if (!s.ok()) return s;
+  ember::ttrpc::CallResult r =
+      client->call_sync("Firecracker", "GetVMInfo", req.SerializeAsString(), std::move(opts));
+  *took = Clock::now() - began;
+  client->close();
+  // NOT_FOUND ("not created") is the shim's own answer: it serves.
+  if (!r.status.ok() && r.status.code() != ember::Code::not_found) return r.status;
+  return Status::Ok();  // ~ShimProcess kills and reaps; the rest unlinks itself
+}
+
+int run(const Options& o) {
+  Scratch scratch;
+  if (scratch.path().empty()) {
+    std::perror("shim_startup: mkdtemp");
+    return 1;
+  }
+  if (::mkdir((scratch.path() + "/s").c_str(), 0700) != 0) {
+    std::perror("shim_startup: mkdir");
+    return 1;
+  }
+  const std::string config = scratch.path() + "/ember.yaml";
+  std::ofstream(config) << "shim_base_dir: " << scratch.path() << "/vm\n"
+                        << "state_dir: " << scratch.path() << "/s\n"
+                        << "vmm:\n  backend: hollow\n"
+                        << "log:\n  level: warn\n";
+  ember::io::EventLoop loop;
+  loop.start_thread();
+  Samples lat;
+  for (size_t i = 0; i < o.warmup + o.rounds; ++i) {
+    std::chrono::nanoseconds took{0};
+    Status s = round(loop, o, scratch.path(), config, i, &took);
+    if (!s.ok()) {
+      std::cerr << "shim_startup: round " << i << ": " << s.ToString() << "\n";
+      return 1;
+    }
+    if (i >= o.warmup) lat.add(took);
+  }
+  nlohmann::ordered_json out = {
+      {"benchmark", "shim_startup"},
+      {"shim", o.shim},
+      {"backend", "hollow"},
+      {"measures", "posix_spawn of ember-shim -> reply to its first fccontrol call"},
+      {"rounds", o.rounds},
+      {"warmup", o.warmup},
+      {"exec_to_serving_us", to_json(lat.summarize())}};
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app("ember-shim start-up time (exec to serving); prints JSON", "shim_startup");
+  app.add_option("-n,--rounds", o.rounds, "measured shim start-ups")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--warmup", o.warmup, "unmeasured rounds first")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--shim", o.shim, "ember-shim binary (absolute)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  return run(o);
+}

@@ -1,0 +1,98 @@
+#include "cmd/emberctl/bench_file_waiter.hpp"
+
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <unordered_map>
+
+#include "io/event_loop.hpp"
+#include "io/unique_fd.hpp"
+
+namespace ember::bench {
+
+struct FileWaiter::State {
+  io::EventLoop* loop = nullptr;
+  UniqueFd inotify;
+  struct Wait {
+    std::string name;
+    Done done;
+  };
+  std::unordered_map<int, Wait> waits;  // by watch descriptor; loop thread
+};
+
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+void complete(FileWaiter::State& st, int wd, const Status& s) {
+  auto it = st.waits.find(wd);
+  if (it == st.waits.end()) return;
+  Done done = std::move(it->second.done);
+  st.waits.erase(it);
+  ::inotify_rm_watch(st.inotify.get(), wd);
+  done(s);
+}
+
+void arm(const std::shared_ptr<FileWaiter::State>& st);
+
+void drain(const std::shared_ptr<FileWaiter::State>& st) {
+  alignas(inotify_event) char buf[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(st->inotify.get(), buf, sizeof buf);
+    if (n <= 0) break;  // EAGAIN: all read
+    for (ssize_t off = 0; off < n;) {
+      const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
+      off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      auto it = st->waits.find(ev->wd);
+      if (it == st->waits.end()) continue;
+      if ((ev->mask & (IN_DELETE_SELF | IN_IGNORED)) != 0) {
+        complete(*st, ev->wd, Status::Unavailable("the directory was removed first"));
+      } else if (ev->len > 0 && it->second.name == ev->name) {
+        complete(*st, ev->wd, Status::Ok());
+      }
+    }
+  }
+  arm(st);
+}
+
+void arm(const std::shared_ptr<FileWaiter::State>& st) {
+  st->loop->watch_readable(st->inotify.get(), [st] { drain(st); });
+}
+
+}  // namespace
+
+FileWaiter::FileWaiter(io::EventLoop& loop) : loop_(loop), state_(std::make_shared<State>()) {
+  state_->loop = &loop_;
+}
+
+Status FileWaiter::start() {
+  state_->inotify.reset(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!state_->inotify) return Status::FromErrno("inotify_init1", errno);
+  arm(state_);
+  return Status::Ok();
+}
+
+Status FileWaiter::wait(const std::string& dir, const std::string& name, Done done, int* key) {
+  // Watch first, then look: a file made between the two is not missed.
+  const int wd = ::inotify_add_watch(state_->inotify.get(), dir.c_str(),
+                                     IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_ONLYDIR);
+  if (wd < 0) return Status::FromErrno("inotify_add_watch " + dir, errno);
+  state_->waits[wd] = State::Wait{name, std::move(done)};
+  *key = wd;
+  if (exists(dir + "/" + name)) {
+    auto st = state_;
+    loop_.post([st, wd] { complete(*st, wd, Status::Ok()); });
+  }
+  return Status::Ok();
+}
+
+void FileWaiter::cancel(int key) {
+  if (state_->waits.erase(key) > 0) ::inotify_rm_watch(state_->inotify.get(), key);
+}
+
+}  // namespace ember::bench

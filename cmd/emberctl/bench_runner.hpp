@@ -1,0 +1,73 @@
+#pragma once
+// The closed-loop driver of every bench phase: `count` operations with at
+// most `concurrency` in flight, each started as the previous one finishes.
+// Operations run on the event loop thread and must finish exactly once; every
+// call they make has a deadline, so a phase always ends.
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "cmd/emberctl/bench_stats.hpp"
+#include "io/status.hpp"
+
+namespace ember::io {
+class EventLoop;
+}
+
+namespace ember::bench {
+
+class Progress;
+
+// Failures grouped by status, the first kept whole.
+class ErrorTally {
+ public:
+  void add(const Status& s);
+  size_t total() const { return total_; }
+  const Status& first() const { return first_; }
+  // [{"code":"NOT_FOUND","message":"...","count":3}, ...]: at most 10 kinds.
+  nlohmann::ordered_json to_json() const;
+  void merge(const ErrorTally& other);
+
+ private:
+  static constexpr size_t kMaxKinds = 10;
+  size_t total_ = 0;
+  Status first_;
+  std::map<std::pair<int, std::string>, size_t> kinds_;
+};
+
+// Finishes one operation: OK or the status it failed with. Loop thread.
+using Finish = std::function<void(const Status&)>;
+// Starts operation `index` (0-based). Loop thread; must not block.
+using Op = std::function<void(size_t index, Finish finish)>;
+
+struct RunLimits {
+  size_t count = 0;
+  size_t concurrency = 1;
+  // No operation starts after this point (--max-seconds).
+  Clock::time_point start_deadline = Clock::time_point::max();
+  // Set (by Ctrl-C): no operation starts any more.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct RunStats {
+  size_t requested = 0;
+  size_t started = 0;
+  size_t succeeded = 0;
+  size_t failed = 0;
+  bool cut_short = false;  // stopped starting early (deadline or cancel)
+  ErrorTally errors;
+  Clock::time_point began;
+  Clock::time_point ended;
+  double seconds() const { return seconds_between(began, ended); }
+};
+
+// Blocks the calling thread (never the loop thread) until every started
+// operation finished. progress (may be null) is updated on the loop thread.
+RunStats run_closed_loop(io::EventLoop& loop, const RunLimits& limits, Op op, Progress* progress);
+
+}  // namespace ember::bench
