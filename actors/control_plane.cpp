@@ -1,10 +1,10 @@
 #include "actors/control_plane.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <thread>
@@ -62,14 +62,13 @@ void ControlPlane::serve(ttrpc::Server& server) {
   for (int i = 0; i < msg::kMethodCount; ++i) {
     auto method = static_cast<msg::Method>(i);
     auto fe = impl_->frontend;
-    server.add_method(msg::kFirecrackerService, msg::method_name(method),
-                      [fe, method](ttrpc::Request req, ttrpc::Responder r) {
-                        caf::anon_send(fe, msg::rpc_atom::value,
-                                       msg::InboundRpc{method,
-                                                       req.metadata_value(ttrpc::kNamespaceKey),
-                                                       std::move(req.payload), req.timeout_nano,
-                                                       std::move(r)});
-                      });
+    server.add_method(
+        msg::kFirecrackerService, msg::method_name(method),
+        [fe, method](ttrpc::Request req, ttrpc::Responder r) {
+          caf::anon_send(fe, msg::rpc_atom::value,
+                         msg::InboundRpc{method, req.metadata_value(ttrpc::kNamespaceKey),
+                                         std::move(req.payload), req.timeout_nano, std::move(r)});
+        });
   }
 }
 

@@ -2,15 +2,17 @@
 // AlreadyExists and the fleet limits at once, and forgets a VM before its
 // StopVM (or failed CreateVM) reply reaches the caller, so an immediate
 // CreateVM of the same id succeeds.
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
-#include <caf/system_messages.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
-#include <spdlog/spdlog.h>
 
 #include <map>
 #include <memory>
+#include <set>
+#include <vector>
 
 #include "actors/actors.hpp"
 #include "actors/rpc_payloads.hpp"
@@ -26,11 +28,31 @@ RpcReply reply_of(const Status& s) {
   return RpcReply{static_cast<int32_t>(s.code()), s.message(), {}, false};
 }
 
+// A call the registry requested from a supervisor and still has to answer.
+// CAF 0.17 drops an unanswered request silently when its receiver dies, so
+// the down handler answers these itself.
+struct Relay {
+  VmKey key;
+  supervisor_actor sup;
+  Promise promise;
+  bool is_create = false;
+};
+
+// A stop_all request: answered once every supervisor it covers went down.
+struct StopAll {
+  caf::typed_response_promise<uint32_t> promise;
+  std::set<caf::actor_addr> waiting;
+  uint32_t total = 0;
+};
+
 struct RegistryState {
   ActorDeps deps;
   SupervisorFactory make_supervisor;
   std::map<VmKey, supervisor_actor> vms;
   uint32_t creating = 0;  // CreateVM calls in flight
+  uint64_t next_relay = 1;
+  std::map<uint64_t, Relay> relays;
+  std::vector<StopAll> stop_alls;
 
   // Forgets key only if it still maps to sup: a newer VM may have taken the id.
   void forget(const VmKey& key, const supervisor_actor& sup) {
@@ -38,45 +60,86 @@ struct RegistryState {
     if (i != vms.end() && i->second == sup) vms.erase(i);
   }
 
+  // Answers relay id (once) and frees its create slot.
+  void finish(uint64_t id, RpcReply r) {
+    auto i = relays.find(id);
+    if (i == relays.end()) return;  // already answered by the down handler
+    Relay relay = std::move(i->second);
+    relays.erase(i);
+    if (relay.is_create) --creating;
+    if (r.vm_gone) forget(relay.key, relay.sup);
+    relay.promise.deliver(std::move(r));
+  }
+
+  // sup is gone (down, or its StopVM answered vm_gone): stop_all requests
+  // waiting for nothing else are answered.
+  void stop_all_progress(const caf::actor_addr& sup) {
+    for (auto i = stop_alls.begin(); i != stop_alls.end();) {
+      i->waiting.erase(sup);
+      if (i->waiting.empty()) {
+        i->promise.deliver(i->total);
+        i = stop_alls.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+
   static inline const char* name = "registry";
 };
 
 using Self = registry_actor::stateful_pointer<RegistryState>;
 
-RpcReply unreachable(const VmKey& key, const caf::error& e, caf::actor_system& sys) {
-  return reply_of(
-      Status::Unavailable("supervisor of VM " + key.id + " is gone: " + sys.render(e)));
+RpcReply unreachable(const VmKey& key, const std::string& why) {
+  RpcReply r = reply_of(Status::Unavailable("supervisor of VM " + key.id + " is gone: " + why));
+  r.vm_gone = true;
+  return r;
 }
 
-// Sends call to sup and relays the reply, forgetting the VM first when the
-// supervisor reports it gone.
-void relay(Self self, const VmKey& key, const supervisor_actor& sup, const VmCall& call,
-           Promise rp, bool is_create) {
-  self->request(sup, caf::infinite, call_atom::value, call)
-      .then(
-          [=](RpcReply& r) mutable {
-            if (is_create) --self->state.creating;
-            if (r.vm_gone) self->state.forget(key, sup);
-            rp.deliver(std::move(r));
-          },
-          [=](caf::error& e) mutable {
-            if (is_create) --self->state.creating;
-            self->state.forget(key, sup);
-            rp.deliver(unreachable(key, e, self->system()));
-          });
+// Sends a message to sup and relays its reply, forgetting the VM first when
+// the supervisor reports it gone.
+template <class... Ts>
+void relay(Self self, const VmKey& key, const supervisor_actor& sup, Promise rp, bool is_create,
+           Ts&&... xs) {
+  auto& st = self->state;
+  auto id = st.next_relay++;
+  st.relays.emplace(id, Relay{key, sup, std::move(rp), is_create});
+  if (is_create) ++st.creating;
+  self->request(sup, caf::infinite, std::forward<Ts>(xs)...)
+      .then([=](RpcReply& r) { self->state.finish(id, std::move(r)); },
+            [=](caf::error& e) {
+              self->state.finish(id, unreachable(key, self->system().render(e)));
+            });
+}
+
+void on_down(Self self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto i = st.vms.begin(); i != st.vms.end(); ++i) {
+    if (i->second.address() == dm.source) {
+      st.vms.erase(i);
+      break;
+    }
+  }
+  std::vector<uint64_t> orphaned;
+  for (auto& [id, relay] : st.relays)
+    if (relay.sup.address() == dm.source) orphaned.push_back(id);
+  for (auto id : orphaned) {
+    auto key = st.relays[id].key;
+    st.finish(id, unreachable(key, "it ended (" + to_string(dm.reason) + ")"));
+  }
+  st.stop_all_progress(dm.source);
 }
 
 caf::result<RpcReply> create(Self self, const VmKey& key, const VmCall& call) {
   auto& st = self->state;
   const auto& limits = st.deps.cfg->limits;
   if (st.vms.count(key))
-    return reply_of(Status::AlreadyExists("VM " + key.id + " already exists in namespace " +
-                                          key.ns));
+    return reply_of(
+        Status::AlreadyExists("VM " + key.id + " already exists in namespace " + key.ns));
   if (st.vms.size() >= limits.max_vms)
-    return reply_of(Status::ResourceExhausted("cannot create VM " + key.id + ": " +
-                                              std::to_string(st.vms.size()) +
-                                              " VMs exist (limits.max_vms = " +
-                                              std::to_string(limits.max_vms) + ")"));
+    return reply_of(Status::ResourceExhausted(
+        "cannot create VM " + key.id + ": " + std::to_string(st.vms.size()) +
+        " VMs exist (limits.max_vms = " + std::to_string(limits.max_vms) + ")"));
   if (st.creating >= limits.max_concurrent_creates)
     return reply_of(Status::ResourceExhausted(
         "cannot create VM " + key.id + ": " + std::to_string(st.creating) +
@@ -85,9 +148,8 @@ caf::result<RpcReply> create(Self self, const VmKey& key, const VmCall& call) {
   auto sup = st.make_supervisor(self->system(), key);
   self->monitor(sup);
   st.vms.emplace(key, sup);
-  ++st.creating;
   auto rp = self->make_response_promise<RpcReply>();
-  relay(self, key, sup, call, rp, true);
+  relay(self, key, sup, rp, true, call_atom::value, call);
   return rp;
 }
 
@@ -95,15 +157,7 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
                                        SupervisorFactory make_supervisor) {
   self->state.deps = deps;
   self->state.make_supervisor = std::move(make_supervisor);
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& vms = self->state.vms;
-    for (auto i = vms.begin(); i != vms.end(); ++i) {
-      if (i->second.address() == dm.source) {
-        vms.erase(i);
-        return;
-      }
-    }
-  });
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {
       [=](call_atom, const VmKey& key, const VmCall& call) -> caf::result<RpcReply> {
         if (call.method == Method::create_vm) return create(self, key, call);
@@ -112,7 +166,7 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
           return reply_of(Status::NotFound("VM " + key.id + " not found in namespace " + key.ns));
         if (call.method == Method::stop_vm) {
           auto rp = self->make_response_promise<RpcReply>();
-          relay(self, key, i->second, call, rp, false);
+          relay(self, key, i->second, rp, false, call_atom::value, call);
           return rp;
         }
         return self->delegate(i->second, call_atom::value, call);
@@ -120,50 +174,47 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
       [=](adopt_atom, const VmKey& key, const ShimRecord& rec) -> caf::result<RpcReply> {
         auto& st = self->state;
         if (st.vms.count(key))
-          return reply_of(Status::AlreadyExists("VM " + key.id + " already exists in namespace " +
-                                                key.ns));
+          return reply_of(
+              Status::AlreadyExists("VM " + key.id + " already exists in namespace " + key.ns));
         auto sup = st.make_supervisor(self->system(), key);
         self->monitor(sup);
         st.vms.emplace(key, sup);
         auto rp = self->make_response_promise<RpcReply>();
-        self->request(sup, caf::infinite, adopt_atom::value, rec)
-            .then(
-                [=](RpcReply& r) mutable {
-                  if (r.vm_gone) self->state.forget(key, sup);
-                  rp.deliver(std::move(r));
-                },
-                [=](caf::error& e) mutable {
-                  self->state.forget(key, sup);
-                  rp.deliver(unreachable(key, e, self->system()));
-                });
+        relay(self, key, sup, rp, false, adopt_atom::value, rec);
         return rp;
       },
       [=](stop_all_atom) -> caf::result<uint32_t> {
-        auto& vms = self->state.vms;
+        auto& st = self->state;
         auto rp = self->make_response_promise<uint32_t>();
-        if (vms.empty()) {
+        if (st.vms.empty()) {
           rp.deliver(uint32_t{0});
           return rp;
         }
-        auto left = std::make_shared<uint32_t>(static_cast<uint32_t>(vms.size()));
-        uint32_t total = *left;
-        uint32_t seconds = self->state.deps.cfg->timeouts.stop_vm_seconds;
-        for (auto& [key, sup] : vms) {
+        StopAll all{rp, {}, static_cast<uint32_t>(st.vms.size())};
+        uint32_t seconds = st.deps.cfg->timeouts.stop_vm_seconds;
+        for (auto& [key, sup] : st.vms) {
+          all.waiting.insert(sup.address());
           VmCall stop{Method::stop_vm, stop_vm_payload(key.id, seconds), 0};
-          auto k = key;
+          // Done for this VM when its answer says it is gone, or when it goes
+          // down; an answer without vm_gone (already stopping) waits for that.
           auto s = sup;
-          auto done = [=]() mutable {
-            self->state.forget(k, s);
-            if (--*left == 0) rp.deliver(total);
-          };
-          self->request(sup, caf::infinite, call_atom::value, stop)
-              .then([=](RpcReply&) mutable { done(); }, [=](caf::error&) mutable { done(); });
+          auto k = key;
+          self->request(sup, caf::infinite, call_atom::value, std::move(stop))
+              .then(
+                  [=](RpcReply& r) {
+                    if (!r.vm_gone) return;
+                    self->state.forget(k, s);
+                    self->state.stop_all_progress(s.address());
+                  },
+                  [](caf::error&) {});
         }
+        st.stop_alls.push_back(std::move(all));
         return rp;
       },
       [=](detach_atom) -> uint32_t {
         auto n = static_cast<uint32_t>(self->state.vms.size());
-        for (auto& [key, sup] : self->state.vms) self->send(sup, detach_atom::value);
+        for (auto& [key, sup] : self->state.vms)
+          self->send(sup, detach_atom::value);
         self->state.vms.clear();
         self->quit();
         return n;

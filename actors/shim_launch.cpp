@@ -31,9 +31,9 @@ shimproc::ShimLaunch make_shim_launch(const config::Config& cfg, const std::stri
 std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
                                                     const std::string& tag) {
   if (!output.valid()) return nullptr;
-  return std::make_shared<io::LineReader>(
-      loop, std::move(output),
-      [tag](std::string_view line) { spdlog::info("shim {}: {}", tag, line); });
+  return std::make_shared<io::LineReader>(loop, std::move(output), [tag](std::string_view line) {
+    spdlog::info("shim {}: {}", tag, line);
+  });
 }
 
 }  // namespace ember::actors

@@ -9,7 +9,7 @@
 namespace ember::io {
 class EventLoop;
 class LineReader;
-}
+}  // namespace ember::io
 namespace ember::config {
 struct Config;
 }

@@ -3,14 +3,14 @@
 //
 //   idle -> creating -> running -> stopping -> (quit)
 //   any state -> (quit) when the shim exits; the registry then forgets the VM.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
-#include <fcntl.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <csignal>
@@ -61,7 +61,7 @@ struct SupervisorState {
   io::BoundSocket shim_socket;       // file only: the fd went to the shim
   io::BoundSocket fccontrol_socket;  // file only: the fd went to the shim
   shimproc::ShimProcess shim;
-  std::shared_ptr<ttrpc::Client> client;  // persistent, multiplexed
+  std::shared_ptr<ttrpc::Client> client;   // persistent, multiplexed
   std::shared_ptr<io::LineReader> output;  // shim stdout/stderr -> our log
 
   uint64_t next_call_id = 1;
@@ -97,7 +97,9 @@ struct SupervisorState {
 
 using Self = supervisor_actor::stateful_pointer<SupervisorState>;
 
-supervisor_actor handle_of(Self self) { return caf::actor_cast<supervisor_actor>(self); }
+supervisor_actor handle_of(Self self) {
+  return caf::actor_cast<supervisor_actor>(self);
+}
 
 // Forwards one call to the shim; the completion comes back as shim_reply_atom.
 void send_to_shim(Self self, uint64_t call_id, const VmCall& call) {
@@ -125,8 +127,7 @@ caf::result<RpcReply> forward(Self self, const VmCall& call) {
 // Watches the shim's pidfd on the I/O thread. The watch holds its own dup of
 // the pidfd, so its lifetime is independent of this actor's state.
 void watch_shim_exit(Self self) {
-  auto pidfd =
-      std::make_shared<UniqueFd>(::fcntl(self->state.shim.pidfd(), F_DUPFD_CLOEXEC, 0));
+  auto pidfd = std::make_shared<UniqueFd>(::fcntl(self->state.shim.pidfd(), F_DUPFD_CLOEXEC, 0));
   auto hdl = handle_of(self);
   io::EventLoop* loop = self->state.deps.loop;
   loop->post([loop, pidfd, hdl] {
@@ -147,9 +148,11 @@ void remove_resources(Self self) {
 
 void fail_pending(Self self, const Status& why) {
   auto& st = self->state;
-  for (auto& [id, rp] : st.in_flight) rp.deliver(reply_of(why));
+  for (auto& [id, rp] : st.in_flight)
+    rp.deliver(reply_of(why));
   st.in_flight.clear();
-  for (auto& q : st.queued) q.promise.deliver(reply_of(why));
+  for (auto& q : st.queued)
+    q.promise.deliver(reply_of(why));
   st.queued.clear();
 }
 
@@ -168,14 +171,13 @@ void run_queued_calls(Self self) {
   auto now = Clock::now();
   for (auto& q : queued) {
     if (self->state.phase != Phase::running) {
-      q.promise.deliver(reply_of(Status::FailedPrecondition("VM " + self->state.key.id +
-                                                            " is stopping")));
+      q.promise.deliver(
+          reply_of(Status::FailedPrecondition("VM " + self->state.key.id + " is stopping")));
       continue;
     }
     VmCall call = std::move(q.call);
     if (call.timeout_ms > 0) {
-      auto waited =
-          std::chrono::duration_cast<std::chrono::milliseconds>(now - q.arrived).count();
+      auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - q.arrived).count();
       if (waited >= call.timeout_ms) {
         q.promise.deliver(reply_of(Status::DeadlineExceeded(
             "VM " + self->state.key.id + " was still being created at the call's deadline")));
@@ -236,15 +238,15 @@ void finish_stop(Self self) {
     // lost to the exit.
     r = st.stop_reply;
   } else if (st.exit_code != 0 || st.exit_signal != 0) {
-    r = reply_of(Status::Internal(
-        "shim of VM " + st.key.id + " exited without answering StopVM (" +
-        (st.exit_signal ? "signal " + std::to_string(st.exit_signal)
-                        : "code " + std::to_string(st.exit_code)) +
-        ")"));
+    r = reply_of(Status::Internal("shim of VM " + st.key.id + " exited without answering StopVM (" +
+                                  (st.exit_signal ? "signal " + std::to_string(st.exit_signal)
+                                                  : "code " + std::to_string(st.exit_code)) +
+                                  ")"));
   }
   r.vm_gone = true;
   spdlog::info("VM {}: stopped{}", st.name_of(), st.forced ? " (forced)" : "");
-  for (auto& rp : st.stop_waiters) rp.deliver(r);
+  for (auto& rp : st.stop_waiters)
+    rp.deliver(r);
   st.stop_waiters.clear();
   fail_pending(self, Status::Unavailable("VM " + st.key.id + " was stopped"));
   self->quit();
@@ -281,8 +283,7 @@ void on_shim_exit(Self self) {
     case Phase::creating:
       // A transport error (the connection closed as the shim died) says less
       // than the exit itself.
-      if (!st.create_failed ||
-          st.create_failure.code == static_cast<int32_t>(Code::unavailable)) {
+      if (!st.create_failed || st.create_failure.code == static_cast<int32_t>(Code::unavailable)) {
         st.create_failed = true;
         st.create_failure = reply_of(Status::Unavailable(
             "shim of VM " + st.key.id + " exited during CreateVM (code " +
@@ -317,8 +318,7 @@ void begin_stop(Self self, const VmCall& call, Promise rp) {
   VmCall stop = call;
   stop.timeout_ms = static_cast<int64_t>(seconds) * 1000 + kStopGrace.count();
   send_to_shim(self, st.stop_call_id, stop);
-  self->delayed_send(self, std::chrono::seconds(seconds) + kStopGrace, stop_timer_atom::value,
-                     gen);
+  self->delayed_send(self, std::chrono::seconds(seconds) + kStopGrace, stop_timer_atom::value, gen);
   spdlog::info("VM {}: stopping (timeout {} s)", st.name_of(), seconds);
   st.stop_waiters.push_back(std::move(rp));
 }
@@ -409,8 +409,11 @@ void detach(Self self) {
   st.shim_socket.release();
   st.fccontrol_socket.release();
   st.shim.release();
-  fail_pending(self, Status::Unavailable("emberd is shutting down"));
-  for (auto& rp : st.stop_waiters) rp.deliver(reply_of(Status::Unavailable("emberd is shutting down")));
+  Status bye = Status::Unavailable("emberd is shutting down");
+  if (st.phase == Phase::creating) st.create_promise.deliver(reply_of(bye));
+  fail_pending(self, bye);
+  for (auto& rp : st.stop_waiters)
+    rp.deliver(reply_of(bye));
   st.stop_waiters.clear();
   self->quit();
 }
@@ -466,8 +469,7 @@ supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps de
 
 }  // namespace
 
-msg::supervisor_actor spawn_vm_supervisor(caf::actor_system& sys, msg::VmKey key,
-                                          ActorDeps deps) {
+msg::supervisor_actor spawn_vm_supervisor(caf::actor_system& sys, msg::VmKey key, ActorDeps deps) {
   return sys.spawn(vm_supervisor, std::move(key), deps);
 }
 

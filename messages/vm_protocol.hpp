@@ -43,7 +43,9 @@ struct VmKey {
 inline bool operator<(const VmKey& a, const VmKey& b) {
   return std::tie(a.ns, a.id) < std::tie(b.ns, b.id);
 }
-inline bool operator==(const VmKey& a, const VmKey& b) { return a.ns == b.ns && a.id == b.id; }
+inline bool operator==(const VmKey& a, const VmKey& b) {
+  return a.ns == b.ns && a.id == b.id;
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, VmKey& x) {
   return f(caf::meta::type_name("VmKey"), x.ns, x.id);
@@ -96,16 +98,17 @@ struct InboundRpc {
   ttrpc::Responder responder;
 };
 
-using supervisor_actor = caf::typed_actor<
-    caf::replies_to<call_atom, VmCall>::with<RpcReply>,
-    // take over a running shim instead of creating one (emberd restarted)
-    caf::replies_to<adopt_atom, ShimRecord>::with<RpcReply>,
-    // from the I/O thread: a shim call completed; the shim process exited
-    caf::reacts_to<shim_reply_atom, uint64_t, RpcReply>, caf::reacts_to<shim_exit_atom>,
-    // StopVM's timeout for the stop attempt with this generation ran out
-    caf::reacts_to<stop_timer_atom, uint64_t>,
-    // emberd is exiting: let go of the shim and its files, leave it running
-    caf::reacts_to<detach_atom>>;
+using supervisor_actor =
+    caf::typed_actor<caf::replies_to<call_atom, VmCall>::with<RpcReply>,
+                     // take over a running shim instead of creating one (emberd restarted)
+                     caf::replies_to<adopt_atom, ShimRecord>::with<RpcReply>,
+                     // from the I/O thread: a shim call completed; the shim process exited
+                     caf::reacts_to<shim_reply_atom, uint64_t, RpcReply>,
+                     caf::reacts_to<shim_exit_atom>,
+                     // StopVM's timeout for the stop attempt with this generation ran out
+                     caf::reacts_to<stop_timer_atom, uint64_t>,
+                     // emberd is exiting: let go of the shim and its files, leave it running
+                     caf::reacts_to<detach_atom>>;
 
 using registry_actor =
     caf::typed_actor<caf::replies_to<call_atom, VmKey, VmCall>::with<RpcReply>,

@@ -32,7 +32,7 @@ bool exists(const std::string& path) {
 void complete(FileWaiter::State& st, int wd, const Status& s) {
   auto it = st.waits.find(wd);
   if (it == st.waits.end()) return;
-  Done done = std::move(it->second.done);
+  FileWaiter::Done done = std::move(it->second.done);
   st.waits.erase(it);
   ::inotify_rm_watch(st.inotify.get(), wd);
   done(s);

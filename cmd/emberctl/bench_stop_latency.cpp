@@ -138,8 +138,8 @@ Status run_stop_latency(BenchContext& ctx, const StopLatencyOptions& o, Report* 
       "reply: the StopVM reply reached this client. Both CLOCK_MONOTONIC.");
   if (m.reply_first > 0) {
     out->notes.push_back(std::to_string(m.reply_first) +
-                         " repl(ies) were seen before the exit: the two watching threads woke "
-                         "in the other order (negative samples)");
+                         " StopVM reply(s) arrived before the exit was seen: the two watching "
+                         "threads woke in the other order (negative samples)");
   }
   if (run.failed > 0) {
     out->notes.push_back(std::to_string(run.failed) +

@@ -64,7 +64,8 @@ int run_emberd(int argc, char** argv) {
   std::string config_path;
   bool stop_vms_on_exit = false;
   int ready_fd = -1;
-  app.add_option("--config", config_path, "YAML config file (default: $EMBER_CONFIG, else built-in defaults)");
+  app.add_option("--config", config_path,
+                 "YAML config file (default: $EMBER_CONFIG, else built-in defaults)");
   app.add_flag("--stop-vms-on-exit", stop_vms_on_exit,
                "stop every VM before exiting on SIGTERM/SIGINT (default: leave them running)");
   app.add_option("--ready-fd", ready_fd,
@@ -101,9 +102,10 @@ int run_emberd(int argc, char** argv) {
   // served (connections wait in the listen backlog meanwhile).
   auto rec = plane->recover();
   if (rec.adopted || rec.failed || rec.removed_dirs || rec.removed_sockets)
-    spdlog::info("recovery: adopted {} running VM(s), {} failed; removed {} dead VM dir(s), {} "
-                 "stale socket(s)",
-                 rec.adopted, rec.failed, rec.removed_dirs, rec.removed_sockets);
+    spdlog::info(
+        "recovery: adopted {} running VM(s), {} failed; removed {} dead VM dir(s), {} "
+        "stale socket(s)",
+        rec.adopted, rec.failed, rec.removed_dirs, rec.removed_sockets);
   std::thread io_thread([&loop] { loop.run(); });
   if (ready_fd >= 0) notify_ready(ready_fd);
   spdlog::info("emberd listening on {} (backend {}, config {})", cfg.socket,

@@ -20,9 +20,9 @@ class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& m, spdlog::memory_buf_t& dest) override {
     auto t = std::chrono::system_clock::to_time_t(m.time);
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(m.time.time_since_epoch())
-                  .count() %
-              1000000;
+    auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(m.time.time_since_epoch()).count() %
+        1000000;
     std::tm tm{};
     gmtime_r(&t, &tm);
     char ts[64];
@@ -47,8 +47,8 @@ Status setup_logging(const config::LogSettings& settings) {
   auto level = spdlog::level::from_str(settings.level);
   if (level == spdlog::level::off && settings.level != "off")
     return Status::InvalidArgument("unknown log level " + settings.level);
-  auto logger = std::make_shared<spdlog::logger>(
-      "ember", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("ember", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (settings.format == config::LogFormat::json)
     logger->set_formatter(std::make_unique<JsonFormatter>());
   else

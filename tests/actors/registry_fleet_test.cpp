@@ -128,11 +128,8 @@ TEST_F(RegistryFleetTest, DetachLetsGoOfEverySupervisorAndRepliesWithTheCount) {
     EXPECT_TRUE(f.log->detached) << f.key.ns << "/" << f.key.id;
 }
 
-// BUG (actors/registry.cpp, relay()/stop_all and the down handler), as in
-// RegistryStopTest.DISABLED_SupervisorDyingDuringStopVmFailsTheCallAndForgetsTheVm:
-// stop_all never answers when a supervisor dies holding its StopVM, and
-// ControlPlane::stop_all_vms() waits for that answer with caf::infinite.
-TEST_F(RegistryFleetTest, DISABLED_StopAllCompletesWhenASupervisorDiesHoldingItsStop) {
+// Regression (fixed in actors/registry.cpp: relays are answered on down):
+TEST_F(RegistryFleetTest, StopAllCompletesWhenASupervisorDiesHoldingItsStop) {
   CreateRunningVms({key_of("ns1", "a"), key_of("ns1", "b")});
   auto all = send_stop_all();
   run();
@@ -144,26 +141,28 @@ TEST_F(RegistryFleetTest, DISABLED_StopAllCompletesWhenASupervisorDiesHoldingIts
   EXPECT_EQ(registered(), 0u);
 }
 
-// BUG (actors/registry.cpp, stop_all handler, the `done` lambda): every
-// answer to stop_all's StopVM makes the registry forget the VM, vm_gone or
-// not, unlike a single StopVM (see StopVmReplyWithoutVmGoneKeepsTheVm). A
-// supervisor already stopping answers FAILED_PRECONDITION "is stopping" at
-// once and is still alive: the registry loses it (a CreateVM of the same key
-// then spawns a second supervisor beside it, and detach no longer reaches it).
-TEST_F(RegistryFleetTest, DISABLED_StopAllKeepsAVmWhoseStopReplyLacksVmGone) {
+// Regression (fixed in actors/registry.cpp): a VM whose StopVM answer lacks
+// vm_gone (it was already stopping) stays registered, and stop_all waits for
+// its supervisor to go down.
+TEST_F(RegistryFleetTest, StopAllKeepsAVmWhoseStopReplyLacksVmGone) {
   const auto a = key_of("ns1", "a");
   CreateRunningVms({a});
   auto all = send_stop_all();
   run();
   reply(0, 1, make_reply(Code::failed_precondition, "VM a is stopping"));
   run();
-  ASSERT_TRUE(all->done);
+  EXPECT_FALSE(all->done);
   EXPECT_EQ(registered(), 1u);
   auto c = send(a, create(a).second);
   run();
   ASSERT_TRUE(c[0].done);
   EXPECT_EQ(c[0].reply.code, 6);
   EXPECT_EQ(fakes.size(), 1u);
+  exit_fake(0);
+  run();
+  ASSERT_TRUE(all->done);
+  EXPECT_EQ(all->count, 1u);
+  EXPECT_EQ(registered(), 0u);
 }
 
 }  // namespace

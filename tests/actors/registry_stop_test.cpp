@@ -174,12 +174,8 @@ TEST_F(RegistryStopTest, TwoCreateVmsRacingWithAStopVmSeeExactlyOneVm) {
   }
 }
 
-// BUG (actors/registry.cpp, relay()): the registry relays StopVM with a
-// caf::infinite request and handles a supervisor's death only in its down
-// handler, which erases the entry but does not fail the relayed call. A
-// supervisor that dies after taking StopVM (CAF 0.17 does not answer a
-// dropped response promise) leaves the caller without any reply.
-TEST_F(RegistryStopTest, DISABLED_SupervisorDyingDuringStopVmFailsTheCallAndForgetsTheVm) {
+// Regression (fixed in actors/registry.cpp: relays are answered on down):
+TEST_F(RegistryStopTest, SupervisorDyingDuringStopVmFailsTheCallAndForgetsTheVm) {
   CreateRunningVm();
   auto c = send(kVm1, stop(kVm1).second);
   run();

@@ -23,7 +23,9 @@ extern char** environ;
 namespace ember::e2e {
 namespace {
 
-int pidfd_open_(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open_(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -52,7 +54,8 @@ void remove_tree(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return;
   if (S_ISDIR(st.st_mode)) {
-    for (const auto& e : list_dir(path)) remove_tree(path + "/" + e);
+    for (const auto& e : list_dir(path))
+      remove_tree(path + "/" + e);
     ::rmdir(path.c_str());
   } else {
     ::unlink(path.c_str());
@@ -67,7 +70,9 @@ TempDir::TempDir() {
   path_ = tmpl;
 }
 
-TempDir::~TempDir() { remove_tree(path_); }
+TempDir::~TempDir() {
+  remove_tree(path_);
+}
 
 Emberd::Emberd(EmberdOptions opts) {
   const std::string& root = root_.path();
@@ -107,7 +112,8 @@ void Emberd::start() {
   std::vector<std::string> args = {EMBERD_PATH, "--config", config_path_, "--ready-fd", "3"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   int rc = ::posix_spawn(&pid_, EMBERD_PATH, &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -136,7 +142,9 @@ Emberd::~Emberd() {
   }
 }
 
-std::string Emberd::log() const { return read_file(log_path_); }
+std::string Emberd::log() const {
+  return read_file(log_path_);
+}
 
 int Emberd::stop(int sig) {
   if (pid_ <= 0) return -1;

@@ -29,8 +29,8 @@ class TempDir {
 };
 
 struct EmberdOptions {
-  std::string shim_binary;       // default: the ember-shim built with the tests
-  std::string extra_yaml;        // appended to the generated config
+  std::string shim_binary;        // default: the ember-shim built with the tests
+  std::string extra_yaml;         // appended to the generated config
   std::vector<std::string> args;  // extra emberd arguments
 };
 
@@ -74,7 +74,8 @@ class FcClient {
   ~FcClient();
 
   // Serialized request in, status and serialized response out.
-  ttrpc::CallResult call(msg::Method m, const std::string& payload, const std::string& ns = "default",
+  ttrpc::CallResult call(msg::Method m, const std::string& payload,
+                         const std::string& ns = "default",
                          std::chrono::milliseconds timeout = std::chrono::seconds(120));
   ttrpc::Client& raw() { return *client_; }
 

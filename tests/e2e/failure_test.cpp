@@ -52,8 +52,8 @@ TEST_F(FailureTest, InvalidVmIdsAreInvalidArgument) {
   const std::string bad[] = {"", std::string(77, 'a'), "../x", "a#b", "a/b", "\xc3\xa9t\xc3\xa9"};
   for (const auto& id : bad) {
     auto r = client.call(Method::create_vm, create_request(id));
-    EXPECT_EQ(r.status.code(), Code::invalid_argument) << "id '" << id << "': "
-                                                       << r.status.ToString();
+    EXPECT_EQ(r.status.code(), Code::invalid_argument)
+        << "id '" << id << "': " << r.status.ToString();
     r = client.call(Method::get_vm_info, info_request(id));
     EXPECT_EQ(r.status.code(), Code::invalid_argument) << r.status.ToString();
   }
@@ -89,8 +89,7 @@ TEST_F(FailureTest, CreateRejectedByShimLeavesNothing) {
   auto r = client.call(Method::create_vm, create_request("huge", 4096));
   EXPECT_EQ(r.status.code(), Code::invalid_argument) << r.status.ToString();
   expect_nothing_left(emberd);
-  EXPECT_EQ(client.call(Method::get_vm_info, info_request("huge")).status.code(),
-            Code::not_found);
+  EXPECT_EQ(client.call(Method::get_vm_info, info_request("huge")).status.code(), Code::not_found);
   // The id is free again.
   EXPECT_TRUE(client.call(Method::create_vm, create_request("huge")).status.ok());
   EXPECT_TRUE(client.call(Method::stop_vm, stop_request("huge")).status.ok());
@@ -183,8 +182,7 @@ TEST(FailureLimitTest, MaxVmsIsResourceExhaustedWithTheLimit) {
   ASSERT_TRUE(client.call(Method::create_vm, create_request("b")).status.ok());
   auto r = client.call(Method::create_vm, create_request("c"));
   EXPECT_EQ(r.status.code(), Code::resource_exhausted);
-  EXPECT_NE(r.status.message().find("limits.max_vms = 2"), std::string::npos)
-      << r.status.message();
+  EXPECT_NE(r.status.message().find("limits.max_vms = 2"), std::string::npos) << r.status.message();
   EXPECT_FALSE(path_exists(emberd.vm_dir("default", "c")));
   EXPECT_TRUE(client.call(Method::stop_vm, stop_request("a")).status.ok());
   EXPECT_TRUE(client.call(Method::create_vm, create_request("c")).status.ok());

@@ -122,8 +122,7 @@ TEST_F(LifecycleTest, SameIdInTwoNamespacesGivesTwoVms) {
   EXPECT_TRUE(path_exists(emberd.vm_dir("ns-a", "twin")));
   EXPECT_TRUE(path_exists(emberd.vm_dir("ns-b", "twin")));
   EXPECT_EQ(children_of(emberd.pid()).size(), 2u);
-  EXPECT_NE(shim_pid_of(emberd.vm_dir("ns-a", "twin")),
-            shim_pid_of(emberd.vm_dir("ns-b", "twin")));
+  EXPECT_NE(shim_pid_of(emberd.vm_dir("ns-a", "twin")), shim_pid_of(emberd.vm_dir("ns-b", "twin")));
   EXPECT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>("twin"), "ns-a").status.ok());
   EXPECT_TRUE(
       client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("twin"), "ns-b").status.ok());
@@ -135,7 +134,8 @@ TEST_F(LifecycleTest, ShimInheritsExactlyFdsZeroToFour) {
   pid_t shim = shim_pid_of(emberd.vm_dir("default", "fds"));
   ASSERT_GT(shim, 0);
   auto fds = open_fds(shim);
-  for (int fd = 0; fd <= 4; ++fd) ASSERT_TRUE(fds.count(fd)) << "fd " << fd;
+  for (int fd = 0; fd <= 4; ++fd)
+    ASSERT_TRUE(fds.count(fd)) << "fd " << fd;
   EXPECT_EQ(fds[0], "/dev/null");
   EXPECT_EQ(fds[3].rfind("socket:", 0), 0u) << fds[3];
   EXPECT_EQ(fds[4].rfind("socket:", 0), 0u) << fds[4];
@@ -171,7 +171,8 @@ TEST(LifecycleStopOnExitTest, StopVmsOnExitStopsEveryVm) {
     }
   }
   EXPECT_EQ(emberd.stop(SIGTERM), 0);
-  for (pid_t p : shims) EXPECT_FALSE(process_alive(p));
+  for (pid_t p : shims)
+    EXPECT_FALSE(process_alive(p));
   EXPECT_TRUE(list_dir(emberd.vm_base_dir()).empty());
   EXPECT_TRUE(list_dir(emberd.state_dir()).empty());
 }

@@ -37,7 +37,8 @@ TEST(RecoveryTest, NewEmberdAdoptsRunningShimsAfterSigkill) {
     ASSERT_TRUE(client.call(Method::set_vm_metadata, md.SerializeAsString()).status.ok());
   }
   EXPECT_EQ(emberd.stop(SIGKILL), 128 + SIGKILL);
-  for (pid_t p : shims) EXPECT_TRUE(process_alive(p));
+  for (pid_t p : shims)
+    EXPECT_TRUE(process_alive(p));
 
   // One shim dies while no emberd watches: its directory and sockets must go.
   ASSERT_EQ(::kill(shims[0], SIGKILL), 0);

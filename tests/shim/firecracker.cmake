@@ -18,6 +18,7 @@ add_executable(firecracker_backend_test
   firecracker_api_test.cpp
   firecracker_fake_api_test.cpp
   firecracker_preflight_test.cpp
+  firecracker_process_test.cpp
   firecracker_shim_test.cpp
   firecracker_test_support.cpp
   firecracker_vmm_test.cpp
