@@ -136,10 +136,14 @@ void watch_shim_exit(Self self) {
   });
 }
 
-// Removes the VM's directory and socket files and drops the connection.
+// Drops the connection and the output reader (both on the loop thread) and
+// removes the VM's directory and socket files. The loop runs the posted
+// closes before it writes any reply sent after this, so a caller who got the
+// reply finds emberd's fd count back where it was.
 void remove_resources(Self self) {
   auto& st = self->state;
   if (st.client) st.client->close();
+  if (st.output) st.deps.loop->post([r = std::move(st.output)]() mutable { r.reset(); });
   Status s = st.dir.remove();
   if (!s.ok()) spdlog::warn("VM {}: {}", st.name_of(), s.message());
   st.shim_socket.reset();
