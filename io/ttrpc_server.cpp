@@ -66,7 +66,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void start(UniqueFd fd);
   void accept();
-  void on_accept(Socket sock);
+  void drain();
+  void retry_later();
+  void on_accept(UniqueFd fd);
   void stop_accepting();
   void shutdown();
 
@@ -366,6 +368,7 @@ void Server::Impl::start(UniqueFd fd) {
     return;
   }
   fd.release();
+  acceptor->non_blocking(true, ec);  // accept4() must never block the loop
   if (!accepting) {
     acceptor->close(ec);
     return;
@@ -373,40 +376,80 @@ void Server::Impl::start(UniqueFd fd) {
   accept();
 }
 
+// Asio's own accept uses accept(2), whose fds are not close-on-exec (a shim's
+// VMM child would inherit them). So: wait for readability, then accept4()
+// with SOCK_CLOEXEC until EAGAIN, and only then wait again (the reactor is
+// edge-triggered: waiting while connections are still queued could stall).
 void Server::Impl::accept() {
   if (shut || !accepting || !acceptor) return;
   auto self = shared_from_this();
-  acceptor->async_accept([self](const std::error_code& ec, Socket sock) {
-    if (self->shut || !self->accepting) return;
+  acceptor->async_wait(Acceptor::wait_read, [self](const std::error_code& ec) {
+    if (self->shut || !self->accepting || !self->acceptor) return;
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
       spdlog::warn("ttrpc server {}: accept: {}", self->path, ec.message());
-      // EMFILE and the like: back off instead of spinning.
-      self->retry_timer.expires_after(std::chrono::milliseconds(100));
-      self->retry_timer.async_wait([self](const std::error_code& e) {
-        if (!e) self->accept();
-      });
+      self->retry_later();
       return;
     }
-    self->on_accept(std::move(sock));
-    self->accept();
+    self->drain();
   });
 }
 
-void Server::Impl::on_accept(Socket sock) {
+void Server::Impl::drain() {
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::accept4(acceptor->native_handle(), nullptr, nullptr,
+                       SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      int err = errno;
+      if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
+      if (err == EAGAIN || err == EWOULDBLOCK) {
+        accept();
+        return;
+      }
+      spdlog::warn("ttrpc server {}: accept: {}", path, std::strerror(err));
+      retry_later();  // EMFILE and the like: back off instead of spinning
+      return;
+    }
+    on_accept(UniqueFd(fd));
+    if (shut || !accepting || !acceptor) return;
+  }
+  // Still more queued: go on after whatever else is waiting on the loop.
+  auto self = shared_from_this();
+  asio::post(loop.ctx, [self] {
+    if (!self->shut && self->accepting && self->acceptor) self->drain();
+  });
+}
+
+void Server::Impl::retry_later() {
+  auto self = shared_from_this();
+  retry_timer.expires_after(std::chrono::milliseconds(100));
+  retry_timer.async_wait([self](const std::error_code& e) {
+    if (!e && !self->shut && self->accepting && self->acceptor) self->drain();
+  });
+}
+
+void Server::Impl::on_accept(UniqueFd fd) {
   ucred cred{};
   socklen_t len = sizeof(cred);
-  if (::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
     spdlog::warn("ttrpc server {}: SO_PEERCRED failed ({}); disconnecting", path,
                  std::strerror(errno));
-    return;  // sock closes
+    return;  // fd closes
   }
   PeerCred peer{cred.pid, cred.uid, cred.gid};
   if (opts.require_same_uid && peer.uid != 0 && peer.uid != ::geteuid()) {
     spdlog::warn("ttrpc server {}: refused peer pid {} uid {} gid {} (only uid {} or root)",
                  path.empty() ? "(adopted fd)" : path, peer.pid, peer.uid, peer.gid, ::geteuid());
-    return;  // sock closes
+    return;  // fd closes
   }
+  Socket sock(loop.ctx);
+  std::error_code ec;
+  sock.assign(asio::local::stream_protocol(), fd.get(), ec);
+  if (ec) {
+    spdlog::warn("ttrpc server {}: cannot use accepted fd: {}", path, ec.message());
+    return;
+  }
+  fd.release();
   auto conn = std::make_shared<ServerConn>(weak_from_this(), &loop, std::move(sock), peer);
   conns.insert(conn);
   conn->read();

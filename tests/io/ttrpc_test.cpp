@@ -5,8 +5,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <set>
 #include <condition_variable>
 #include <mutex>
 
@@ -110,6 +114,36 @@ TEST_F(TtrpcTest, EchoWithMetadataAndPeerCredentials) {
   struct stat st;
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+std::set<int> FdsWithoutCloexec() {
+  std::set<int> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = std::stoi(e.path().filename().string());
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) out.insert(fd);
+  }
+  return out;
+}
+
+// Every fd the io layer opens (listening socket, accepted and client
+// connections, the loop's own kernel objects, watch dups) is close-on-exec:
+// a shim's VMM must inherit none of them.
+TEST_F(TtrpcTest, EveryFdItOpensIsCloseOnExec) {
+  const std::set<int> before = FdsWithoutCloexec();
+  StartServer();
+  auto c1 = Connect();
+  auto c2 = Connect();
+  ASSERT_TRUE(c1->call_sync("Test", "Echo", "").status.ok());  // both accepted by now
+  ASSERT_TRUE(c2->call_sync("Test", "Echo", "").status.ok());
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  UniqueFd r(fds[0]), w(fds[1]);
+  auto id = loop_.watch_readable(r.get(), [] {});
+  loop_.after(60000, [] {});
+  run_on_loop(loop_, [] {});
+  EXPECT_EQ(FdsWithoutCloexec(), before);
+  run_on_loop(loop_, [&] { loop_.cancel_watch(id); });
 }
 
 TEST_F(TtrpcTest, UnknownServiceAndMethodAreUnimplemented) {
