@@ -16,7 +16,9 @@ ApiCall make(const char* method, std::string path, const Body& body) {
   return ApiCall{method, std::move(path), body.dump()};
 }
 
-ApiCall make_get(std::string path) { return ApiCall{"GET", std::move(path), ""}; }
+ApiCall make_get(std::string path) {
+  return ApiCall{"GET", std::move(path), ""};
+}
 
 // Faults Firecracker gives for a request that is fine in itself but not in
 // the VM's current state.
@@ -51,8 +53,9 @@ std::string fault_of(long http_status, const std::string& body) {
 Status parse_object(const std::string& body, const char* what, nlohmann::json* out) {
   *out = nlohmann::json::parse(body, nullptr, false);
   if (out->is_object()) return Status::Ok();
-  return Status::Internal(std::string("firecracker answered ") + what + " with " +
-                          (out->is_discarded() ? "text that is not JSON" : "JSON that is not an object"));
+  return Status::Internal(
+      std::string("firecracker answered ") + what + " with " +
+      (out->is_discarded() ? "text that is not JSON" : "JSON that is not an object"));
 }
 
 }  // namespace
@@ -88,6 +91,15 @@ ApiCall put_root_drive(const VmSpec& spec) {
                    {"is_read_only", !spec.root_drive_writable}});
 }
 
+ApiCall put_drive_mount(const DriveSpec& drive, std::size_t index) {
+  const std::string id = "drive" + std::to_string(index + 1);
+  return make("PUT", "/drives/" + id,
+              Body{{"drive_id", id},
+                   {"path_on_host", drive.host_path},
+                   {"is_root_device", false},
+                   {"is_read_only", !drive.writable}});
+}
+
 ApiCall put_balloon(const BalloonDevice& device) {
   return make("PUT", "/balloon",
               Body{{"amount_mib", device.amount_mib},
@@ -99,20 +111,30 @@ ApiCall patch_balloon(int64_t amount_mib) {
   return make("PATCH", "/balloon", Body{{"amount_mib", amount_mib}});
 }
 
-ApiCall get_balloon() { return make_get("/balloon"); }
+ApiCall get_balloon() {
+  return make_get("/balloon");
+}
 
-ApiCall get_balloon_statistics() { return make_get("/balloon/statistics"); }
+ApiCall get_balloon_statistics() {
+  return make_get("/balloon/statistics");
+}
 
 ApiCall patch_balloon_statistics(int64_t polling_interval_s) {
   return make("PATCH", "/balloon/statistics",
               Body{{"stats_polling_interval_s", polling_interval_s}});
 }
 
-ApiCall put_mmds(const std::string& json) { return ApiCall{"PUT", "/mmds", json}; }
+ApiCall put_mmds(const std::string& json) {
+  return ApiCall{"PUT", "/mmds", json};
+}
 
-ApiCall patch_mmds(const std::string& json) { return ApiCall{"PATCH", "/mmds", json}; }
+ApiCall patch_mmds(const std::string& json) {
+  return ApiCall{"PATCH", "/mmds", json};
+}
 
-ApiCall get_mmds() { return make_get("/mmds"); }
+ApiCall get_mmds() {
+  return make_get("/mmds");
+}
 
 ApiCall instance_start() {
   return make("PUT", "/actions", Body{{"action_type", "InstanceStart"}});
@@ -126,7 +148,9 @@ ApiCall patch_vm(bool paused) {
   return make("PATCH", "/vm", Body{{"state", paused ? "Paused" : "Resumed"}});
 }
 
-ApiCall get_instance_info() { return make_get("/"); }
+ApiCall get_instance_info() {
+  return make_get("/");
+}
 
 std::string logger_level(const std::string& spdlog_level) {
   if (spdlog_level == "trace") return "Trace";

@@ -2,6 +2,7 @@
 // The Firecracker REST API as the firecracker backend speaks it (Firecracker's
 // swagger definition, src/firecracker/swagger/firecracker.yaml): each call's
 // method, path and JSON body, and what an answer means. Pure: no I/O.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -27,6 +28,8 @@ ApiCall put_machine_config(const VmSpec& spec);
 ApiCall put_boot_source(const VmSpec& spec);
 // The spec's root drive as drive kRootDriveId; call only when it has one.
 ApiCall put_root_drive(const VmSpec& spec);
+// DriveMounts[index] as drive "drive<index + 1>", not a root device.
+ApiCall put_drive_mount(const DriveSpec& drive, std::size_t index);
 ApiCall put_balloon(const BalloonDevice& device);
 ApiCall patch_balloon(int64_t amount_mib);
 ApiCall get_balloon();

@@ -111,9 +111,9 @@ void FirecrackerApiClient::Worker::perform(CURL* h, const Job& job) {
     const std::string why =
         "firecracker " + c.what() + " via " + socket_path + ": " +
         (error[0] != '\0' ? std::string(error) : std::string(curl_easy_strerror(rc)));
-    job.deliver(rc == CURLE_OPERATION_TIMEDOUT ? Status::DeadlineExceeded(why)
-                                               : Status::Unavailable(why),
-                {});
+    job.deliver(
+        rc == CURLE_OPERATION_TIMEDOUT ? Status::DeadlineExceeded(why) : Status::Unavailable(why),
+        {});
     return;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.http_status);

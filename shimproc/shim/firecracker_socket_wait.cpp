@@ -14,8 +14,8 @@ namespace {
 constexpr long kMaxRetryMs = 100;
 }  // namespace
 
-Status SocketWait::start(const std::string& dir, const std::string& file_name,
-                         std::string address, std::function<void()> on_ready) {
+Status SocketWait::start(const std::string& dir, const std::string& file_name, std::string address,
+                         std::function<void()> on_ready) {
   cancel();
   UniqueFd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!fd) return Status::FromErrno("inotify_init1", errno);

@@ -93,6 +93,9 @@ std::vector<ApiCall> FirecrackerVmm::boot_calls(const VmSpec& spec) const {
       put_boot_source(spec),
   };
   if (!spec.root_drive.empty()) calls.push_back(put_root_drive(spec));
+  for (std::size_t i = 0; i < spec.drive_mounts.size(); ++i) {
+    calls.push_back(put_drive_mount(spec.drive_mounts[i], i));
+  }
   if (spec.balloon) calls.push_back(put_balloon(*spec.balloon));
   // An initialized data store: Firecracker refuses PATCH /mmds before a PUT.
   calls.push_back(put_mmds("{}"));
@@ -118,8 +121,8 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
   if (s.ok()) {
     FirecrackerCommand cmd;
     cmd.binary = opt_.binary;
-    cmd.args = {"--api-sock",      address,        "--http-api-max-payload-size",
-                kApiPayloadLimit,  "--mmds-size-limit", kMmdsSizeLimit};
+    cmd.args = {"--api-sock",        address,       "--http-api-max-payload-size", kApiPayloadLimit,
+                "--mmds-size-limit", kMmdsSizeLimit};
     cmd.cwd = opt_.vm_dir;
     s = FirecrackerProcess::spawn(cmd, process_.get());
   }
@@ -140,8 +143,8 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
   const auto seconds = spec.create_timeout.count();
   create_deadline_ = loop_.after(seconds * 1000, [this, seconds] {
     create_deadline_ = 0;
-    fail_create(Status::DeadlineExceeded("firecracker did not start VM " + opt_.vm_id +
-                                         " within " + std::to_string(seconds) + " s"));
+    fail_create(Status::DeadlineExceeded("firecracker did not start VM " + opt_.vm_id + " within " +
+                                         std::to_string(seconds) + " s"));
   });
   start_log_forwarding();
   spdlog::info("started {} (pid {}), API socket {}", opt_.binary, process_->pid(), address);

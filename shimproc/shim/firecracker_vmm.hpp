@@ -4,7 +4,7 @@
 //
 // create: makes the log and metrics FIFOs, starts `firecracker --api-sock`,
 // waits for the socket, then PUTs logger, metrics, machine config, boot
-// source, root drive, balloon and an empty MMDS, starts the instance and
+// source, root drive, drive mounts, balloon and an empty MMDS, starts the instance and
 // confirms it runs. Any failure kills the process and removes what was made.
 // stop: SendCtrlAltDel, then SIGKILL when the VMM has not exited within the
 // timeout (at once when paused: a paused guest cannot react); completes once
@@ -35,7 +35,7 @@ class SocketWait;
 struct FirecrackerOptions {
   std::string binary;  // absolute path of firecracker (or a stand-in)
   std::string vm_id;
-  std::string vm_dir;  // absolute
+  std::string vm_dir;              // absolute
   std::string log_level = "Info";  // Firecracker's logger level
   std::chrono::milliseconds api_timeout{10000};
 };
@@ -80,11 +80,11 @@ class FirecrackerVmm : public Vmm {
   const FirecrackerOptions opt_;
   State state_ = State::idle;
   bool paused_ = false;
-  bool forced_ = false;          // stop had to SIGKILL
-  Status create_failure_;        // why a failing create killed the process
-  std::vector<ApiCall> boot_;    // the create sequence, run in order
-  Done create_done_;             // set while starting
-  Done stop_done_;               // set while stopping
+  bool forced_ = false;        // stop had to SIGKILL
+  Status create_failure_;      // why a failing create killed the process
+  std::vector<ApiCall> boot_;  // the create sequence, run in order
+  Done create_done_;           // set while starting
+  Done stop_done_;             // set while stopping
   io::EventLoop::WatchId exit_watch_ = 0;
   io::EventLoop::WatchId create_deadline_ = 0;
   io::EventLoop::WatchId stop_deadline_ = 0;

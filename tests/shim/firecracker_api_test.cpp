@@ -51,6 +51,16 @@ TEST(FirecrackerApiTest, ConfigurationCallsFollowTheSwagger) {
                {"path_on_host", "/d/root.ext4"},
                {"is_root_device", true},
                {"is_read_only", false}});
+  expect_call(put_drive_mount(DriveSpec{"/d/data.ext4", false}, 0), "PUT", "/drives/drive1",
+              {{"drive_id", "drive1"},
+               {"path_on_host", "/d/data.ext4"},
+               {"is_root_device", false},
+               {"is_read_only", true}});
+  expect_call(put_drive_mount(DriveSpec{"/d/scratch.ext4", true}, 1), "PUT", "/drives/drive2",
+              {{"drive_id", "drive2"},
+               {"path_on_host", "/d/scratch.ext4"},
+               {"is_root_device", false},
+               {"is_read_only", false}});
   expect_call(put_balloon(BalloonDevice{64, true, 5}), "PUT", "/balloon",
               {{"amount_mib", 64}, {"deflate_on_oom", true}, {"stats_polling_interval_s", 5}});
   expect_call(instance_start(), "PUT", "/actions", {{"action_type", "InstanceStart"}});
@@ -90,7 +100,9 @@ TEST(FirecrackerApiTest, LoggerLevelFollowsTheShimsLevel) {
   EXPECT_EQ(logger_level("off"), "Off");
 }
 
-std::string fault(const std::string& m) { return json{{"fault_message", m}}.dump(); }
+std::string fault(const std::string& m) {
+  return json{{"fault_message", m}}.dump();
+}
 
 TEST(FirecrackerApiTest, SuccessfulAnswersAreOk) {
   EXPECT_TRUE(status_of(instance_start(), 204, "").ok());
@@ -105,15 +117,14 @@ TEST(FirecrackerApiTest, StateFaultsAreFailedPreconditionWithTheFaultText) {
   EXPECT_EQ(s.message(),
             "firecracker PATCH /vm: The requested operation is not supported before starting the "
             "microVM.");
-  for (const char* m : {"The requested operation is not supported after starting the microVM.",
-                        "The MMDS data store is not initialized.",
-                        "Balloon config error: No balloon device found.",
-                        "Balloon config error: Statistics for the balloon device are not enabled",
-                        "Balloon config error: Cannot enable/disable the statistics after boot.",
-                        "Balloon config error: Device is inactive, check balloon driver is "
-                        "enabled."}) {
-    EXPECT_EQ(status_of(get_balloon_statistics(), 400, fault(m)).code(),
-              Code::failed_precondition)
+  for (const char* m :
+       {"The requested operation is not supported after starting the microVM.",
+        "The MMDS data store is not initialized.", "Balloon config error: No balloon device found.",
+        "Balloon config error: Statistics for the balloon device are not enabled",
+        "Balloon config error: Cannot enable/disable the statistics after boot.",
+        "Balloon config error: Device is inactive, check balloon driver is "
+        "enabled."}) {
+    EXPECT_EQ(status_of(get_balloon_statistics(), 400, fault(m)).code(), Code::failed_precondition)
         << m;
   }
 }
@@ -153,10 +164,10 @@ TEST(FirecrackerApiTest, AnAnswerWithoutFaultMessageIsQuotedRaw) {
 }
 
 TEST(FirecrackerApiTest, BalloonStatisticsMapEveryField) {
-  const json body = {{"target_pages", 1},  {"actual_pages", 2},        {"target_mib", 3},
-                     {"actual_mib", 4},    {"swap_in", 5},             {"swap_out", 6},
-                     {"major_faults", 7},  {"minor_faults", 8},        {"free_memory", 9},
-                     {"total_memory", 10}, {"available_memory", 11},   {"disk_caches", 12},
+  const json body = {{"target_pages", 1},         {"actual_pages", 2},      {"target_mib", 3},
+                     {"actual_mib", 4},           {"swap_in", 5},           {"swap_out", 6},
+                     {"major_faults", 7},         {"minor_faults", 8},      {"free_memory", 9},
+                     {"total_memory", 10},        {"available_memory", 11}, {"disk_caches", 12},
                      {"hugetlb_allocations", 13}, {"hugetlb_failures", 14}};
   BalloonStats st;
   ASSERT_TRUE(parse_balloon_stats(body.dump(), &st).ok());
@@ -202,10 +213,10 @@ TEST(FirecrackerApiTest, MalformedBalloonStatisticsAreInternal) {
 
 TEST(FirecrackerApiTest, InstanceInfoGivesTheState) {
   std::string state;
-  ASSERT_TRUE(parse_instance_state(
-                  R"({"app_name":"Firecracker","id":"x","state":"Paused","vmm_version":"1"})",
-                  &state)
-                  .ok());
+  ASSERT_TRUE(
+      parse_instance_state(
+          R"({"app_name":"Firecracker","id":"x","state":"Paused","vmm_version":"1"})", &state)
+          .ok());
   EXPECT_EQ(state, "Paused");
   EXPECT_EQ(parse_instance_state("{}", &state).code(), Code::internal);
 }

@@ -12,7 +12,8 @@
 namespace ember::fakefc {
 namespace {
 
-const char* const kAfterBoot = "The requested operation is not supported after starting the microVM.";
+const char* const kAfterBoot =
+    "The requested operation is not supported after starting the microVM.";
 const char* const kBeforeBoot =
     "The requested operation is not supported before starting the microVM.";
 const char* const kNoBalloon = "Balloon config error: No balloon device found.";
@@ -53,7 +54,9 @@ HttpResponse fault(const std::string& message) {
   return HttpResponse{400, nlohmann::json{{"fault_message", message}}.dump()};
 }
 
-HttpResponse ok_json(const nlohmann::json& body) { return HttpResponse{200, body.dump()}; }
+HttpResponse ok_json(const nlohmann::json& body) {
+  return HttpResponse{200, body.dump()};
+}
 
 void FakeFirecracker::log(const std::string& line) {
   if (!log_fd_) return;
@@ -63,8 +66,8 @@ void FakeFirecracker::log(const std::string& line) {
 
 HttpResponse FakeFirecracker::handle(const HttpRequest& r) {
   log("The API server received a " + method_name(r.method) + " request on \"" + r.path + "\".");
-  const std::string path = r.path.size() > 1 && r.path.back() == '/' ? r.path.substr(0, r.path.size() - 1)
-                                                                     : r.path;
+  const std::string path =
+      r.path.size() > 1 && r.path.back() == '/' ? r.path.substr(0, r.path.size() - 1) : r.path;
   return route(r, path);
 }
 
@@ -95,17 +98,14 @@ HttpResponse FakeFirecracker::route(const HttpRequest& r, const std::string& pat
 
 HttpResponse FakeFirecracker::put_logger(const std::string& body) {
   json j;
-  const std::string why = check_body(body,
-                                     {{"log_path", Type::string},
-                                      {"level",
-                                       Type::variant,
-                                       false,
-                                       {"Error", "Warning", "Info", "Debug", "Trace", "Off"},
-                                       true},
-                                      {"show_level", Type::boolean},
-                                      {"show_log_origin", Type::boolean},
-                                      {"module", Type::string}},
-                                     &j);
+  const std::string why = check_body(
+      body,
+      {{"log_path", Type::string},
+       {"level", Type::variant, false, {"Error", "Warning", "Info", "Debug", "Trace", "Off"}, true},
+       {"show_level", Type::boolean},
+       {"show_log_origin", Type::boolean},
+       {"module", Type::string}},
+      &j);
   if (!why.empty()) return fault(why);
   if (j.contains("log_path")) {
     UniqueFd fd(open_nonblock(j["log_path"].get<std::string>()));
@@ -120,9 +120,11 @@ HttpResponse FakeFirecracker::put_metrics(const std::string& body) {
   json j;
   const std::string why = check_body(body, {{"metrics_path", Type::string, true}}, &j);
   if (!why.empty()) return fault(why);
-  if (metrics_fd_) return fault("Metrics initialization error: Reinitialization of metrics not allowed.");
+  if (metrics_fd_)
+    return fault("Metrics initialization error: Reinitialization of metrics not allowed.");
   UniqueFd fd(open_nonblock(j["metrics_path"].get<std::string>()));
-  if (!fd) return fault("Metrics initialization error: Failed to open target file: " + os_error(errno));
+  if (!fd)
+    return fault("Metrics initialization error: Failed to open target file: " + os_error(errno));
   metrics_fd_ = std::move(fd);
   return {};
 }
@@ -164,10 +166,12 @@ HttpResponse FakeFirecracker::put_boot_source(const std::string& body) {
   if (!why.empty()) return fault(why);
   if (started_) return fault(kAfterBoot);
   UniqueFd kernel(::open(j["kernel_image_path"].get<std::string>().c_str(), O_RDONLY | O_CLOEXEC));
-  if (!kernel) return fault("Boot source error: The kernel file cannot be opened: " + os_error(errno));
+  if (!kernel)
+    return fault("Boot source error: The kernel file cannot be opened: " + os_error(errno));
   if (j.contains("initrd_path")) {
     UniqueFd initrd(::open(j["initrd_path"].get<std::string>().c_str(), O_RDONLY | O_CLOEXEC));
-    if (!initrd) return fault("Boot source error: The initrd file cannot be opened: " + os_error(errno));
+    if (!initrd)
+      return fault("Boot source error: The initrd file cannot be opened: " + os_error(errno));
   }
   have_kernel_ = true;
   return {};
@@ -201,15 +205,16 @@ HttpResponse FakeFirecracker::put_drive(const std::string& id, const std::string
     return fault("Drive config error: A root block device already exists!");
   }
   if (!j.contains("path_on_host")) {
-    return fault("Drive config error: Unable to create the virtio block device: path_on_host is "
-                 "required");
+    return fault(
+        "Drive config error: Unable to create the virtio block device: path_on_host is "
+        "required");
   }
   const std::string host = j["path_on_host"].get<std::string>();
   const bool read_only = j.value("is_read_only", false);
   UniqueFd file(::open(host.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
   if (!file) {
-    return fault("Drive config error: Unable to open the block device backing file " + host +
-                 ": " + os_error(errno));
+    return fault("Drive config error: Unable to open the block device backing file " + host + ": " +
+                 os_error(errno));
   }
   if (was_root && !root) have_root_drive_ = false;
   if (root) have_root_drive_ = true;
@@ -256,7 +261,8 @@ HttpResponse FakeFirecracker::get_balloon_stats() const {
   if (balloon_["stats_polling_interval_s"].get<int>() == 0) {
     return fault("Balloon config error: Statistics for the balloon device are not enabled");
   }
-  if (!started_) return fault("Balloon config error: Device is inactive, check balloon driver is enabled.");
+  if (!started_)
+    return fault("Balloon config error: Device is inactive, check balloon driver is enabled.");
   // A guest whose balloon driver reached the target at once. Every figure
   // differs from the others, so a mix-up in a mapping shows.
   const int64_t amount = balloon_["amount_mib"].get<int64_t>();

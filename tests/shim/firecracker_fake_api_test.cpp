@@ -120,7 +120,8 @@ TEST_F(FakeFirecrackerTest, UnknownPathsAndMethodsAreRefused) {
 }
 
 TEST_F(FakeFirecrackerTest, RuntimeCallsBeforeStartAreRefused) {
-  const std::string before = "The requested operation is not supported before starting the microVM.";
+  const std::string before =
+      "The requested operation is not supported before starting the microVM.";
   EXPECT_EQ(fault_of(call("PATCH", "/vm", {{"state", "Paused"}})), before);
   EXPECT_EQ(fault_of(call("PUT", "/actions", {{"action_type", "SendCtrlAltDel"}})), before);
   EXPECT_EQ(fault_of(call("PUT", "/actions", {{"action_type", "InstanceStart"}})),
@@ -165,7 +166,8 @@ TEST_F(FakeFirecrackerTest, BalloonRulesFollowFirecracker) {
 
 TEST_F(FakeFirecrackerTest, MmdsNeedsAPutBeforeAPatch) {
   EXPECT_EQ(call("GET", "/mmds", nullptr).body, "{}");
-  EXPECT_EQ(fault_of(call("PATCH", "/mmds", {{"a", 1}})), "The MMDS data store is not initialized.");
+  EXPECT_EQ(fault_of(call("PATCH", "/mmds", {{"a", 1}})),
+            "The MMDS data store is not initialized.");
   EXPECT_EQ(call("PUT", "/mmds", {{"a", 1}, {"b", {{"c", 2}}}}).status, 204);
   EXPECT_EQ(call("PATCH", "/mmds", {{"b", {{"c", nullptr}, {"d", 3}}}}).status, 204);
   EXPECT_EQ(json::parse(call("GET", "/mmds", nullptr).body), json({{"a", 1}, {"b", {{"d", 3}}}}));
@@ -193,7 +195,8 @@ TEST_F(FakeFirecrackerTest, AGuestThatIgnoresCtrlAltDelStaysUp) {
   FakeFirecracker stubborn(FakeOptions{51200, true});
   stubborn.handle({"PUT", "/boot-source", json{{"kernel_image_path", tree_.kernel()}}.dump()});
   stubborn.handle({"PUT", "/actions", R"({"action_type":"InstanceStart"})"});
-  EXPECT_EQ(stubborn.handle({"PUT", "/actions", R"({"action_type":"SendCtrlAltDel"})"}).status, 204);
+  EXPECT_EQ(stubborn.handle({"PUT", "/actions", R"({"action_type":"SendCtrlAltDel"})"}).status,
+            204);
   EXPECT_FALSE(stubborn.guest_shut_down());
 }
 

@@ -133,13 +133,15 @@ Status FakeHttpServer::listen(const std::string& path, std::size_t max_payload) 
   max_payload_ = max_payload;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) return Status::InvalidArgument("path too long: " + path);
+  if (path.size() >= sizeof(addr.sun_path))
+    return Status::InvalidArgument("path too long: " + path);
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Status::FromErrno("socket", errno);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     const int err = errno;
-    if (err == EADDRINUSE) return Status::AlreadyExists("Failed to open the API socket: " + path + ": Address in use");
+    if (err == EADDRINUSE)
+      return Status::AlreadyExists("Failed to open the API socket: " + path + ": Address in use");
     return Status::FromErrno("bind " + path, err);
   }
   path_ = path;

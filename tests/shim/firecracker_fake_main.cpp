@@ -1,5 +1,5 @@
 // fake-firecracker: stands in for the `firecracker` binary where /dev/kvm is
-// missing. Takes Firecracker's own options (--api-sock, required; 
+// missing. Takes Firecracker's own options (--api-sock, required;
 // --http-api-max-payload-size, --mmds-size-limit, --id) and serves
 // Firecracker's API (FakeFirecracker) on the API socket until the guest shuts
 // down (SendCtrlAltDel), then exits 0, as Firecracker does.

@@ -55,8 +55,7 @@ const char* rust_name(Type t) {
 
 bool same_text(const std::string& a, const std::string& b, bool ignore_case) {
   if (!ignore_case) return a == b;
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });

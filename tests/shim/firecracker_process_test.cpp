@@ -48,8 +48,8 @@ TEST(FirecrackerProcessTest, StdinIsDevNullAndTheWorkingDirectoryIsSet) {
   fctest::FcTree tree;
   const std::string out = tree.path() + "/where";
   FirecrackerProcess proc;
-  FirecrackerCommand cmd{"/bin/sh", {"-c", "readlink /proc/self/fd/0 > " + out + "; pwd >> " + out},
-                         tree.vm_dir()};
+  FirecrackerCommand cmd{
+      "/bin/sh", {"-c", "readlink /proc/self/fd/0 > " + out + "; pwd >> " + out}, tree.vm_dir()};
   ASSERT_TRUE(FirecrackerProcess::spawn(cmd, &proc).ok());
   ASSERT_TRUE(fctest::wait_gone(proc.pid()));
   EXPECT_EQ(read_file(out), "/dev/null\n" + tree.vm_dir() + "\n");
@@ -59,7 +59,8 @@ TEST(FirecrackerProcessTest, TheChildStartsWithDefaultSignalsAndAnEmptyMask) {
   fctest::FcTree tree;
   const std::string out = tree.path() + "/signals";
   // As in the shim: SIGPIPE ignored, and some signal blocked.
-  struct sigaction ign {}, old_pipe {};
+  struct sigaction ign {
+  }, old_pipe{};
   ign.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ign, &old_pipe);
   sigset_t usr1, old_mask;

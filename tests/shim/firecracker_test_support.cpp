@@ -45,8 +45,9 @@ std::string FcTree::fake(const std::string& name, const std::string& extra) cons
   const std::string base = path() + "/" + name;
   const std::string sh = base + ".sh";
   write_file(sh,
-             "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + base + ".args\nexec " FAKE_FIRECRACKER_BINARY
-             " --record " + base + ".record --pid-file " + base + ".pid " + extra + " \"$@\"\n",
+             "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + base +
+                 ".args\nexec " FAKE_FIRECRACKER_BINARY " --record " + base +
+                 ".record --pid-file " + base + ".pid " + extra + " \"$@\"\n",
              0755);
   return sh;
 }

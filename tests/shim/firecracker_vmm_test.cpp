@@ -81,7 +81,8 @@ class FirecrackerVmmTest : public ::testing::Test {
   }
 
   Status stop(int seconds) {
-    return run([&, seconds](Vmm::Done d) { vmm_->stop(std::chrono::seconds(seconds), std::move(d)); });
+    return run(
+        [&, seconds](Vmm::Done d) { vmm_->stop(std::chrono::seconds(seconds), std::move(d)); });
   }
 
   struct MetadataAnswer {
@@ -131,17 +132,17 @@ TEST_F(FirecrackerVmmTest, CreateConfiguresTheVmInOrderAndStartsIt) {
   VmSpec s = spec();
   s.root_drive = tree_.rootfs();
   s.root_drive_writable = true;
+  s.drive_mounts = {DriveSpec{tree_.kernel(), false}};  // any existing file will do
   s.balloon = BalloonDevice{64, true, 5};
   const Status st = create(s);
   ASSERT_TRUE(st.ok()) << st.ToString();
 
   const std::string dir = tree_.vm_dir();
-  EXPECT_EQ(tree_.args(),
-            (std::vector<std::string>{"--api-sock", dir + "/firecracker.sock",
-                                      "--http-api-max-payload-size", "4194304",
-                                      "--mmds-size-limit", "1048576"}));
+  EXPECT_EQ(tree_.args(), (std::vector<std::string>{"--api-sock", dir + "/firecracker.sock",
+                                                    "--http-api-max-payload-size", "4194304",
+                                                    "--mmds-size-limit", "1048576"}));
   const auto calls = tree_.recorded();
-  ASSERT_EQ(calls.size(), 9u);
+  ASSERT_EQ(calls.size(), 10u);
   expect_call(calls[0], "PUT", "/logger",
               {{"log_path", dir + "/fc-logs.fifo"},
                {"level", "Info"},
@@ -157,11 +158,16 @@ TEST_F(FirecrackerVmmTest, CreateConfiguresTheVmInOrderAndStartsIt) {
                {"path_on_host", tree_.rootfs()},
                {"is_root_device", true},
                {"is_read_only", false}});
-  expect_call(calls[5], "PUT", "/balloon",
+  expect_call(calls[5], "PUT", "/drives/drive1",
+              {{"drive_id", "drive1"},
+               {"path_on_host", tree_.kernel()},
+               {"is_root_device", false},
+               {"is_read_only", true}});
+  expect_call(calls[6], "PUT", "/balloon",
               {{"amount_mib", 64}, {"deflate_on_oom", true}, {"stats_polling_interval_s", 5}});
-  expect_call(calls[6], "PUT", "/mmds", json::object());
-  expect_call(calls[7], "PUT", "/actions", {{"action_type", "InstanceStart"}});
-  expect_call(calls[8], "GET", "/", nullptr);
+  expect_call(calls[7], "PUT", "/mmds", json::object());
+  expect_call(calls[8], "PUT", "/actions", {{"action_type", "InstanceStart"}});
+  expect_call(calls[9], "GET", "/", nullptr);
   EXPECT_EQ(tree_.vm_dir_entries(),
             (std::vector<std::string>{"fc-logs.fifo", "fc-metrics.fifo", "firecracker.sock"}));
 }
@@ -185,7 +191,8 @@ TEST_F(FirecrackerVmmTest, RuntimeOperationsSendTheirCallsAndStopShutsTheGuestDo
   EXPECT_TRUE(run([&](Vmm::Done d) { vmm_->pause(std::move(d)); }).ok());
   EXPECT_TRUE(run([&](Vmm::Done d) { vmm_->resume(std::move(d)); }).ok());
   EXPECT_TRUE(run([&](Vmm::Done d) { vmm_->update_balloon(32, std::move(d)); }).ok());
-  EXPECT_TRUE(run([&](Vmm::Done d) { vmm_->update_balloon_stats_interval(10, std::move(d)); }).ok());
+  EXPECT_TRUE(
+      run([&](Vmm::Done d) { vmm_->update_balloon_stats_interval(10, std::move(d)); }).ok());
   const auto [stats_status, st] = stats();
   ASSERT_TRUE(stats_status.ok()) << stats_status.ToString();
   // The fake's guest: balloon at its 32 MiB target in a 256 MiB VM.
@@ -224,7 +231,8 @@ TEST_F(FirecrackerVmmTest, RuntimeOperationsSendTheirCallsAndStopShutsTheGuestDo
   expect_call(c[2], "PATCH", "/balloon", {{"amount_mib", 32}});
   expect_call(c[3], "PATCH", "/balloon/statistics", {{"stats_polling_interval_s", 10}});
   expect_call(c[4], "GET", "/balloon/statistics", nullptr);
-  EXPECT_EQ(c[5].method + " " + c[5].path + " " + c[5].body, R"(PUT /mmds {"a": 1, "b": {"c": 2}})");
+  EXPECT_EQ(c[5].method + " " + c[5].path + " " + c[5].body,
+            R"(PUT /mmds {"a": 1, "b": {"c": 2}})");
   EXPECT_EQ(c[6].method + " " + c[6].path + " " + c[6].body,
             R"(PATCH /mmds {"b": {"c": null, "d": 3}})");
   expect_call(c[7], "GET", "/mmds", nullptr);
@@ -304,8 +312,7 @@ TEST_F(FirecrackerVmmTest, AVmmThatDiesIsReported) {
   EXPECT_EQ(why.code(), Code::internal);
   EXPECT_EQ(why.message(), "firecracker exited unexpectedly (killed by signal 9)");
   EXPECT_TRUE(tree_.vm_dir_entries().empty());
-  EXPECT_EQ(run([&](Vmm::Done d) { vmm_->pause(std::move(d)); }).code(),
-            Code::failed_precondition);
+  EXPECT_EQ(run([&](Vmm::Done d) { vmm_->pause(std::move(d)); }).code(), Code::failed_precondition);
 }
 
 TEST_F(FirecrackerVmmTest, AProgramThatExitsAtOnceFailsCreate) {
@@ -331,7 +338,8 @@ TEST_F(FirecrackerVmmTest, AMissingProgramFailsCreateWithNotFound) {
   make(tree_.path() + "/missing-firecracker");
   const Status st = create(spec());
   EXPECT_EQ(st.code(), Code::not_found);
-  EXPECT_EQ(st.message(), "exec " + tree_.path() + "/missing-firecracker: No such file or directory");
+  EXPECT_EQ(st.message(),
+            "exec " + tree_.path() + "/missing-firecracker: No such file or directory");
   EXPECT_TRUE(tree_.vm_dir_entries().empty());
 }
 

@@ -123,22 +123,6 @@ TEST(ShimProcessTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
   }
 }
 
-TEST(ShimProcessTest, ABackendNotImplementedYetAnswersCreateVmUnimplemented) {
-  for (const char* backend : {"qemu", "firecracker"}) {
-    ShimUnderTest shim;
-    ShimOptions opts;
-    opts.config_yaml = std::string("vmm:\n  backend: ") + backend + "\n";
-    ASSERT_TRUE(shim.start(opts).ok());
-    Status s = create_vm(shim);
-    EXPECT_EQ(s.code(), Code::unimplemented);
-    EXPECT_EQ(s.message(), std::string("vmm backend ") + backend + " is not implemented yet");
-    // Still not created: the VM does not exist.
-    GetVMInfoRequest info;
-    info.set_vmid("vm1");
-    EXPECT_EQ(shim.call("GetVMInfo", info).code(), Code::not_found);
-  }
-}
-
 TEST(ShimProcessTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {
   ShimUnderTest shim;
   ShimOptions opts;
