@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "io/status.hpp"
 
@@ -50,6 +51,13 @@ struct BalloonStats {
   int64_t total_memory = 0;
 };
 
+// A CreateVM DriveMount: a block device after the root drive, in request
+// order (the VMM attaches it; mounting at VMPath is the guest's business).
+struct DriveSpec {
+  std::string host_path;
+  bool writable = false;
+};
+
 // A validated CreateVM request with the config's defaults filled in.
 struct VmSpec {
   std::string vm_id;
@@ -61,6 +69,7 @@ struct VmSpec {
   std::string kernel_args;
   std::string root_drive;  // host path, "" for none
   bool root_drive_writable = false;
+  std::vector<DriveSpec> drive_mounts;  // filled by FcControlService::create_vm
   std::optional<BalloonDevice> balloon;
   std::chrono::seconds create_timeout{60};
 };
@@ -122,8 +131,8 @@ struct VmmContext {
 // Makes the backend for one VM, or says why it cannot (the CreateVM answer).
 using VmmFactory = std::function<Status(const VmmContext&, std::unique_ptr<Vmm>*)>;
 
-// Chooses by config.vmm.backend: hollow is implemented; qemu and firecracker
-// give UNIMPLEMENTED "vmm backend <name> is not implemented yet".
+// Chooses by config.vmm.backend: hollow; firecracker (fc::make_firecracker_vmm:
+// needs /dev/kvm and the binary); qemu (QemuVmm, docs/qemu-backend.md).
 VmmFactory default_factory();
 
 }  // namespace ember::shim

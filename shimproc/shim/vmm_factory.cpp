@@ -2,6 +2,7 @@
 #include "config/config.hpp"
 #include "shimproc/shim/firecracker_vmm.hpp"
 #include "shimproc/shim/hollow_vmm.hpp"
+#include "shimproc/shim/qemu_vmm.hpp"
 #include "shimproc/shim/vmm.hpp"
 
 namespace ember::shim {
@@ -15,7 +16,8 @@ VmmFactory default_factory() {
       case config::Backend::firecracker:
         return fc::make_firecracker_vmm(ctx, out);
       case config::Backend::qemu:
-        break;
+        *out = std::make_unique<QemuVmm>(ctx.loop, ctx.config, ctx.vm_id, ctx.vm_dir);
+        return Status::Ok();
     }
     return Status::Unimplemented(std::string("vmm backend ") +
                                  config::to_string(ctx.config.vmm.backend) +
