@@ -17,10 +17,15 @@
 namespace ember::actors {
 namespace {
 
-caf::actor_system_config& with_workers(caf::actor_system_config& cfg) {
-  // CAF's default is twice the cores; actors never block, so cores suffice.
+caf::actor_system_config& with_scheduler(caf::actor_system_config& cfg) {
+  // Actors never block, so as many workers as cores. The sharing scheduler
+  // wakes an idle worker at once through a condition variable; the default
+  // work-stealing one lets idle workers nap in 50 us steps, which measured
+  // as a few hundred microseconds added to every forwarded call
+  // (docs/benchmarks.md).
   auto n = std::max(2u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", static_cast<size_t>(n));
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   return cfg;
 }
 
@@ -34,7 +39,7 @@ struct ControlPlane::Impl {
   const config::Config& cfg;
 
   Impl(io::EventLoop& loop, const config::Config& config)
-      : sys(with_workers(caf_cfg)), cfg(config) {
+      : sys(with_scheduler(caf_cfg)), cfg(config) {
     ActorDeps deps{&loop, &cfg};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);

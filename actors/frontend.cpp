@@ -16,10 +16,6 @@ namespace {
 
 using namespace msg;
 
-// Without a caller deadline, a call still ends: generous bounds above the
-// shim-side timeouts (CreateVM 60 s, StopVM 5 s by default).
-constexpr std::chrono::seconds kDefaultCallBound{600};
-
 Status map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys) {
   if (e == caf::sec::request_timeout)
     return Status::DeadlineExceeded("deadline exceeded waiting for VM " + key.id);
@@ -51,10 +47,13 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
         }
         VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000};
         if (rpc.timeout_nano > 0 && call.timeout_ms == 0) call.timeout_ms = 1;
-        auto bound = call.timeout_ms > 0 ? caf::duration{std::chrono::milliseconds(call.timeout_ms)}
-                                         : caf::duration{kDefaultCallBound};
         auto responder = rpc.responder;
-        self->request(registry, bound, call_atom::value, key, std::move(call))
+        // No CAF-level timeout: the ttrpc server answers DEADLINE_EXCEEDED at
+        // the caller's deadline itself, and every call below is answered
+        // (shim calls carry the deadline; the registry answers for a
+        // supervisor that ends). A timer per call would cost memory until
+        // the deadline passes.
+        self->request(registry, caf::infinite, call_atom::value, key, std::move(call))
             .then(
                 [responder](RpcReply& r) {
                   responder.reply(Status(static_cast<Code>(r.code), std::move(r.message)),

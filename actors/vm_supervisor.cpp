@@ -124,16 +124,12 @@ caf::result<RpcReply> forward(Self self, const VmCall& call) {
   return rp;
 }
 
-// Watches the shim's pidfd on the I/O thread. The watch holds its own dup of
-// the pidfd, so its lifetime is independent of this actor's state.
+// Watches the shim's pidfd on the I/O thread (the loop waits on its own dup,
+// so the watch does not depend on this actor's state living on).
 void watch_shim_exit(Self self) {
-  auto pidfd = std::make_shared<UniqueFd>(::fcntl(self->state.shim.pidfd(), F_DUPFD_CLOEXEC, 0));
   auto hdl = handle_of(self);
-  io::EventLoop* loop = self->state.deps.loop;
-  loop->post([loop, pidfd, hdl] {
-    loop->watch_readable(pidfd->get(),
-                         [pidfd, hdl] { caf::anon_send(hdl, shim_exit_atom::value); });
-  });
+  self->state.deps.loop->watch_readable(self->state.shim.pidfd(),
+                                        [hdl] { caf::anon_send(hdl, shim_exit_atom::value); });
 }
 
 // Drops the connection and the output reader (both on the loop thread) and

@@ -30,8 +30,18 @@ const char* to_string(LogFormat f) {
   return "?";
 }
 
+std::string guest_image_dir(uid_t uid, const char* xdg_cache_home, const char* home) {
+  if (uid == 0) return "/var/cache/ember/guest";
+  if (xdg_cache_home != nullptr && xdg_cache_home[0] == '/')
+    return std::string(xdg_cache_home) + "/ember/guest";
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.cache/ember/guest";
+  return "/tmp/ember-" + std::to_string(uid) + "/guest";
+}
+
 Config defaults_for(uid_t uid, const char* xdg_runtime_dir) {
   Config c;
+  c.vm.kernel_image =
+      guest_image_dir(uid, std::getenv("XDG_CACHE_HOME"), std::getenv("HOME")) + "/vmlinuz";
   if (uid == 0) {
     c.socket = "/run/ember/ember.sock";
     c.state_dir = "/run/ember/s";

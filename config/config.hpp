@@ -17,7 +17,9 @@ const char* to_string(Backend b);
 const char* to_string(LogFormat f);
 
 struct VmDefaults {
-  std::string kernel_image;  // "" until the guest image issue sets one
+  // The guest built by deploy/guest/build-guest.sh (guest_image_dir()); the
+  // qemu backend takes initrd.gz from the same directory.
+  std::string kernel_image;
   std::string kernel_args = "console=ttyS0 panic=-1 quiet";
   std::string root_drive;  // "": none
   uint32_t vcpus = 1;
@@ -25,8 +27,7 @@ struct VmDefaults {
 };
 
 struct VmmSettings {
-  // hollow until the QEMU backend lands (issue 4 makes qemu the default).
-  Backend backend = Backend::hollow;
+  Backend backend = Backend::qemu;
   std::string qemu_binary = "qemu-system-x86_64";
   std::string firecracker_binary = "firecracker";
 };
@@ -61,6 +62,10 @@ struct Config {
   Timeouts timeouts;
   LogSettings log;
 };
+
+// Where deploy/guest/build-guest.sh puts the guest image: /var/cache/ember/guest
+// for root, else $XDG_CACHE_HOME/ember/guest (default ~/.cache/ember/guest).
+std::string guest_image_dir(uid_t uid, const char* xdg_cache_home, const char* home);
 
 // Embedded defaults for a user: root gets /run/ember and /var/lib/ember; others
 // $XDG_RUNTIME_DIR/ember (or /tmp/ember-<uid> when it is unset, empty or

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <climits>
+#include <cstdlib>
 
 #include <cerrno>
 #include <cstring>
@@ -219,7 +221,9 @@ Status load_file(const std::string& path, Config* inout) {
     s = walk_map(path, root, "", top_level_fields(), &c);
     if (!s.ok()) return s;
   }
-  c.source = path;
+  // Absolute, because shims get this path and run in their VM directory.
+  char resolved[PATH_MAX];
+  c.source = ::realpath(path.c_str(), resolved) ? std::string(resolved) : path;
   *inout = std::move(c);
   return Status::Ok();
 }

@@ -11,6 +11,8 @@ packages=(
   clang libclang-rt-14-dev
   # real VMs: the VMM, and what deploy/guest/build-guest.sh needs
   qemu-system-x86 kmod cpio socat e2fsprogs
+  # benchmark plots (bench/plot.sh, bench/report.sh)
+  gnuplot-nox jq
 )
 
 missing=()

@@ -1,5 +1,6 @@
 // bench boot: V real VMs created at once, each timed until its guest's ready
 // marker appears in its VM directory (docs/benchmarks.md has the contract).
+#include <cstdio>
 #include <memory>
 
 #include "cmd/emberctl/bench_file_waiter.hpp"
@@ -19,17 +20,19 @@ Status run_boot(BenchContext& ctx, const BootOptions& o, Report* out) {
   j["params"] = {{"vms", o.vms},
                  {"concurrency", concurrency},
                  {"ready_file", o.ready_file},
+                 {"ready_marker", o.ready_marker},
                  {"ready_timeout_seconds", o.ready_timeout_seconds}};
-  std::string base;
-  Status s = ctx.target.vm_dir_base(&base);
-  if (!s.ok()) return s;
-
   io::EventLoop& loop = ctx.target.loop();
   Fleet fleet(ctx.target, ctx.id_prefix, ctx.vm, o.vms);
   FileWaiter waiter(loop);
-  s = waiter.start();
+  Status s = waiter.start();
   if (!s.ok()) return s;
   const long ready_ms = static_cast<long>(o.ready_timeout_seconds * 1000);
+  char seconds_text[32];
+  std::snprintf(seconds_text, sizeof seconds_text, "%g", o.ready_timeout_seconds);
+  const std::string what = o.ready_marker.empty()
+                               ? "no " + o.ready_file
+                               : "no \"" + o.ready_marker + "\" in " + o.ready_file;
   Samples create_lat, ready_lat;
 
   RunLimits limits;
@@ -45,10 +48,14 @@ Status run_boot(BenchContext& ctx, const BootOptions& o, Report* out) {
           if (!cs.ok()) return finish(cs);
           create_lat.add(took);
           const std::string id = fleet.id(i);
+          // Resolved once a VM exists: a fresh emberd makes the base with its first VM.
+          std::string base;
+          Status bs = ctx.target.vm_dir_base(&base);
+          if (!bs.ok()) return finish(bs);
           auto key = std::make_shared<int>(-1);
           auto timer = std::make_shared<io::EventLoop::WatchId>(0);
           Status ws = waiter.wait(
-              ctx.target.vm_dir(base, id), o.ready_file,
+              ctx.target.vm_dir(base, id), o.ready_file, o.ready_marker,
               [&, sent, finish, timer, id](const Status& rs) {
                 loop.cancel_watch(*timer);
                 if (rs.ok()) ready_lat.add(sent, Clock::now());
@@ -63,8 +70,8 @@ Status run_boot(BenchContext& ctx, const BootOptions& o, Report* out) {
           *timer = loop.after(ready_ms, [&, key, finish, id] {
             waiter.cancel(*key);
             finish(Status::DeadlineExceeded("guest of VM " + id + " not ready after " +
-                                            format_number(o.ready_timeout_seconds, 0) + " s (no " +
-                                            o.ready_file + " in its VM directory)"));
+                                            seconds_text + " s (" + what +
+                                            " in its VM directory)"));
           });
         });
       },

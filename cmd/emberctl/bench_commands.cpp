@@ -155,6 +155,10 @@ void add_bench_commands(CLI::App& root, Action* chosen) {
       ->delimiter(',')
       ->capture_default_str()
       ->check(CLI::IsMember({"GetVMInfo", "GetVMMetadata"}));
+  sub->add_option("--paths", rpc->paths, "paths to measure, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(CLI::IsMember({"emberd", "shim", "emberd-all"}));
 
   auto stop = std::make_shared<bench::StopLatencyOptions>();
   sub = add_scenario(*bench, chosen, common, "stop-latency",
@@ -203,6 +207,11 @@ void add_bench_commands(CLI::App& root, Action* chosen) {
                        : std::string();
           },
           "NAME", "FileName"));
+  sub->add_option("--ready-marker", boot->ready_marker,
+                  "text whose appearance in --ready-file means ready (e.g. "
+                  "EMBER-GUEST-READY in a console log; default: the file's existence)")
+      ->type_name("TEXT")
+      ->check(non_empty());
   sub->add_option("--ready-timeout", boot->ready_timeout_seconds,
                   "seconds each guest gets to become ready")
       ->capture_default_str()

@@ -1,6 +1,7 @@
 // bench rpc: read-only calls at several depths, through emberd and straight
 // to one shim's fccontrol socket, side by side: the difference is what
 // emberd adds per forwarded call.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -134,6 +135,9 @@ Status run_rpc(BenchContext& ctx, const RpcOptions& o, Report* out) {
   j["shim"] = {{"vm", fleet.id(0)}, {"pid", shim.pid}, {"fccontrol_socket", shim.fccontrol_socket}};
 
   RpcBench bench(ctx, o);
+  auto wanted = [&o](const char* path) {
+    return std::find(o.paths.begin(), o.paths.end(), path) != o.paths.end();
+  };
   std::vector<Series> all;
   ErrorTally errors;
   for (const auto& method : o.methods) {
@@ -142,12 +146,14 @@ Status run_rpc(BenchContext& ctx, const RpcOptions& o, Report* out) {
     for (size_t i = 0; i < o.vms; ++i)
       spread.push_back(request_for(method, fleet.id(i)));
     for (size_t level : o.in_flight) {
-      all.push_back(bench.measure(ctx.target.emberd(), method, level, "emberd", one));
-      all.push_back(bench.measure(*direct, method, level, "shim", one));
-      if (o.vms > 1) {
+      const size_t first = all.size();
+      if (wanted("emberd"))
+        all.push_back(bench.measure(ctx.target.emberd(), method, level, "emberd", one));
+      if (wanted("shim")) all.push_back(bench.measure(*direct, method, level, "shim", one));
+      if (wanted("emberd-all") && o.vms > 1) {
         all.push_back(bench.measure(ctx.target.emberd(), method, level, "emberd-all", spread));
       }
-      for (size_t k = all.size() - (o.vms > 1 ? 3 : 2); k < all.size(); ++k)
+      for (size_t k = first; k < all.size(); ++k)
         errors.merge(all[k].run.errors);
       if (ctx.interrupted.load()) break;
     }

@@ -48,6 +48,9 @@ struct RpcOptions {
   size_t warmup = 500;   // per method, level and path, not recorded
   std::vector<size_t> in_flight = {1, 16, 64};
   std::vector<std::string> methods = {"GetVMInfo", "GetVMMetadata"};
+  // emberd: VM 0 through emberd; shim: VM 0's fccontrol socket; emberd-all:
+  // through emberd, all VMs in turn (needs vms > 1).
+  std::vector<std::string> paths = {"emberd", "shim", "emberd-all"};
 };
 Status run_rpc(BenchContext& ctx, const RpcOptions& o, Report* out);
 
@@ -69,6 +72,7 @@ struct BootOptions {
   size_t vms = 10;
   size_t concurrency = 0;  // 0: all at once
   std::string ready_file = "guest-ready";
+  std::string ready_marker;  // "": the file's existence; else a text in it
   double ready_timeout_seconds = 300;
 };
 Status run_boot(BenchContext& ctx, const BootOptions& o, Report* out);

@@ -42,13 +42,9 @@ Status run_stop_latency(BenchContext& ctx, const StopLatencyOptions& o, Report* 
   auto& j = out->json;
   j["scenario"] = "stop-latency";
   j["params"] = {{"count", o.count}, {"concurrency", o.concurrency}};
-  std::string base;
-  Status s = ctx.target.vm_dir_base(&base);
-  if (!s.ok()) return s;
-
   Fleet fleet(ctx.target, ctx.id_prefix, ctx.vm, o.count);
   ExitClock clock;  // destroyed before the fleet stops what is left
-  s = clock.start();
+  Status s = clock.start();
   if (!s.ok()) return s;
   io::EventLoop& loop = ctx.target.loop();
   Measured m;
@@ -63,9 +59,12 @@ Status run_stop_latency(BenchContext& ctx, const StopLatencyOptions& o, Report* 
       [&](size_t i, Finish finish) {
         fleet.create(i, [&, i, finish](const Status& cs, std::chrono::nanoseconds) {
           if (!cs.ok()) return finish(cs);
+          // Resolved once a VM exists: a fresh emberd makes the base with its first VM.
+          std::string base;
           ShimInfo shim;
           UniqueFd pidfd;
-          Status st = read_shim_info(ctx.target.vm_dir(base, fleet.id(i)), &shim);
+          Status st = ctx.target.vm_dir_base(&base);
+          if (st.ok()) st = read_shim_info(ctx.target.vm_dir(base, fleet.id(i)), &shim);
           if (st.ok()) st = open_pidfd(shim.pid, &pidfd);
           auto t = std::make_shared<Timing>();
           // Both halves arrive on the loop thread; the second one finishes.

@@ -62,7 +62,9 @@ class Target {
   // Directory holding the VM directories ("<base>/<ns>#<id>"), symlinks
   // resolved: --vm-dir-base, else shim_base_dir of the config emberctl reads
   // (--config, $EMBER_CONFIG or the defaults). NOT_FOUND when it does not
-  // exist, naming it and how to pass another.
+  // exist, naming it and how to pass another; emberd makes it with its first
+  // VM, so ask once one exists. The first success is kept. One thread at a
+  // time (the loop thread while a phase runs).
   Status vm_dir_base(std::string* out);
   std::string vm_dir(const std::string& base, const std::string& id) const {
     return base + "/" + globals_.ns + "#" + id;

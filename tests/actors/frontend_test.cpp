@@ -253,33 +253,29 @@ TEST_F(FrontendTest, SecondCreateVmIsAlreadyExistsWhileTheFirstWaits) {
   EXPECT_EQ(fakes.size(), 1u);
 }
 
-TEST_F(FrontendTest, CallerDeadlineEndsAnUnansweredCallWithDeadlineExceeded) {
-  // 600 s of real time never pass here; the frontend's timer runs on the
-  // test scheduler's clock and fires when the test says so.
-  auto f = call(Method::create_vm, create_payload("vm1"), "ns1", 600s);
+TEST_F(FrontendTest, CallerDeadlineIsEnforcedByTheServerNotByAFrontendTimer) {
+  // The frontend keeps no timer per call (it would hold memory until the
+  // deadline); the ttrpc server answers DEADLINE_EXCEEDED at the deadline.
+  auto f = call(Method::create_vm, create_payload("vm1"), "ns1", 300ms);
   sched.run();
   ASSERT_EQ(fakes.size(), 1u);
-  EXPECT_EQ(advance_time(599s), 0u);
-  EXPECT_TRUE(unanswered(f));
-  EXPECT_EQ(advance_time(1s), 1u);
-  sched.run();
+  EXPECT_FALSE(sched.has_pending_timeout());
   auto r = result_of(f);
-  EXPECT_EQ(r.status.code(), Code::deadline_exceeded);
-  EXPECT_EQ(r.status.message(), "deadline exceeded waiting for VM vm1");
+  EXPECT_EQ(r.status.code(), Code::deadline_exceeded) << r.status.ToString();
 
   // The supervisor's late reply goes nowhere.
   reply(0, 0, make_reply(Code::ok, ""));
   sched.run();
 }
 
-TEST_F(FrontendTest, CallWithoutDeadlineIsStillBounded) {
+TEST_F(FrontendTest, CallWithoutDeadlineWaitsForItsAnswer) {
   auto f = call(Method::create_vm, create_payload("vm1"), "ns1");
   sched.run();
-  ASSERT_TRUE(sched.has_pending_timeout());
-  EXPECT_EQ(advance_time(599s), 0u);
-  EXPECT_EQ(advance_time(1s), 1u);
+  EXPECT_FALSE(sched.has_pending_timeout());
+  EXPECT_TRUE(unanswered(f));
+  reply(0, 0, make_reply(Code::ok, ""));
   sched.run();
-  EXPECT_EQ(result_of(f).status.code(), Code::deadline_exceeded);
+  EXPECT_TRUE(result_of(f).status.ok());
 }
 
 TEST_F(FrontendTest, DelegatedCallToASupervisorThatDiedIsNotFound) {

@@ -36,10 +36,10 @@ TEST(DefaultsTest, EverythingElseHasTheDocumentedDefault) {
   EXPECT_EQ(c.containerd_address, "/run/containerd/containerd.sock");
   EXPECT_EQ(c.shim_binary, "");
   EXPECT_FALSE(c.stop_vms_on_exit);
-  EXPECT_EQ(c.vmm.backend, Backend::hollow);
+  EXPECT_EQ(c.vmm.backend, Backend::qemu);
   EXPECT_EQ(c.vmm.qemu_binary, "qemu-system-x86_64");
   EXPECT_EQ(c.vmm.firecracker_binary, "firecracker");
-  EXPECT_EQ(c.vm.kernel_image, "");
+  EXPECT_EQ(c.vm.kernel_image, "/var/cache/ember/guest/vmlinuz");
   EXPECT_EQ(c.vm.kernel_args, "console=ttyS0 panic=-1 quiet");
   EXPECT_EQ(c.vm.root_drive, "");
   EXPECT_EQ(c.vm.vcpus, 1u);
@@ -59,6 +59,20 @@ TEST(DefaultsTest, EnumsPrintAsTheirConfigSpelling) {
   EXPECT_STREQ(to_string(Backend::hollow), "hollow");
   EXPECT_STREQ(to_string(LogFormat::text), "text");
   EXPECT_STREQ(to_string(LogFormat::json), "json");
+}
+
+}  // namespace
+}  // namespace ember::config
+
+namespace ember::config {
+namespace {
+
+TEST(DefaultsTest, GuestImageDirFollowsTheXdgCacheRules) {
+  EXPECT_EQ(guest_image_dir(0, "/x", "/home/u"), "/var/cache/ember/guest");
+  EXPECT_EQ(guest_image_dir(1000, "/cache", "/home/u"), "/cache/ember/guest");
+  EXPECT_EQ(guest_image_dir(1000, nullptr, "/home/u"), "/home/u/.cache/ember/guest");
+  EXPECT_EQ(guest_image_dir(1000, "relative", "/home/u"), "/home/u/.cache/ember/guest");
+  EXPECT_EQ(guest_image_dir(1000, nullptr, nullptr), "/tmp/ember-1000/guest");
 }
 
 }  // namespace

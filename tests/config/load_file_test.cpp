@@ -255,3 +255,20 @@ TEST_F(LoadFileTest, DocumentedExampleLoads) {
 
 }  // namespace
 }  // namespace ember::config
+
+namespace ember::config {
+namespace {
+
+TEST_F(LoadFileTest, SourceIsAbsoluteEvenForARelativePath) {
+  std::string file = write("log:\n  level: warn\n");
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(::chdir(dir_.c_str()), 0);
+  Status s = load_file(file.substr(dir_.size() + 1), &config_);
+  ASSERT_EQ(::chdir(cwd), 0);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(config_.source, file);
+}
+
+}  // namespace
+}  // namespace ember::config
