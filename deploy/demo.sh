@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: builds ember, starts emberd with its
-# built-in configuration, takes VMs through their whole lifecycle with
-# emberctl, shows every answer, and stops emberd.
+# The main job on embedded defaults: builds ember and the guest image, starts
+# emberd with its built-in configuration (qemu backend: real microVMs, KVM
+# when usable, else TCG), takes three VMs through their whole lifecycle with
+# emberctl, shows every answer and each guest's ready line, and stops emberd.
 # EMBER_BUILD_DIR (default build) selects the build directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 build=${EMBER_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target emberd ember-shim emberctl
+./deploy/guest/build-guest.sh
 
 emberd="$build/bin/emberd"
 ctl="$build/bin/emberctl"
@@ -37,9 +39,13 @@ run() {
   echo
 }
 
-echo "== emberd is serving (pid $emberd_pid); three VMs through their lifecycle =="
+echo "== emberd is serving (pid $emberd_pid); three real microVMs through their lifecycle =="
 for vm in demo-1 demo-2 demo-3; do
-  run vm create "$vm" --vcpus 1 --mem 128 --balloon-mib 16
+  run vm create "$vm" --vcpus 1 --mem 128 --balloon-mib 16 --balloon-deflate-on-oom
+done
+echo "== each guest's console ready line (the VMs boot concurrently) =="
+for vm in demo-1 demo-2 demo-3; do
+  run vm wait-ready "$vm"
 done
 run vm info demo-1
 run vm pause demo-1
@@ -48,8 +54,9 @@ run vm metadata set demo-1 '{"role":"web","tags":{"tier":"front","env":"dev"}}'
 run vm metadata update demo-1 '{"tags":{"env":null,"zone":"a"}}'
 run vm metadata get demo-1
 run vm balloon get demo-2
+run vm balloon stats-interval demo-2 1
 run vm balloon set demo-2 48
-run vm balloon stats-interval demo-2 2
+run vm balloon get demo-2
 run vm balloon stats demo-2
 run --json vm info demo-3
 echo "== errors are precise =="

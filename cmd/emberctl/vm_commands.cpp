@@ -10,6 +10,7 @@ void add_vm_commands(CLI::App& root, Action* chosen) {
   add_vm_lifecycle_commands(*vm, chosen);
   add_vm_metadata_commands(*vm, chosen);
   add_vm_balloon_commands(*vm, chosen);
+  add_vm_wait_ready_command(*vm, chosen);
 }
 
 }  // namespace ember::ctl

@@ -17,5 +17,7 @@ void add_vm_lifecycle_commands(CLI::App& vm, Action* chosen);
 void add_vm_metadata_commands(CLI::App& vm, Action* chosen);
 // balloon get|set|stats|stats-interval
 void add_vm_balloon_commands(CLI::App& vm, Action* chosen);
+// wait-ready: the guest's ready line (qemu backend's guest-ready file)
+void add_vm_wait_ready_command(CLI::App& vm, Action* chosen);
 
 }  // namespace ember::ctl
