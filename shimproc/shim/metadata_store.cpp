@@ -63,7 +63,9 @@ Status parse_object(std::string_view text, const char* what, nlohmann::json* out
   nlohmann::json parsed;
   try {
     parsed = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error for malformed text; out_of_range for a number no double
+    // holds (1e400): both are the caller's input.
     return Status::InvalidArgument(std::string(what) + " is not valid JSON: " + e.what());
   }
   if (!parsed.is_object()) {
@@ -83,6 +85,10 @@ Status MetadataStore::set(std::string_view json_text) {
   nlohmann::json parsed;
   Status s = parse_object(json_text, "metadata", &parsed);
   if (!s.ok()) return s;
+  // The limit holds for the document as stored: numbers may grow when
+  // rewritten (1E5 -> 100000.0).
+  const std::size_t bytes = compact(parsed).size();
+  if (bytes > kMaxBytes) return Status::ResourceExhausted(too_big(bytes));
   doc_->value = std::move(parsed);
   return Status::Ok();
 }

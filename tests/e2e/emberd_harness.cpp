@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -76,7 +77,7 @@ TempDir::~TempDir() {
 
 Emberd::Emberd(EmberdOptions opts) {
   const std::string& root = root_.path();
-  socket_ = root + "/ember.sock";
+  socket_ = root + "/" + opts.socket_name;
   state_dir_ = root + "/s";
   vm_base_dir_ = root + "/vm";
   config_path_ = root + "/ember.yaml";
@@ -259,6 +260,34 @@ pid_t shim_pid_of(const std::string& vm_dir) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.contains("pid")) return -1;
   return j["pid"].get<pid_t>();
+}
+
+namespace {
+
+void add_tree(const std::string& root, const std::string& rel, std::vector<std::string>* out) {
+  for (const auto& e : list_dir(root + "/" + rel)) {
+    std::string path = rel.empty() ? e : rel + "/" + e;
+    struct stat st {};
+    bool dir = ::lstat((root + "/" + path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    out->push_back(dir ? path + "/" : path);
+    if (dir) add_tree(root, path, out);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> list_tree(const std::string& root) {
+  std::vector<std::string> out;
+  add_tree(root, "", &out);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+char process_state(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return 0;
+  return stat[close + 2];
 }
 
 }  // namespace ember::e2e

@@ -32,6 +32,9 @@ struct EmberdOptions {
   std::string shim_binary;        // default: the ember-shim built with the tests
   std::string extra_yaml;         // appended to the generated config
   std::vector<std::string> args;  // extra emberd arguments
+  // emberd's socket, relative to the temp root; a subdirectory in it is
+  // created by emberd itself.
+  std::string socket_name = "ember.sock";
 };
 
 // One emberd process with its own config, socket, state and VM directories.
@@ -41,6 +44,8 @@ class Emberd {
   ~Emberd();  // SIGKILLs emberd if still running, then kills leftover shims
 
   pid_t pid() const { return pid_; }
+  // The private temp directory holding everything of this emberd.
+  const std::string& root() const { return root_.path(); }
   const std::string& socket() const { return socket_; }
   const std::string& state_dir() const { return state_dir_; }
   const std::string& vm_base_dir() const { return vm_base_dir_; }
@@ -100,5 +105,10 @@ std::vector<pid_t> children_of(pid_t ppid);
 std::map<int, std::string> open_fds(pid_t pid);
 // The shim pid recorded in a VM dir's shim-state.json; -1 if unreadable.
 pid_t shim_pid_of(const std::string& vm_dir);
+// Every path below root (relative, sorted; directories end in '/'), without
+// following symlinks. Empty if root does not exist.
+std::vector<std::string> list_tree(const std::string& root);
+// The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...); 0 if no such process.
+char process_state(pid_t pid);
 
 }  // namespace ember::e2e

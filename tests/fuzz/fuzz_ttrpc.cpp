@@ -26,7 +26,8 @@ void check(bool ok) {
 
 uint64_t fnv1a(const uint8_t* data, size_t size) {
   uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < size; ++i) h = (h ^ data[i]) * 1099511628211ull;
+  for (size_t i = 0; i < size; ++i)
+    h = (h ^ data[i]) * 1099511628211ull;
   return h;
 }
 
