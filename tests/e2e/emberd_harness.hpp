@@ -35,6 +35,8 @@ struct EmberdOptions {
   // emberd's socket, relative to the temp root; a subdirectory in it is
   // created by emberd itself.
   std::string socket_name = "ember.sock";
+  // The vmm section of the config (hollow: no VMM, the default for tests).
+  std::string vmm_yaml = "vmm:\n  backend: hollow\n";
 };
 
 // One emberd process with its own config, socket, state and VM directories.
