@@ -140,6 +140,9 @@ void remove_resources(Self self) {
   auto& st = self->state;
   if (st.client) st.client->close();
   if (st.output) st.deps.loop->post([r = std::move(st.output)]() mutable { r.reset(); });
+  // A reaped shim's pidfd goes now too, not when the actor's state dies
+  // (after the reply).
+  if (st.shim.reaped()) st.shim = shimproc::ShimProcess();
   Status s = st.dir.remove();
   if (!s.ok()) spdlog::warn("VM {}: {}", st.name_of(), s.message());
   st.shim_socket.reset();
