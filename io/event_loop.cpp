@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 
-#include <asio/post.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cerrno>
 #include <system_error>
@@ -27,7 +27,9 @@ struct EventLoop::Impl::Watch {
   std::unique_ptr<asio::steady_timer> timer;
 };
 
-EventLoop::Impl::Impl() { guard.emplace(ctx.get_executor()); }
+EventLoop::Impl::Impl() {
+  guard.emplace(ctx.get_executor());
+}
 
 EventLoop::Impl::~Impl() {
   // Watches (descriptors, timers) go before the io_context they belong to.
@@ -35,7 +37,9 @@ EventLoop::Impl::~Impl() {
   watches.clear();
 }
 
-bool EventLoop::Impl::in_loop_thread() const { return tl_running == this; }
+bool EventLoop::Impl::in_loop_thread() const {
+  return tl_running == this;
+}
 
 void EventLoop::Impl::dispatch(std::function<void()> fn) {
   if (in_loop_thread()) {
@@ -77,9 +81,13 @@ void EventLoop::stop() {
   impl_->ctx.stop();
 }
 
-void EventLoop::post(std::function<void()> fn) { asio::post(impl_->ctx, std::move(fn)); }
+void EventLoop::post(std::function<void()> fn) {
+  asio::post(impl_->ctx, std::move(fn));
+}
 
-bool EventLoop::in_loop_thread() const { return impl_->in_loop_thread(); }
+bool EventLoop::in_loop_thread() const {
+  return impl_->in_loop_thread();
+}
 
 namespace {
 

@@ -23,7 +23,7 @@ struct EventLoop::Impl {
   std::atomic<bool> stopped{false};
   std::atomic<WatchId> next_id{1};
 
-  struct Watch;  // an fd wait or a timer (defined in event_loop.cpp)
+  struct Watch;   // an fd wait or a timer (defined in event_loop.cpp)
   std::mutex mu;  // guards watches
   std::unordered_map<WatchId, std::unique_ptr<Watch>> watches;
 

@@ -30,17 +30,16 @@ void encode_header(const FrameHeader& h, unsigned char out[kHeaderSize]) {
 
 FrameHeader decode_header(const unsigned char in[kHeaderSize]) {
   FrameHeader h;
-  h.length = (uint32_t{in[0]} << 24) | (uint32_t{in[1]} << 16) | (uint32_t{in[2]} << 8) |
-             uint32_t{in[3]};
-  h.stream_id = (uint32_t{in[4]} << 24) | (uint32_t{in[5]} << 16) | (uint32_t{in[6]} << 8) |
-                uint32_t{in[7]};
+  h.length =
+      (uint32_t{in[0]} << 24) | (uint32_t{in[1]} << 16) | (uint32_t{in[2]} << 8) | uint32_t{in[3]};
+  h.stream_id =
+      (uint32_t{in[4]} << 24) | (uint32_t{in[5]} << 16) | (uint32_t{in[6]} << 8) | uint32_t{in[7]};
   h.type = in[8];
   h.flags = in[9];
   return h;
 }
 
-std::string encode_frame(uint32_t stream_id, uint8_t type, std::string_view body,
-                         uint8_t flags) {
+std::string encode_frame(uint32_t stream_id, uint8_t type, std::string_view body, uint8_t flags) {
   FrameHeader h;
   h.length = static_cast<uint32_t>(body.size());
   h.stream_id = stream_id;

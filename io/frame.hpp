@@ -51,9 +51,7 @@ class FrameDecoder {
   explicit FrameDecoder(uint32_t max_body = kMaxBody) : max_body_(max_body) {}
 
   void feed(const char* data, size_t n, std::vector<Frame>* out);
-  void feed(std::string_view data, std::vector<Frame>* out) {
-    feed(data.data(), data.size(), out);
-  }
+  void feed(std::string_view data, std::vector<Frame>* out) { feed(data.data(), data.size(), out); }
   // True when some bytes of an unfinished frame (header, body or a skipped
   // oversized body) were consumed: an EOF now means a truncated frame.
   bool mid_frame() const { return header_have_ > 0 || in_body_; }

@@ -3,8 +3,8 @@
 #include <fcntl.h>
 
 #include <array>
-#include <cstring>
 #include <asio/posix/stream_descriptor.hpp>
+#include <cstring>
 #include <string>
 
 #include "io/event_loop_impl.hpp"
@@ -88,8 +88,7 @@ void LineReader::Impl::finish() {
   if (on_eof) on_eof();
 }
 
-LineReader::LineReader(EventLoop& loop, UniqueFd fd, LineFn on_line,
-                       std::function<void()> on_eof)
+LineReader::LineReader(EventLoop& loop, UniqueFd fd, LineFn on_line, std::function<void()> on_eof)
     : impl_(std::make_shared<Impl>(loop.impl(), std::move(on_line), std::move(on_eof))) {
   int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);

@@ -37,7 +37,7 @@ struct PeerCred {
 struct Request {
   std::string service;
   std::string method;
-  std::string payload;      // serialized request message
+  std::string payload;       // serialized request message
   int64_t timeout_nano = 0;  // 0: no deadline
   Metadata metadata;
   PeerCred peer;
@@ -144,8 +144,8 @@ class Client : public std::enable_shared_from_this<Client> {
             CallOptions opts, Done done);
   // Blocking convenience for tools and tests; never call on the loop thread
   // (it returns INTERNAL there instead of deadlocking). Needs the loop running.
-  CallResult call_sync(const std::string& service, const std::string& method,
-                       std::string payload, CallOptions opts = {});
+  CallResult call_sync(const std::string& service, const std::string& method, std::string payload,
+                       CallOptions opts = {});
   // Runs once, on the loop thread, when the connection closes (after pending
   // calls completed with UNAVAILABLE).
   void on_close(std::function<void()> fn);

@@ -2,6 +2,7 @@
 // 5, ...). Public methods may be called from any thread; they hop to the loop
 // thread, where all socket work and every completion happens. They post
 // (never run inline), so no callback ever runs inside call()/close()/on_close().
+#include <spdlog/spdlog.h>
 #include <array>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
@@ -11,7 +12,6 @@
 #include <deque>
 #include <future>
 #include <map>
-#include <spdlog/spdlog.h>
 #include <unordered_map>
 
 #include "io/event_loop_impl.hpp"
@@ -28,8 +28,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   explicit Impl(io::EventLoop::Impl& l) : loop(l), sock(l.ctx) {}
 
   void read();
-  void start_call(std::string what, std::string body, std::chrono::nanoseconds timeout,
-                  Done done);
+  void start_call(std::string what, std::string body, std::chrono::nanoseconds timeout, Done done);
   void on_frame(Frame& f);
   void write(std::string bytes);
   void write_next();
@@ -88,23 +87,24 @@ void Client::Impl::on_frame(Frame& f) {
   calls.erase(it);
   CallResult r;
   if (f.oversized) {
-    r.status = Status::ResourceExhausted(call.what + ": response of " +
-                                         std::to_string(f.header.length) +
-                                         " bytes exceeds the 4 MiB limit");
+    r.status =
+        Status::ResourceExhausted(call.what + ": response of " + std::to_string(f.header.length) +
+                                  " bytes exceeds the 4 MiB limit");
   } else if (!decode_response(f.body, &r)) {
     r = CallResult{Status::Internal(call.what + ": undecodable response"), {}};
   }
   call.done(std::move(r));
 }
 
-void Client::Impl::start_call(std::string what, std::string body,
-                              std::chrono::nanoseconds timeout, Done done) {
+void Client::Impl::start_call(std::string what, std::string body, std::chrono::nanoseconds timeout,
+                              Done done) {
   if (torn_down) {
     done(CallResult{Status::Unavailable(what + ": connection closed"), {}});
     return;
   }
   uint32_t id = next_id;
-  while (calls.count(id)) id += 2;  // only after 2^31 calls wrapped around
+  while (calls.count(id))
+    id += 2;  // only after 2^31 calls wrapped around
   next_id = id + 2;
 
   Call call;
@@ -112,7 +112,8 @@ void Client::Impl::start_call(std::string what, std::string body,
   call.what = std::move(what);
   if (timeout.count() > 0) {
     call.timer = std::make_unique<asio::steady_timer>(loop.ctx);
-    call.timer->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    call.timer->expires_after(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
     std::weak_ptr<Impl> weak = weak_from_this();
     call.timer->async_wait([weak, id](const std::error_code& ec) {
       if (ec) return;
@@ -138,7 +139,8 @@ void Client::Impl::write_next() {
   if (outq.empty() || torn_down) return;
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(std::min<size_t>(outq.size(), 64));
-  for (size_t i = 0; i < outq.size() && i < 64; ++i) bufs.emplace_back(asio::buffer(outq[i]));
+  for (size_t i = 0; i < outq.size() && i < 64; ++i)
+    bufs.emplace_back(asio::buffer(outq[i]));
   in_flight = bufs.size();
   auto self = shared_from_this();
   asio::async_write(sock, bufs, [self](const std::error_code& ec, size_t) {
@@ -162,7 +164,8 @@ void Client::Impl::teardown(const std::string& why) {
   outq.clear();
   // Every pending call completes now, in stream order.
   std::map<uint32_t, Call> pending;
-  for (auto& [id, c] : calls) pending.emplace(id, std::move(c));
+  for (auto& [id, c] : calls)
+    pending.emplace(id, std::move(c));
   calls.clear();
   for (auto& [id, c] : pending) {
     if (c.timer) c.timer->cancel();
@@ -170,7 +173,8 @@ void Client::Impl::teardown(const std::string& why) {
   }
   auto fns = std::move(close_fns);
   close_fns.clear();
-  for (auto& fn : fns) fn();
+  for (auto& fn : fns)
+    fn();
 }
 
 // ---- Client ----
@@ -204,7 +208,9 @@ std::shared_ptr<Client> Client::adopt(io::EventLoop& loop, UniqueFd connected) {
 
 Client::Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Client::~Client() { close(); }
+Client::~Client() {
+  close();
+}
 
 void Client::call(const std::string& service, const std::string& method, std::string payload,
                   CallOptions opts, Done done) {
@@ -226,7 +232,7 @@ void Client::call(const std::string& service, const std::string& method, std::st
     return;
   }
   asio::post(impl->loop.ctx, [impl, what = std::move(what), body = std::move(body),
-                       timeout = opts.timeout, done = std::move(done)]() mutable {
+                              timeout = opts.timeout, done = std::move(done)]() mutable {
     impl->start_call(std::move(what), std::move(body), timeout, std::move(done));
   });
 }
@@ -263,6 +269,8 @@ void Client::close() {
   asio::post(impl->loop.ctx, [impl] { impl->teardown("connection closed by the client"); });
 }
 
-bool Client::closed() const { return impl_->closed.load(); }
+bool Client::closed() const {
+  return impl_->closed.load();
+}
 
 }  // namespace ember::ttrpc

@@ -20,16 +20,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
 #include <array>
-#include <cstring>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
-#include <spdlog/spdlog.h>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -163,9 +163,9 @@ void ServerConn::handle(Frame& f) {
     return;
   }
   if (f.oversized) {
-    send(sid, Status::ResourceExhausted("oversized frame, stream id " + std::to_string(sid) +
-                                        ": " + std::to_string(f.header.length) +
-                                        " bytes > limit " + std::to_string(kMaxBody)));
+    send(sid, Status::ResourceExhausted("oversized frame, stream id " + std::to_string(sid) + ": " +
+                                        std::to_string(f.header.length) + " bytes > limit " +
+                                        std::to_string(kMaxBody)));
     return;
   }
   if (pending.count(sid)) {
@@ -247,7 +247,7 @@ void ServerConn::finish(uint32_t sid, const Responder::State* st) {
 }
 
 void ServerConn::send(uint32_t sid, const Status& st, std::string_view payload,
-                std::function<void()> on_sent) {
+                      std::function<void()> on_sent) {
   std::string body = encode_response(st, payload);
   if (body.size() > kMaxBody) {
     body = encode_response(Status::ResourceExhausted("response of " + std::to_string(body.size()) +
@@ -271,7 +271,8 @@ void ServerConn::write_next() {
   // Everything queued goes out in one gathered write.
   std::vector<asio::const_buffer> bufs;
   bufs.reserve(std::min<size_t>(outq.size(), 64));
-  for (size_t i = 0; i < outq.size() && i < 64; ++i) bufs.emplace_back(asio::buffer(outq[i].bytes));
+  for (size_t i = 0; i < outq.size() && i < 64; ++i)
+    bufs.emplace_back(asio::buffer(outq[i].bytes));
   in_flight = bufs.size();
   auto self = shared_from_this();
   asio::async_write(sock, bufs, [self](const std::error_code& ec, size_t) {
@@ -332,16 +333,16 @@ bool Responder::reply(const Status& status, std::string payload,
     return false;
   }
   // Always posted, so on_sent never runs inside reply().
-  asio::post(st->loop->ctx, [st, status, payload = std::move(payload),
-                      on_sent = std::move(on_sent)]() mutable {
-    auto conn = st->conn.lock();
-    if (!conn || conn->closed) {
-      if (on_sent) on_sent();
-      return;
-    }
-    conn->finish(st->stream_id, st.get());
-    conn->send(st->stream_id, status, payload, std::move(on_sent));
-  });
+  asio::post(st->loop->ctx,
+             [st, status, payload = std::move(payload), on_sent = std::move(on_sent)]() mutable {
+               auto conn = st->conn.lock();
+               if (!conn || conn->closed) {
+                 if (on_sent) on_sent();
+                 return;
+               }
+               conn->finish(st->stream_id, st.get());
+               conn->send(st->stream_id, status, payload, std::move(on_sent));
+             });
   return true;
 }
 
@@ -397,8 +398,7 @@ void Server::Impl::accept() {
 
 void Server::Impl::drain() {
   for (int i = 0; i < 64; ++i) {
-    int fd = ::accept4(acceptor->native_handle(), nullptr, nullptr,
-                       SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = ::accept4(acceptor->native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       int err = errno;
       if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
@@ -468,7 +468,8 @@ void Server::Impl::shutdown() {
   shut = true;
   auto all = std::move(conns);
   conns.clear();
-  for (auto& c : all) c->close();
+  for (auto& c : all)
+    c->close();
   methods.clear();
   bound.reset();  // unlinks the socket file
 }
@@ -476,7 +477,9 @@ void Server::Impl::shutdown() {
 Server::Server(io::EventLoop& loop, ServerOptions opts)
     : impl_(std::make_shared<Impl>(loop, opts)) {}
 
-Server::~Server() { impl_->shutdown(); }
+Server::~Server() {
+  impl_->shutdown();
+}
 
 void Server::add_method(const std::string& service, const std::string& method, Handler h) {
   impl_->methods[service][method] = std::move(h);
@@ -521,6 +524,8 @@ void Server::stop_accepting() {
   impl_->loop.dispatch([impl] { impl->stop_accepting(); });
 }
 
-const std::string& Server::path() const { return impl_->path; }
+const std::string& Server::path() const {
+  return impl_->path;
+}
 
 }  // namespace ember::ttrpc

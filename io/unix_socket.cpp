@@ -52,7 +52,9 @@ Status make_dirs(const std::string& dir) {
   return Status::Ok();
 }
 
-UniqueFd new_socket() { return UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)); }
+UniqueFd new_socket() {
+  return UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+}
 
 int connect_retry(int fd, const sockaddr_un& addr) {
   int rc;
@@ -76,7 +78,9 @@ BoundSocket& BoundSocket::operator=(BoundSocket&& o) noexcept {
   return *this;
 }
 
-BoundSocket::~BoundSocket() { reset(); }
+BoundSocket::~BoundSocket() {
+  reset();
+}
 
 void BoundSocket::reset() {
   fd_.reset();

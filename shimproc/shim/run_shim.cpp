@@ -17,8 +17,8 @@
 #include "shimproc/shim/fccontrol_service.hpp"
 #include "shimproc/shim/launch.hpp"
 #include "shimproc/shim/shim_args.hpp"
-#include "shimproc/shim_state.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/shim_state.hpp"
 #include "shimproc/vm_dir.hpp"
 
 namespace ember::shim {

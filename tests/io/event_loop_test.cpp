@@ -218,9 +218,12 @@ TEST(LineReaderTest, LongLinesAreSplitAt4KiB) {
   writer.join();
   ASSERT_TRUE(wait_for([&] { return c.eof.load(); }));
   auto lines = c.get();
-  std::vector<std::string> want = {std::string(4096, 'L'), std::string(4096, 'L'),
-                                   std::string(1808, 'L'), exact,
-                                   "short",                std::string(4096, 'M'),
+  std::vector<std::string> want = {std::string(4096, 'L'),
+                                   std::string(4096, 'L'),
+                                   std::string(1808, 'L'),
+                                   exact,
+                                   "short",
+                                   std::string(4096, 'M'),
                                    "M"};
   EXPECT_EQ(lines, want);
 }

@@ -14,7 +14,8 @@ namespace {
 
 std::string Bytes(std::initializer_list<int> b) {
   std::string s;
-  for (int c : b) s.push_back(static_cast<char>(c));
+  for (int c : b)
+    s.push_back(static_cast<char>(c));
   return s;
 }
 
@@ -58,7 +59,8 @@ TEST(FrameTest, DecodesByteByByte) {
   EXPECT_EQ(frames[1].header.stream_id, 3u);
   EXPECT_EQ(frames[1].body, "");
   EXPECT_EQ(frames[2].body, std::string(300, 'x'));
-  for (auto& f : frames) EXPECT_FALSE(f.oversized);
+  for (auto& f : frames)
+    EXPECT_FALSE(f.oversized);
 }
 
 TEST(FrameTest, SeveralFramesInOneChunkAndATrailingPartial) {
@@ -138,7 +140,8 @@ TEST(FrameTest, OverASocketpairWithRandomReadSizes) {
   std::string stream;
   for (int i = 0; i < 200; ++i) {
     std::string body(rng() % 5000, '\0');
-    for (auto& c : body) c = static_cast<char>(rng());
+    for (auto& c : body)
+      c = static_cast<char>(rng());
     stream += encode_frame(2 * i + 1, kTypeRequest, body);
     bodies.push_back(std::move(body));
   }

@@ -9,10 +9,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
-#include <set>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "io/event_loop.hpp"
 #include "io/frame.hpp"
@@ -239,7 +239,8 @@ TEST_F(TtrpcTest, NonRequestFramesAreIgnored) {
   StartServer();
   UniqueFd fd = RawConnect();
   ASSERT_TRUE(send_all(fd.get(), encode_frame(1, kTypeResponse, "whatever") +
-                                     encode_frame(1, 7, "") + request_frame(3, "Test", "Echo", "y")));
+                                     encode_frame(1, 7, "") +
+                                     request_frame(3, "Test", "Echo", "y")));
   uint32_t sid = 0;
   CallResult r;
   ASSERT_TRUE(read_response(fd.get(), &sid, &r));

@@ -15,8 +15,8 @@
 #include <string>
 
 #include "fccontrol.pb.h"
-#include "shimproc/shim_state.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/shim_state.hpp"
 #include "tests/shim/shim_harness.hpp"
 
 namespace ember::shimtest {
