@@ -5,7 +5,6 @@
 #include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <chrono>
 
 #include "actors/actors.hpp"
 #include "actors/rpc_payloads.hpp"
@@ -17,8 +16,6 @@ namespace {
 using namespace msg;
 
 Status map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys) {
-  if (e == caf::sec::request_timeout)
-    return Status::DeadlineExceeded("deadline exceeded waiting for VM " + key.id);
   if (e == caf::sec::request_receiver_down)
     return Status::NotFound("VM " + key.id + " not found in namespace " + key.ns);
   return Status::Unavailable("VM " + key.id + ": " + sys.render(e));
