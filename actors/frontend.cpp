@@ -5,7 +5,6 @@
 #include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-
 #include "actors/actors.hpp"
 #include "actors/rpc_payloads.hpp"
 #include "shimproc/ids.hpp"
