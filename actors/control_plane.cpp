@@ -12,7 +12,7 @@
 #include "actors/actors.hpp"
 #include "actors/recovery.hpp"
 #include "io/event_loop.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace ember::actors {
 namespace {

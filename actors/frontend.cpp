@@ -7,7 +7,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/rpc_payloads.hpp"
-#include "shimproc/ids.hpp"
+#include "base/ids.hpp"
 
 namespace ember::actors {
 namespace {
@@ -28,7 +28,7 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
               "namespace is required: set ttrpc metadata " + std::string(ttrpc::kNamespaceKey)));
           return;
         }
-        if (Status s = shimproc::validate_identifier(rpc.ns, "namespace"); !s.ok()) {
+        if (Status s = validate_identifier(rpc.ns, "namespace"); !s.ok()) {
           rpc.responder.reply(s);
           return;
         }
@@ -37,7 +37,7 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
           rpc.responder.reply(s);
           return;
         }
-        if (Status s = shimproc::validate_identifier(key.id, "VM id"); !s.ok()) {
+        if (Status s = validate_identifier(key.id, "VM id"); !s.ok()) {
           rpc.responder.reply(s);
           return;
         }

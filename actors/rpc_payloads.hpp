@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 #include "messages/fccontrol_methods.hpp"
 
 namespace ember::actors {

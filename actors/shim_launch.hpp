@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 #include "shimproc/shim_process.hpp"
 
 namespace ember::io {

@@ -22,9 +22,9 @@
 #include "cmd/emberctl/bench_stats.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
-#include "shimproc/remove_tree.hpp"
+#include "base/remove_tree.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"
 
@@ -49,7 +49,7 @@ class Scratch {
     if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
   }
   ~Scratch() {
-    if (!path_.empty()) ember::shimproc::remove_tree(path_);
+    if (!path_.empty()) ember::remove_tree(path_);
   }
   const std::string& path() const { return path_; }
 

@@ -20,7 +20,7 @@
 #include "cmd/emberctl/bench_runner.hpp"
 #include "cmd/emberctl/bench_stats.hpp"
 #include "io/event_loop.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::config {
 

@@ -14,7 +14,7 @@
 
 #include "config/config.hpp"
 #include "config/yaml_values.hpp"
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::config {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::config::detail {
 

@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "io/event_loop_impl.hpp"
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::io {
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string_view>
 
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::io {
 

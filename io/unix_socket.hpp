@@ -2,8 +2,8 @@
 // Unix stream sockets on paths (never abstract). Every fd is O_CLOEXEC.
 #include <string>
 
-#include "io/status.hpp"
-#include "io/unique_fd.hpp"
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::io {
 

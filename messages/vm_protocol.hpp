@@ -20,7 +20,7 @@
 #include <string>
 #include <tuple>
 
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 #include "messages/fccontrol_methods.hpp"
 
 namespace ember::msg {

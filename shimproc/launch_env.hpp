@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::shimproc {
 

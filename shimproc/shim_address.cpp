@@ -1,6 +1,6 @@
 #include "shimproc/shim_address.hpp"
 
-#include "shimproc/sha256.hpp"
+#include "base/sha256.hpp"
 
 namespace ember::shimproc {
 

@@ -16,7 +16,7 @@
 #include <cstring>
 #include <utility>
 
-#include "shimproc/errno_status.hpp"
+#include "base/errno_status.hpp"
 #include "shimproc/launch_env.hpp"
 
 extern char** environ;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "io/status.hpp"
-#include "io/unique_fd.hpp"
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::shimproc {
 

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::shimproc {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::shimproc {
 

@@ -9,9 +9,9 @@
 #include <climits>
 #include <cstdlib>
 
-#include "shimproc/errno_status.hpp"
-#include "shimproc/ids.hpp"
-#include "shimproc/remove_tree.hpp"
+#include "base/errno_status.hpp"
+#include "base/ids.hpp"
+#include "base/remove_tree.hpp"
 
 namespace ember::shimproc {
 namespace {

@@ -4,8 +4,8 @@
 // directory is removed with its contents on destruction unless released.
 #include <string>
 
-#include "io/status.hpp"
-#include "io/unique_fd.hpp"
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::shimproc {
 

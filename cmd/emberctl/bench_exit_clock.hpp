@@ -10,8 +10,8 @@
 #include <unordered_map>
 
 #include "cmd/emberctl/bench_stats.hpp"
-#include "io/status.hpp"
-#include "io/unique_fd.hpp"
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::bench {
 

@@ -9,7 +9,7 @@
 #include <unordered_map>
 
 #include "io/event_loop.hpp"
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::bench {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::io {
 class EventLoop;

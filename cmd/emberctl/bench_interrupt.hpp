@@ -4,8 +4,8 @@
 // hundreds of VMs left behind.
 #include <atomic>
 
-#include "io/status.hpp"
-#include "io/unique_fd.hpp"
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::io {
 class EventLoop;

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "io/status.hpp"
-#include "io/unique_fd.hpp"
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::bench {
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/emberctl/bench_stats.hpp"
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::io {
 class EventLoop;

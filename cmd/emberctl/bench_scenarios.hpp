@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::bench {
 

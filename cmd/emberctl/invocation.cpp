@@ -8,7 +8,7 @@
 
 #include "cmd/emberctl/session.hpp"
 #include "config/config.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace ember::ctl {
 namespace {

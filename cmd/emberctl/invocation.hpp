@@ -8,7 +8,7 @@
 #include <string>
 
 #include "cmd/emberctl/output.hpp"
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace google::protobuf {
 class MessageLite;

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::ctl {
 namespace {

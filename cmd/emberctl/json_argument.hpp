@@ -4,7 +4,7 @@
 // the server validates it.
 #include <string>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::ctl {
 

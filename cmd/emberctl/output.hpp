@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::ctl {
 

@@ -11,7 +11,7 @@
 #include <google/protobuf/message_lite.h>
 
 #include "io/event_loop.hpp"
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::ctl {
 namespace {

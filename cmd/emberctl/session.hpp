@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "io/status.hpp"
-#include "io/ttrpc.hpp"
+#include "base/status.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace google::protobuf {
 class MessageLite;

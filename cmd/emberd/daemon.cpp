@@ -16,7 +16,7 @@
 #include "cmd/emberd/logging.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace ember {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // spdlog set-up from the config: level and text or JSON-lines output on stderr.
-#include "io/status.hpp"
+#include "base/status.hpp"
 
 namespace ember::config {
 struct LogSettings;

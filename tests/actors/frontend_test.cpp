@@ -19,7 +19,7 @@
 
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace ember::actors::testing {
 namespace {

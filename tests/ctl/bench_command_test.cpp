@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_emberctl.hpp"
-#include "tests/e2e/emberd_harness.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 extern char** environ;
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "io/status.hpp"
-#include "io/ttrpc.hpp"
+#include "base/status.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace google::protobuf {
 class MessageLite;

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 
 extern char** environ;
 

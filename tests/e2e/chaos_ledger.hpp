@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/status.hpp"
+#include "base/status.hpp"
 #include "messages/fccontrol_methods.hpp"
 
 namespace ember::e2e {

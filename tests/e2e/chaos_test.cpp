@@ -23,7 +23,7 @@
 #include "fccontrol.pb.h"
 #include "tests/e2e/chaos_ledger.hpp"
 #include "tests/e2e/chaos_workers.hpp"
-#include "tests/e2e/emberd_harness.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 namespace ember::e2e {
 namespace {

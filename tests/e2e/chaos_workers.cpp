@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "fccontrol.pb.h"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 
 namespace ember::e2e {
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "io/unique_fd.hpp"
+#include "base/unique_fd.hpp"
 #include "tests/e2e/chaos_ledger.hpp"
-#include "tests/e2e/emberd_harness.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 namespace ember::e2e {
 

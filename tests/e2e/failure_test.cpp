@@ -7,7 +7,7 @@
 #include <set>
 
 #include "fccontrol.pb.h"
-#include "tests/e2e/emberd_harness.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 namespace ember::e2e {
 namespace {

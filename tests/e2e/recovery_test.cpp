@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include "fccontrol.pb.h"
-#include "tests/e2e/emberd_harness.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 namespace ember::e2e {
 namespace {

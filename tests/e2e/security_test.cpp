@@ -16,9 +16,9 @@
 #include <sstream>
 
 #include "fccontrol.pb.h"
-#include "io/frame.hpp"
+#include "io/ttrpc/frame.hpp"
 #include "shimproc/shim_address.hpp"
-#include "tests/e2e/emberd_harness.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 namespace ember::e2e {
 namespace {

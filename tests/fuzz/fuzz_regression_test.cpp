@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "shimproc/shim/metadata_store.hpp"
+#include "shim/metadata_store.hpp"
 #include "tests/fuzz/metadata_ops.hpp"
 
 namespace ember::fuzz {

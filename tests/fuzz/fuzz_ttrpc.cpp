@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "io/frame.hpp"
+#include "io/ttrpc/frame.hpp"
 
 using ember::ttrpc::Frame;
 using ember::ttrpc::FrameDecoder;

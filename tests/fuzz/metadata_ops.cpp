@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "shimproc/shim/metadata_store.hpp"
+#include "shim/metadata_store.hpp"
 
 namespace ember::fuzz {
 namespace {

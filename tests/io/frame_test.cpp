@@ -6,7 +6,7 @@
 #include <random>
 #include <thread>
 
-#include "io/frame.hpp"
+#include "io/ttrpc/frame.hpp"
 #include "test_util.hpp"
 
 namespace ember::ttrpc {

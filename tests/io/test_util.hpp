@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "io/event_loop.hpp"
-#include "io/frame.hpp"
-#include "io/unique_fd.hpp"
+#include "io/ttrpc/frame.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember::testing {
 

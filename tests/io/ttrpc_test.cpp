@@ -15,8 +15,8 @@
 #include <set>
 
 #include "io/event_loop.hpp"
-#include "io/frame.hpp"
-#include "io/ttrpc.hpp"
+#include "io/ttrpc/frame.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
 #include "test_util.hpp"
 

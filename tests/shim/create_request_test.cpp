@@ -1,4 +1,4 @@
-#include "shimproc/shim/create_request.hpp"
+#include "shim/create_request.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // FcControlService in-process, on a real ttrpc server and client, with a
 // backend whose create and stop complete only when the test says so: covers
 // the phases a hollow VM passes too quickly to observe.
-#include "shimproc/shim/fccontrol_service.hpp"
+#include "shim/fccontrol_service.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "config/config.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
-#include "tests/shim/temp_tree.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::shim {
 namespace {

@@ -1,4 +1,4 @@
-#include "shimproc/shim/metadata_store.hpp"
+#include "shim/metadata_store.hpp"
 
 #include <gtest/gtest.h>
 

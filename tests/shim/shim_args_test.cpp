@@ -1,4 +1,4 @@
-#include "shimproc/shim/shim_args.hpp"
+#include "shim/shim_args.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/shim/shim_harness.hpp"
+#include "tests/support/shim_harness.hpp"
 
 namespace ember::shimtest {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fccontrol.pb.h"
-#include "tests/shim/shim_harness.hpp"
+#include "tests/support/shim_harness.hpp"
 
 namespace ember::shimtest {
 namespace {

@@ -17,7 +17,7 @@
 #include "fccontrol.pb.h"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/shim_state.hpp"
-#include "tests/shim/shim_harness.hpp"
+#include "tests/support/shim_harness.hpp"
 
 namespace ember::shimtest {
 namespace {

@@ -1,0 +1,13 @@
+#pragma once
+// errno_status: a failed syscall as a Status whose code says what the caller
+// can do about it (NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, ...).
+#include <string_view>
+
+#include "base/status.hpp"
+
+namespace ember {
+
+// "<what>: <strerror(err)>" with the code matching err; INTERNAL when none does.
+Status errno_status(std::string_view what, int err);
+
+}  // namespace ember

@@ -1,0 +1,163 @@
+#pragma once
+// ttrpc (containerd/ttrpc 1.1, unary calls) over unix sockets: server and client.
+// Protobuf stays out of this header: payloads are serialized message bytes.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.hpp"
+#include "base/unique_fd.hpp"
+
+namespace ember::io {
+class EventLoop;
+}
+
+namespace ember::ttrpc {
+
+// Request metadata key that carries the containerd namespace.
+inline constexpr const char* kNamespaceKey = "containerd-namespace-ttrpc";
+// Largest frame body accepted or sent (4 MiB).
+inline constexpr uint32_t kMaxBody = 4u << 20;
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Identity of the peer process (SO_PEERCRED), taken at accept().
+struct PeerCred {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct Request {
+  std::string service;
+  std::string method;
+  std::string payload;       // serialized request message
+  int64_t timeout_nano = 0;  // 0: no deadline
+  Metadata metadata;
+  PeerCred peer;
+  // First value for key, or "" when absent.
+  std::string metadata_value(const std::string& key) const;
+};
+
+// Completes one request. Copyable and thread-safe: the first reply() wins, later
+// ones (or one after the deadline already answered DEADLINE_EXCEEDED, or after
+// the connection closed) are dropped and return false. A Responder must not
+// be used after its EventLoop is destroyed.
+class Responder {
+ public:
+  struct State;
+  Responder() = default;
+  explicit Responder(std::shared_ptr<State> s) : state_(std::move(s)) {}
+  // on_sent (optional) runs on the loop thread once the response was written
+  // to the socket, or could not be (connection gone); a shim uses it to exit
+  // only after its StopVM reply is out. It runs exactly once per reply() that
+  // passed one, even when that reply() was dropped (returned false), and
+  // never inside reply() itself (always posted to the loop).
+  bool reply(const Status& status, std::string payload = {},
+             std::function<void()> on_sent = nullptr) const;
+  // True once a reply was sent (or can no longer be sent).
+  bool done() const;
+  // Absolute deadline derived from timeout_nano; time_point::max() if none.
+  std::chrono::steady_clock::time_point deadline() const;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// Called on the loop thread. May reply at once or keep the Responder and reply
+// later from any thread. A handler that throws gets INTERNAL answered for it.
+//
+// Wire-level answers the server gives by itself (see io/ttrpc_server.cpp):
+// even stream id or undecodable body: INVALID_ARGUMENT; body over kMaxBody:
+// RESOURCE_EXHAUSTED (body skipped, connection kept); unknown service or
+// method: UNIMPLEMENTED "service X" / "method Y" (an empty body is an empty
+// Request, hence "service "); timeout_nano reached: DEADLINE_EXCEEDED.
+// Frames that are not requests are ignored.
+using Handler = std::function<void(Request, Responder)>;
+
+struct ServerOptions {
+  // Peers whose uid differs from ours (root excepted) are disconnected.
+  bool require_same_uid = true;
+};
+
+class Server {
+ public:
+  Server(io::EventLoop& loop, ServerOptions opts = {});
+  ~Server();  // loop thread, or while the loop is not running
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Before listen()/adopt(). Unknown service or method: UNIMPLEMENTED.
+  void add_method(const std::string& service, const std::string& method, Handler h);
+
+  // Binds a unix socket at path (0600; parent dir created 0700 if missing).
+  // An existing socket file is replaced only if a connect to it is refused;
+  // a live server there makes this fail with ALREADY_EXISTS.
+  Status listen(const std::string& path);
+  // Serves on an already-listening socket (inherited by a shim as fd 3/4).
+  Status adopt(UniqueFd listening_fd);
+  // Stops accepting; connections already open keep being served. Any thread.
+  void stop_accepting();
+  // The bound path ("" for adopt()); the file is removed on destruction.
+  const std::string& path() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+struct CallOptions {
+  std::chrono::nanoseconds timeout{0};  // 0: none; sent as timeout_nano too
+  Metadata metadata;
+};
+
+struct CallResult {
+  Status status;
+  std::string payload;  // serialized response message when status.ok()
+};
+
+// One connection; calls multiplexed on odd stream ids. All methods are
+// thread-safe; completions run on the loop thread, always posted (never
+// inside call()). Destroy clients before their EventLoop.
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  using Done = std::function<void(CallResult)>;
+
+  // Connects to a unix socket path (non-blocking: a full accept backlog gives
+  // UNAVAILABLE; no such path NOT_FOUND; nobody listening UNAVAILABLE).
+  static std::shared_ptr<Client> connect(io::EventLoop& loop, const std::string& path,
+                                         Status* error);
+  // Takes an already-connected socket.
+  static std::shared_ptr<Client> adopt(io::EventLoop& loop, UniqueFd connected);
+  ~Client();  // closes (as close())
+
+  // Sends one call; done runs exactly once: with the reply, DEADLINE_EXCEEDED at
+  // the timeout, or UNAVAILABLE when the connection drops.
+  void call(const std::string& service, const std::string& method, std::string payload,
+            CallOptions opts, Done done);
+  // Blocking convenience for tools and tests; never call on the loop thread
+  // (it returns INTERNAL there instead of deadlocking). Needs the loop running.
+  CallResult call_sync(const std::string& service, const std::string& method, std::string payload,
+                       CallOptions opts = {});
+  // Runs once, on the loop thread, when the connection closes (after pending
+  // calls completed with UNAVAILABLE).
+  void on_close(std::function<void()> fn);
+  // Closes the connection; pending calls complete with UNAVAILABLE.
+  void close();
+  bool closed() const;
+
+  struct Impl;
+  explicit Client(std::shared_ptr<Impl> impl);
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace ember::ttrpc

@@ -1,0 +1,83 @@
+#include "shim/create_request.hpp"
+
+#include <string>
+
+#include "config/config.hpp"
+#include "shim/vmm/balloon.hpp"
+
+namespace ember::shim {
+namespace {
+
+Status check_machine(const VmSpec& spec) {
+  if (spec.vcpus > kMaxVcpus) {
+    return Status::InvalidArgument("MachineCfg.VcpuCount " + std::to_string(spec.vcpus) +
+                                   " exceeds the maximum of " + std::to_string(kMaxVcpus));
+  }
+  if (spec.ht_enabled && spec.vcpus > 1 && spec.vcpus % 2 != 0) {
+    return Status::InvalidArgument("MachineCfg.VcpuCount " + std::to_string(spec.vcpus) +
+                                   " must be 1 or even when HtEnabled is set");
+  }
+  if (spec.memory_mib > kMaxMemoryMib) {
+    return Status::InvalidArgument("MachineCfg.MemSizeMib " + std::to_string(spec.memory_mib) +
+                                   " exceeds the maximum of " + std::to_string(kMaxMemoryMib));
+  }
+  return Status::Ok();
+}
+
+Status check_drives(const CreateVMRequest& req) {
+  if (req.has_rootdrive() && req.rootdrive().hostpath().empty()) {
+    return Status::InvalidArgument("RootDrive.HostPath is empty");
+  }
+  for (int i = 0; i < req.drivemounts_size(); ++i) {
+    const auto& m = req.drivemounts(i);
+    const std::string where = "DriveMounts[" + std::to_string(i) + "]";
+    if (m.hostpath().empty()) return Status::InvalidArgument(where + ".HostPath is empty");
+    if (m.vmpath().empty()) return Status::InvalidArgument(where + ".VMPath is empty");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cfg, VmSpec* out) {
+  VmSpec spec;
+  spec.vm_id = req.vmid();
+  const auto& machine = req.machinecfg();
+  spec.vcpus = machine.vcpucount() != 0 ? machine.vcpucount() : cfg.vm.vcpus;
+  spec.memory_mib = machine.memsizemib() != 0 ? machine.memsizemib() : cfg.vm.memory_mib;
+  spec.ht_enabled = machine.htenabled();
+  spec.cpu_template = machine.cputemplate();
+  Status s = check_machine(spec);
+  if (!s.ok()) return s;
+
+  if (req.containercount() < 0) {
+    return Status::InvalidArgument("ContainerCount " + std::to_string(req.containercount()) +
+                                   " is negative");
+  }
+  s = check_drives(req);
+  if (!s.ok()) return s;
+  spec.kernel_image = !req.kernelimagepath().empty() ? req.kernelimagepath() : cfg.vm.kernel_image;
+  spec.kernel_args = !req.kernelargs().empty() ? req.kernelargs() : cfg.vm.kernel_args;
+  if (req.has_rootdrive()) {
+    spec.root_drive = req.rootdrive().hostpath();
+    spec.root_drive_writable = req.rootdrive().iswritable();
+  } else {
+    spec.root_drive = cfg.vm.root_drive;
+  }
+
+  if (req.has_balloondevice()) {
+    BalloonDevice device;
+    device.amount_mib = req.balloondevice().amountmib();
+    device.deflate_on_oom = req.balloondevice().deflateonoom();
+    device.stats_polling_interval_s = req.balloondevice().statspollingintervals();
+    s = check_balloon_device(device, spec.memory_mib);
+    if (!s.ok()) return Status::InvalidArgument("BalloonDevice: " + s.message());
+    spec.balloon = device;
+  }
+  spec.create_timeout = std::chrono::seconds(
+      req.timeoutseconds() != 0 ? req.timeoutseconds() : cfg.timeouts.create_vm_seconds);
+  *out = std::move(spec);
+  return Status::Ok();
+}
+
+}  // namespace ember::shim

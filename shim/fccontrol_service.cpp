@@ -1,0 +1,318 @@
+#include "shim/fccontrol_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "fccontrol.pb.h"
+#include "io/event_loop.hpp"
+#include "shim/vmm/balloon.hpp"
+#include "shim/create_request.hpp"
+
+namespace ember::shim {
+namespace {
+
+void reply_message(const ttrpc::Responder& resp, const Status& s,
+                   const google::protobuf::MessageLite& msg) {
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  std::string payload;
+  if (!msg.SerializeToString(&payload)) {
+    resp.reply(Status::Internal("cannot serialize " + msg.GetTypeName()));
+    return;
+  }
+  resp.reply(s, std::move(payload));
+}
+
+// Completion that answers with google.protobuf.Empty (an empty payload).
+Vmm::Done reply_empty(const ttrpc::Responder& resp) {
+  return [resp](Status s) { resp.reply(s); };
+}
+
+// The request's DriveMounts (validated by vm_spec_from_request) as block
+// devices for the backend.
+void add_drive_mounts(const CreateVMRequest& req, VmSpec* spec) {
+  for (const auto& m : req.drivemounts()) {
+    spec->drive_mounts.push_back(DriveSpec{m.hostpath(), m.iswritable()});
+  }
+}
+
+}  // namespace
+
+FcControlService::FcControlService(io::EventLoop& loop, const config::Config& config, VmIdentity vm,
+                                   VmmFactory factory, std::function<void(int)> exit)
+    : loop_(loop),
+      config_(config),
+      vm_(std::move(vm)),
+      factory_(std::move(factory)),
+      exit_(std::move(exit)) {}
+
+FcControlService::~FcControlService() = default;
+
+template <class Req>
+void FcControlService::add(ttrpc::Server& server, const char* method, bool is_create,
+                           void (FcControlService::*handler)(const Req&, const ttrpc::Responder&)) {
+  server.add_method(kFcControlService, method,
+                    [this, method, is_create, handler](ttrpc::Request r, ttrpc::Responder resp) {
+                      Req req;
+                      if (!req.ParseFromString(r.payload)) {
+                        resp.reply(Status::InvalidArgument("cannot decode " + req.GetTypeName()));
+                        return;
+                      }
+                      spdlog::debug("{} {}", method, req.ShortDebugString());
+                      Status s =
+                          admit(r.metadata_value(ttrpc::kNamespaceKey), req.vmid(), is_create);
+                      if (!s.ok()) {
+                        resp.reply(s);
+                        return;
+                      }
+                      (this->*handler)(req, resp);
+                    });
+}
+
+void FcControlService::register_methods(ttrpc::Server& server) {
+  add(server, "CreateVM", true, &FcControlService::create_vm);
+  add(server, "PauseVM", false, &FcControlService::pause_vm);
+  add(server, "ResumeVM", false, &FcControlService::resume_vm);
+  add(server, "StopVM", false, &FcControlService::stop_vm);
+  add(server, "GetVMInfo", false, &FcControlService::get_vm_info);
+  add(server, "SetVMMetadata", false, &FcControlService::set_vm_metadata);
+  add(server, "UpdateVMMetadata", false, &FcControlService::update_vm_metadata);
+  add(server, "GetVMMetadata", false, &FcControlService::get_vm_metadata);
+  add(server, "GetBalloonConfig", false, &FcControlService::get_balloon_config);
+  add(server, "UpdateBalloon", false, &FcControlService::update_balloon);
+  add(server, "GetBalloonStats", false, &FcControlService::get_balloon_stats);
+  add(server, "UpdateBalloonStats", false, &FcControlService::update_balloon_stats);
+}
+
+Status FcControlService::admit(const std::string& ns, const std::string& vm_id,
+                               bool is_create) const {
+  if (vm_id != vm_.id) return Status::NotFound("VM " + vm_id + " not found");
+  if (!ns.empty() && ns != vm_.ns) {
+    return Status::NotFound("VM " + vm_id + " not found in namespace " + ns);
+  }
+  switch (phase_) {
+    case Phase::empty:
+      if (is_create) return Status::Ok();
+      return Status::NotFound(vm_name() + " is not created");
+    case Phase::creating:
+    case Phase::running:
+      if (is_create) return Status::AlreadyExists(vm_name() + " already exists");
+      if (phase_ == Phase::creating) {
+        return Status::FailedPrecondition(vm_name() + " is still being created");
+      }
+      return Status::Ok();
+    case Phase::stopping:
+      break;
+  }
+  return Status::FailedPrecondition(vm_name() + " is stopping");
+}
+
+Status FcControlService::need_balloon() const {
+  if (balloon_) return Status::Ok();
+  return Status::FailedPrecondition(vm_name() + " has no balloon device");
+}
+
+void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Responder& resp) {
+  VmSpec spec;
+  Status s = vm_spec_from_request(req, config_, &spec);
+  if (s.ok()) add_drive_mounts(req, &spec);
+  if (s.ok()) s = factory_(VmmContext{loop_, config_, vm_.id, vm_.dir}, &vmm_);
+  if (!s.ok()) {
+    spdlog::warn("CreateVM refused: {}", s.ToString());
+    vmm_.reset();
+    resp.reply(s);
+    return;
+  }
+  phase_ = Phase::creating;
+  vmm_->on_exit([this](Status why) { on_vmm_exit(why); });
+  spdlog::info("creating VM: {} vcpus, {} MiB, backend {}", spec.vcpus, spec.memory_mib,
+               config::to_string(config_.vmm.backend));
+  vmm_->create(spec, [this, resp, spec](Status s) {
+    if (!s.ok()) {
+      spdlog::warn("CreateVM failed: {}", s.ToString());
+      phase_ = Phase::empty;
+      drop_vmm();
+      resp.reply(s);
+      return;
+    }
+    phase_ = Phase::running;
+    memory_mib_ = spec.memory_mib;
+    balloon_ = spec.balloon;
+    spdlog::info("VM running");
+    CreateVMResponse out;
+    out.set_vmid(vm_.id);
+    out.set_socketpath(vm_.vmm_socket_path);
+    out.set_logfifopath(vm_.vmm_log_fifo_path);
+    out.set_metricsfifopath(vm_.metrics_fifo_path);
+    out.set_cgrouppath("");
+    reply_message(resp, s, out);
+  });
+}
+
+void FcControlService::pause_vm(const PauseVMRequest&, const ttrpc::Responder& resp) {
+  vmm_->pause(reply_empty(resp));
+}
+
+void FcControlService::resume_vm(const ResumeVMRequest&, const ttrpc::Responder& resp) {
+  vmm_->resume(reply_empty(resp));
+}
+
+void FcControlService::stop_vm(const StopVMRequest& req, const ttrpc::Responder& resp) {
+  phase_ = Phase::stopping;
+  const uint32_t timeout =
+      req.timeoutseconds() != 0 ? req.timeoutseconds() : config_.timeouts.stop_vm_seconds;
+  spdlog::info("stopping VM (timeout {} s)", timeout);
+  vmm_->stop(std::chrono::seconds(timeout), [this, resp](Status s) {
+    spdlog::info("VM stopped: {}", s.ToString());
+    auto exit = [this] { exit_(0); };
+    // The process ends only once the answer is on the wire (or cannot be:
+    // connection gone, deadline already answered). exit_ is idempotent, so
+    // a lost reply also exits directly rather than trusting on_sent alone.
+    if (!resp.reply(s, {}, exit)) exit();
+  });
+}
+
+void FcControlService::get_vm_info(const GetVMInfoRequest&, const ttrpc::Responder& resp) {
+  GetVMInfoResponse out;
+  out.set_vmid(vm_.id);
+  out.set_socketpath(vm_.vmm_socket_path);
+  out.set_logfifopath(vm_.vmm_log_fifo_path);
+  out.set_metricsfifopath(vm_.metrics_fifo_path);
+  out.set_cgrouppath("");
+  out.set_vsockpath(vm_.vsock_path);
+  reply_message(resp, Status::Ok(), out);
+}
+
+// Metadata changes are validated on a scratch copy first: a VMM keeping its
+// own copy (Vmm::metadata) only ever sees documents the store accepts, and
+// the store changes only once the VMM took the change too.
+void FcControlService::set_vm_metadata(const SetVMMetadataRequest& req,
+                                       const ttrpc::Responder& resp) {
+  MetadataStore scratch;
+  Status s = scratch.set(req.metadata());
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  const std::string text = req.metadata();
+  auto commit = [this, resp, text](Status s, const std::string&) {
+    if (s.ok()) s = metadata_.set(text);
+    resp.reply(s);
+  };
+  if (!vmm_->metadata(Vmm::MetadataOp::set, text, commit)) commit(Status::Ok(), "");
+}
+
+void FcControlService::update_vm_metadata(const UpdateVMMetadataRequest& req,
+                                          const ttrpc::Responder& resp) {
+  MetadataStore scratch;
+  Status s = scratch.set(metadata_.get());
+  if (s.ok()) s = scratch.update(req.metadata());
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  const std::string patch = req.metadata();
+  auto commit = [this, resp, patch](Status s, const std::string&) {
+    if (s.ok()) s = metadata_.update(patch);
+    resp.reply(s);
+  };
+  if (!vmm_->metadata(Vmm::MetadataOp::update, patch, commit)) commit(Status::Ok(), "");
+}
+
+void FcControlService::get_vm_metadata(const GetVMMetadataRequest&, const ttrpc::Responder& resp) {
+  auto answer = [resp](const Status& s, const std::string& text) {
+    GetVMMetadataResponse out;
+    out.set_metadata(text);
+    reply_message(resp, s, out);
+  };
+  if (!vmm_->metadata(Vmm::MetadataOp::get, "", answer)) answer(Status::Ok(), metadata_.get());
+}
+
+void FcControlService::get_balloon_config(const GetBalloonConfigRequest&,
+                                          const ttrpc::Responder& resp) {
+  GetBalloonConfigResponse out;
+  Status s = need_balloon();
+  if (s.ok()) {
+    auto* device = out.mutable_balloonconfig();
+    device->set_amountmib(balloon_->amount_mib);
+    device->set_deflateonoom(balloon_->deflate_on_oom);
+    device->set_statspollingintervals(balloon_->stats_polling_interval_s);
+  }
+  reply_message(resp, s, out);
+}
+
+void FcControlService::update_balloon(const UpdateBalloonRequest& req,
+                                      const ttrpc::Responder& resp) {
+  Status s = need_balloon();
+  if (s.ok()) s = check_balloon_amount(req.amountmib(), memory_mib_);
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  const int64_t amount = req.amountmib();
+  vmm_->update_balloon(amount, [this, resp, amount](Status s) {
+    if (s.ok() && balloon_) balloon_->amount_mib = amount;
+    resp.reply(s);
+  });
+}
+
+void FcControlService::get_balloon_stats(const GetBalloonStatsRequest&,
+                                         const ttrpc::Responder& resp) {
+  Status s = need_balloon();
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  vmm_->balloon_stats([resp](Status s, BalloonStats st) {
+    GetBalloonStatsResponse out;
+    out.set_actualmib(st.actual_mib);
+    out.set_actualpages(st.actual_pages);
+    out.set_availablememory(st.available_memory);
+    out.set_diskcaches(st.disk_caches);
+    out.set_freememory(st.free_memory);
+    out.set_hugetlballocations(st.hugetlb_allocations);
+    out.set_hugetlbfailures(st.hugetlb_failures);
+    out.set_majorfaults(st.major_faults);
+    out.set_minorfaults(st.minor_faults);
+    out.set_swapin(st.swap_in);
+    out.set_swapout(st.swap_out);
+    out.set_targetmib(st.target_mib);
+    out.set_targetpages(st.target_pages);
+    out.set_totalmemory(st.total_memory);
+    reply_message(resp, s, out);
+  });
+}
+
+void FcControlService::update_balloon_stats(const UpdateBalloonStatsRequest& req,
+                                            const ttrpc::Responder& resp) {
+  Status s = need_balloon();
+  if (s.ok()) s = check_balloon_interval(req.statspollingintervals());
+  if (!s.ok()) {
+    resp.reply(s);
+    return;
+  }
+  const int64_t seconds = req.statspollingintervals();
+  vmm_->update_balloon_stats_interval(seconds, [this, resp, seconds](Status s) {
+    if (s.ok() && balloon_) balloon_->stats_polling_interval_s = seconds;
+    resp.reply(s);
+  });
+}
+
+void FcControlService::on_vmm_exit(const Status& why) {
+  if (phase_ == Phase::stopping) return;  // the stop completion ends the process
+  if (why.ok()) {
+    spdlog::info("VMM exited: the guest shut down");
+  } else {
+    spdlog::error("VMM exited: {}", why.ToString());
+  }
+  exit_(why.ok() ? 0 : 1);
+}
+
+void FcControlService::drop_vmm() {
+  std::shared_ptr<Vmm> dead(std::move(vmm_));
+  loop_.post([dead] {});
+}
+
+}  // namespace ember::shim

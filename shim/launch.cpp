@@ -1,0 +1,130 @@
+#include "shim/launch.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/ids.hpp"
+
+namespace ember::shim {
+namespace {
+
+std::string fd_name(int fd, const std::string& role) {
+  return "fd " + std::to_string(fd) + " (" + role + ")";
+}
+
+int int_sockopt(int fd, int option, int* out) {
+  socklen_t len = sizeof(*out);
+  return ::getsockopt(fd, SOL_SOCKET, option, out, &len);
+}
+
+Status check_environment(const ShimArgs& args) {
+  const char* env_id = std::getenv("FIRECRACKER_VM_ID");
+  if (env_id == nullptr) {
+    return Status::InvalidArgument("FIRECRACKER_VM_ID is not set (expected \"" + args.id + "\")");
+  }
+  if (args.id != env_id) {
+    return Status::InvalidArgument("FIRECRACKER_VM_ID \"" + std::string(env_id) +
+                                   "\" does not match -id \"" + args.id + "\"");
+  }
+  const char* env_fd = std::getenv("FCCONTROL_SOCKET_FD");
+  if (env_fd != nullptr && std::string(env_fd) != std::to_string(kFcControlSocketFd)) {
+    return Status::InvalidArgument("FCCONTROL_SOCKET_FD is \"" + std::string(env_fd) +
+                                   "\"; ember-shim takes the fccontrol socket as fd 4");
+  }
+  return Status::Ok();
+}
+
+Status working_directory(const ShimArgs& args, std::string* out) {
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof(buf)) == nullptr) return Status::FromErrno("getcwd", errno);
+  std::string cwd = buf;
+  const std::string expected = args.ns + "#" + args.id;
+  const auto slash = cwd.rfind('/');
+  if (cwd.substr(slash + 1) != expected) {
+    return Status::InvalidArgument("working directory " + cwd + " is not a VM directory named " +
+                                   expected);
+  }
+  *out = std::move(cwd);
+  return Status::Ok();
+}
+
+Status take_fd(int fd, UniqueFd* out) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+    return Status::FromErrno("fcntl(" + std::to_string(fd) + ", FD_CLOEXEC)", errno);
+  }
+  out->reset(fd);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status check_listening_unix_socket(int fd, const std::string& role) {
+  struct stat st;
+  if (::fstat(fd, &st) < 0) {
+    if (errno == EBADF) return Status::FailedPrecondition(fd_name(fd, role) + " is not open");
+    return Status::FromErrno("fstat " + fd_name(fd, role), errno);
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return Status::FailedPrecondition(fd_name(fd, role) + " is not a socket");
+  }
+  int domain = 0, type = 0, listening = 0;
+  if (int_sockopt(fd, SO_DOMAIN, &domain) < 0 || int_sockopt(fd, SO_TYPE, &type) < 0 ||
+      int_sockopt(fd, SO_ACCEPTCONN, &listening) < 0) {
+    return Status::FromErrno("getsockopt " + fd_name(fd, role), errno);
+  }
+  if (domain != AF_UNIX || type != SOCK_STREAM) {
+    return Status::FailedPrecondition(fd_name(fd, role) + " is not a unix stream socket");
+  }
+  if (!listening) return Status::FailedPrecondition(fd_name(fd, role) + " is not listening");
+  return Status::Ok();
+}
+
+std::string bound_path(int fd) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof(addr);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0) return "";
+  if (len <= offsetof(sockaddr_un, sun_path) || addr.sun_path[0] == '\0') return "";
+  return std::string(addr.sun_path, strnlen(addr.sun_path, len - offsetof(sockaddr_un, sun_path)));
+}
+
+Status take_launch(const ShimArgs& args, Launch* out) {
+  Status s = validate_identifier(args.ns, "namespace");
+  if (!s.ok()) return s;
+  s = validate_identifier(args.id, "VM id");
+  if (!s.ok()) return s;
+  s = check_environment(args);
+  if (!s.ok()) return s;
+  s = check_listening_unix_socket(kTaskSocketFd, "containerd task socket");
+  if (!s.ok()) return s;
+  s = check_listening_unix_socket(kFcControlSocketFd, "fccontrol socket");
+  if (!s.ok()) return s;
+  Launch launch;
+  s = working_directory(args, &launch.vm_dir);
+  if (!s.ok()) return s;
+  launch.task_socket_path = bound_path(kTaskSocketFd);
+  launch.fccontrol_socket_path = bound_path(kFcControlSocketFd);
+  s = take_fd(kTaskSocketFd, &launch.task_socket);
+  if (!s.ok()) return s;
+  s = take_fd(kFcControlSocketFd, &launch.fccontrol_socket);
+  if (!s.ok()) return s;
+  // Anything a careless launcher leaked stays open but never reaches a VMM.
+  if (::syscall(SYS_close_range, kFcControlSocketFd + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    return Status::FromErrno("close_range(CLOSE_RANGE_CLOEXEC)", errno);
+  }
+  *out = std::move(launch);
+  return Status::Ok();
+}
+
+}  // namespace ember::shim

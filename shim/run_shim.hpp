@@ -1,0 +1,19 @@
+#pragma once
+// The ember-shim program: checks its launch, writes shim-state.json and
+// serves the containerd task API (fd 3, every call UNIMPLEMENTED) and
+// fccontrol (fd 4) on one event loop on the calling thread until the VM is
+// stopped or its VMM ends.
+#include "shim/vmm/vmm.hpp"
+
+namespace ember::shim {
+
+// Exit codes of run_shim.
+inline constexpr int kExitOk = 0;         // stopped by StopVM, or the guest shut down
+inline constexpr int kExitFailure = 1;    // the VMM failed, or a runtime error
+inline constexpr int kExitBadLaunch = 2;  // bad arguments, environment, fds or config
+
+// Errors go to stderr. `factory` makes the VMM backend at CreateVM time;
+// tests pass their own.
+int run_shim(int argc, char** argv, VmmFactory factory = default_factory());
+
+}  // namespace ember::shim

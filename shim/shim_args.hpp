@@ -1,0 +1,33 @@
+#pragma once
+// ember-shim's command line, containerd shim style (Go flag syntax): each flag
+// as -name or --name, its value as the next argument or after '='.
+//   -namespace <ns>   (required)
+//   -id <vm id>       (required)
+//   -address <containerd address>
+//   -config <path>    YAML config (else $EMBER_CONFIG, else the defaults)
+//   -debug            log at debug level
+//   -help
+#include <string>
+#include <vector>
+
+#include "base/status.hpp"
+
+namespace ember::shim {
+
+struct ShimArgs {
+  std::string ns;
+  std::string id;
+  std::string address;      // "": the config's containerd_address
+  std::string config_path;  // "": config::resolve's fallbacks
+  bool debug = false;
+  bool help = false;
+};
+
+// INVALID_ARGUMENT naming the offending argument: unknown flags, a missing
+// value, positional arguments, or -namespace/-id absent (unless -help).
+Status parse_shim_args(const std::vector<std::string>& argv, ShimArgs* out);
+
+// One usage line per flag, for -help and errors.
+const char* shim_usage();
+
+}  // namespace ember::shim

@@ -1,0 +1,48 @@
+#pragma once
+// FirecrackerVmFiles: what a Firecracker VM uses in its VM directory, named
+// as shimproc::VmDir names them: the API socket Firecracker binds, and the
+// log and metrics FIFOs the shim makes for it. remove() (and destruction)
+// takes away the socket and the FIFOs this object made; FIFOs that were
+// there before (made by someone else) stay.
+#include <string>
+
+#include "base/status.hpp"
+
+namespace ember::shim::fc {
+
+class FirecrackerVmFiles {
+ public:
+  static constexpr const char* kApiSocket = "firecracker.sock";
+  static constexpr const char* kLogFifo = "fc-logs.fifo";
+  static constexpr const char* kMetricsFifo = "fc-metrics.fifo";
+
+  explicit FirecrackerVmFiles(std::string vm_dir) : dir_(std::move(vm_dir)) {}
+  ~FirecrackerVmFiles() { remove(); }
+  FirecrackerVmFiles(const FirecrackerVmFiles&) = delete;
+  FirecrackerVmFiles& operator=(const FirecrackerVmFiles&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  std::string api_socket_path() const { return dir_ + "/" + kApiSocket; }
+  std::string log_fifo_path() const { return dir_ + "/" + kLogFifo; }
+  std::string metrics_fifo_path() const { return dir_ + "/" + kMetricsFifo; }
+
+  // What bind() and connect() get for the API socket: its absolute path when
+  // that fits sun_path, else "./firecracker.sock" when our working directory
+  // is the VM dir (the shim's is). INVALID_ARGUMENT when neither works.
+  Status api_socket_address(std::string* out) const;
+  // Removes a stale API socket and makes both FIFOs (mode 0600) unless they
+  // exist. FAILED_PRECONDITION naming the path when something else is in the
+  // way; on error nothing made here is left.
+  Status prepare();
+  // Removes the API socket (if a socket is there) and the FIFOs made here.
+  void remove();
+
+ private:
+  Status make_fifo(const std::string& path, bool* made);
+
+  std::string dir_;
+  bool made_log_fifo_ = false;
+  bool made_metrics_fifo_ = false;
+};
+
+}  // namespace ember::shim::fc

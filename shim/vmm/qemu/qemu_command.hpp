@@ -1,0 +1,50 @@
+#pragma once
+// The QEMU command line for a VmSpec, and the host facts it depends on.
+// docs/qemu-backend.md explains every argument.
+#include <string>
+#include <vector>
+
+#include "base/status.hpp"
+#include "shim/vmm/vmm.hpp"
+
+namespace ember::shim {
+
+struct QemuHost {
+  bool kvm = false;  // hardware-assisted KVM is usable: accel kvm, else tcg
+  long tsc_khz = 0;  // the host's TSC frequency; 0 when unknown
+};
+
+// KVM counts as usable when the CPU has vmx or svm and /dev/kvm answers
+// KVM_GET_API_VERSION. (A /dev/kvm without them, e.g. kvm_pvm's, cannot run
+// a stock guest kernel: measured.) The TSC rate is /proc/cpuinfo's cpu MHz.
+QemuHost probe_qemu_host();
+
+// The fds the QEMU child finds its channels on (QemuLaunch::fds order).
+inline constexpr int kQmpChildFd = 3;      // listening QMP socket
+inline constexpr int kAgentChildFd = 4;    // listening guest agent socket
+inline constexpr int kConsoleChildFd = 5;  // connected console socket (ttyS0)
+
+// The QEMU arguments (argv[1..]) for spec. Checks the files first: no kernel
+// at all is FAILED_PRECONDITION; a missing or unreadable kernel, initrd or
+// drive is NOT_FOUND / PERMISSION_DENIED, something that is not a regular
+// file (or block device, for drives) INVALID_ARGUMENT; each message names
+// the file and its role.
+Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std::string>* args);
+
+// spec.kernel_args plus what the guest needs on microvm, for every key the
+// args do not set already: console=ttyS0 panic=-1 tsc_early_khz=<host>
+// tsc=reliable cryptomgr.notests (inserted before a "--", if any).
+std::string guest_kernel_args(const std::string& args, const QemuHost& host);
+
+// value with every ',' doubled, as QEMU's option syntax wants it.
+std::string qemu_escape(const std::string& value);
+
+// "<kernel dir>/initrd.gz" when that file exists, else "": the guest image
+// keeps both side by side, and the config has no initrd key.
+std::string initrd_beside(const std::string& kernel);
+
+// The QEMU binary as a path: a name with a '/' as given, others looked up in
+// PATH. FAILED_PRECONDITION naming it when it is missing or not executable.
+Status resolve_qemu_binary(const std::string& name, std::string* path);
+
+}  // namespace ember::shim

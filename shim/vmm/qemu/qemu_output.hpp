@@ -1,0 +1,43 @@
+#pragma once
+// QemuOutput: QEMU's stdout and stderr (one pipe), line by line into the
+// shim's log. The last lines are kept: when QEMU fails to start, they say why
+// ("could not open ...") and go into the CreateVM error.
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "io/event_loop.hpp"
+#include "base/unique_fd.hpp"
+
+namespace ember::shim {
+
+class QemuFdReader;
+
+class QemuOutput {
+ public:
+  static constexpr size_t kKeptLines = 4;
+  static constexpr size_t kMaxLine = 1024;  // longer lines are cut
+
+  // Takes the pipe's read end.
+  QemuOutput(io::EventLoop& loop, UniqueFd fd);
+  ~QemuOutput();
+  QemuOutput(const QemuOutput&) = delete;
+  QemuOutput& operator=(const QemuOutput&) = delete;
+
+  // Reads what the pipe holds now (call once QEMU has exited).
+  void drain();
+  // The kept lines joined with "; ", "" when QEMU said nothing.
+  std::string tail() const;
+
+ private:
+  void on_data(std::string_view chunk);
+  void add_line(std::string line);
+
+  UniqueFd fd_;
+  std::unique_ptr<QemuFdReader> reader_;
+  std::string partial_;
+  std::deque<std::string> last_;
+};
+
+}  // namespace ember::shim

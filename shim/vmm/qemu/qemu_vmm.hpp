@@ -1,0 +1,136 @@
+#pragma once
+// QemuVmm: the VM as a qemu-system-x86_64 child of the shim (microvm, KVM
+// when usable, else TCG), driven over QMP. docs/qemu-backend.md has the
+// command line, the QMP mapping and the files in the VM dir:
+//   firecracker.sock  QMP (the VMM socket the shim reports as SocketPath)
+//   agent.sock        the guest agent's virtio-serial port (for users)
+//   console.log(.1)   the guest console, bounded
+//   guest-ready       the guest's ready line, once it was printed
+// Everything the backend creates there is gone once it is done with the VM
+// (stopped, exited, or a failed create).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "io/event_loop.hpp"
+#include "io/unix_socket.hpp"
+#include "shim/vmm/vmm.hpp"
+
+namespace ember::shim {
+
+class QemuConsole;
+class QemuOutput;
+class QemuProcess;
+class QmpClient;
+
+class QemuVmm : public Vmm {
+ public:
+  static constexpr const char* kQmpSocketName = "firecracker.sock";  // VmDir::vmm_socket_path
+  static constexpr const char* kAgentSocketName = "agent.sock";
+  static constexpr const char* kGuestReadyName = "guest-ready";
+
+  QemuVmm(io::EventLoop& loop, const config::Config& config, std::string vm_id, std::string vm_dir);
+  // Kills and reaps QEMU if it still runs and removes the backend's files.
+  ~QemuVmm() override;
+
+  // Answers once QEMU runs the VM (QMP handshake done, query-status
+  // "running", balloon target and polling interval applied). The guest's
+  // ready marker comes later: see guest-ready.
+  void create(const VmSpec& spec, Done done) override;
+  // QMP stop / cont, each confirmed by query-status.
+  void pause(Done done) override;
+  void resume(Done done) override;
+  // system_powerdown when the guest is ready and running, then `quit` after
+  // 60% of the timeout, SIGKILL after 90%. A paused VM is killed at once.
+  // OK only when the guest shut itself down; INTERNAL "forcefully terminated
+  // VM <id>" when quit or SIGKILL ended it. Completes once QEMU was reaped.
+  void stop(std::chrono::seconds timeout, Done done) override;
+  void update_balloon(int64_t amount_mib, Done done) override;
+  void balloon_stats(StatsDone done) override;
+  void update_balloon_stats_interval(int64_t seconds, Done done) override;
+
+ private:
+  using Json = nlohmann::json;
+  enum class State { idle, starting, running, stopping, exited };
+  using Step = std::pair<std::string, Json>;  // a QMP command and its arguments
+
+  // Runs fn later on the loop unless this object is gone by then.
+  void later(std::function<void()> fn);
+  // Wraps a callback so that it does nothing once this object is gone.
+  template <class F>
+  auto guarded(F fn) {
+    std::weak_ptr<char> alive = alive_;
+    return [alive, fn = std::move(fn)](auto&&... args) {
+      if (!alive.expired()) fn(std::forward<decltype(args)>(args)...);
+    };
+  }
+
+  Status spawn(const VmSpec& spec);
+  std::string socket_path(const char* name) const;
+  void run_steps(std::vector<Step> steps, Done done);
+  // Runs a command, then query-status, and checks the status it leads to.
+  void change_run_state(const char* command, const char* want, Done done);
+  Status check_running() const;
+  Status check_balloon() const;
+
+  void on_started(const Status& s);
+  void start_failed(const Status& why);
+  void on_guest_ready(const std::string& line);
+  void on_qmp_event(const std::string& event, const Json& data);
+  void on_qmp_closed(const Status& why);
+  // SIGKILLs QEMU if it has not exited a while after QMP ended.
+  void arm_lost_timer();
+  void on_process_exit();
+  Status unrequested_exit_status() const;
+
+  void on_stop_status(const Status& s, const Json& r);
+  void send_quit();
+  void kill_now();
+  // Runs a QMP command; UNAVAILABLE (later) once QMP is gone.
+  void execute(const std::string& command, Json args,
+               std::function<void(Status, const Json&)> reply);
+
+  // Closes every channel, removes every file; QEMU must be reaped already.
+  void release();
+  void cancel_timer(io::EventLoop::WatchId* id);
+
+  io::EventLoop& loop_;
+  const config::Config& config_;
+  const std::string vm_id_;
+  const std::string vm_dir_;
+
+  State state_ = State::idle;
+  uint32_t memory_mib_ = 0;
+  bool has_balloon_ = false;
+  int64_t balloon_target_mib_ = 0;  // as QEMU last accepted it
+  std::chrono::steady_clock::time_point started_at_;
+  bool guest_ready_ = false;
+  bool ready_file_written_ = false;  // guest-ready exists and is ours to remove
+  std::string shutdown_reason_;      // from QEMU's SHUTDOWN event, "" before it
+  Status create_error_;              // why a start failed (set before the kill)
+  Status qmp_lost_;                  // why QMP ended while the VM ran
+  bool forced_ = false;              // stop used quit or SIGKILL
+  Done create_done_;
+  Done stop_done_;
+
+  io::BoundSocket qmp_socket_;  // the socket files; QEMU has the listening fds
+  io::BoundSocket agent_socket_;
+  std::unique_ptr<QemuProcess> process_;
+  std::unique_ptr<QemuOutput> output_;
+  std::unique_ptr<QemuConsole> console_;
+  std::unique_ptr<QmpClient> qmp_;
+  io::EventLoop::WatchId exit_watch_ = 0;
+  io::EventLoop::WatchId create_timer_ = 0;
+  io::EventLoop::WatchId quit_timer_ = 0;
+  io::EventLoop::WatchId kill_timer_ = 0;
+  io::EventLoop::WatchId lost_timer_ = 0;  // QMP gone, QEMU still there
+  std::shared_ptr<char> alive_;            // callbacks hold a weak_ptr to it
+};
+
+}  // namespace ember::shim

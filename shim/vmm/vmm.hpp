@@ -1,0 +1,138 @@
+#pragma once
+// Vmm: what the shim needs from a virtual machine monitor, whatever drives it
+// (hollow: nothing; qemu: QMP over a unix socket; firecracker: REST over a
+// unix socket). Every operation is asynchronous: it returns at once and its
+// completion runs later on the shim's event loop thread, never inside the call.
+//
+// Backends that start a VMM child must give it a clean slate: default signal
+// dispositions (the shim ignores SIGPIPE) and an empty signal mask.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.hpp"
+
+namespace ember::io {
+class EventLoop;
+}
+namespace ember::config {
+struct Config;
+}
+
+namespace ember::shim {
+
+// The fccontrol FirecrackerBalloonDevice, validated.
+struct BalloonDevice {
+  int64_t amount_mib = 0;
+  bool deflate_on_oom = false;
+  int64_t stats_polling_interval_s = 0;
+};
+
+// The fccontrol GetBalloonStatsResponse: memory figures in bytes, the rest
+// in MiB, pages or counts as named.
+struct BalloonStats {
+  int64_t actual_mib = 0;
+  int64_t actual_pages = 0;
+  int64_t available_memory = 0;
+  int64_t disk_caches = 0;
+  int64_t free_memory = 0;
+  int64_t hugetlb_allocations = 0;
+  int64_t hugetlb_failures = 0;
+  int64_t major_faults = 0;
+  int64_t minor_faults = 0;
+  int64_t swap_in = 0;
+  int64_t swap_out = 0;
+  int64_t target_mib = 0;
+  int64_t target_pages = 0;
+  int64_t total_memory = 0;
+};
+
+// A CreateVM DriveMount: a block device after the root drive, in request
+// order (the VMM attaches it; mounting at VMPath is the guest's business).
+struct DriveSpec {
+  std::string host_path;
+  bool writable = false;
+};
+
+// A validated CreateVM request with the config's defaults filled in.
+struct VmSpec {
+  std::string vm_id;
+  uint32_t vcpus = 1;
+  uint32_t memory_mib = 128;
+  bool ht_enabled = false;
+  std::string cpu_template;
+  std::string kernel_image;
+  std::string kernel_args;
+  std::string root_drive;  // host path, "" for none
+  bool root_drive_writable = false;
+  std::vector<DriveSpec> drive_mounts;  // filled by FcControlService::create_vm
+  std::optional<BalloonDevice> balloon;
+  std::chrono::seconds create_timeout{60};
+};
+
+class Vmm {
+ public:
+  using Done = std::function<void(Status)>;
+  using StatsDone = std::function<void(Status, BalloonStats)>;
+
+  virtual ~Vmm() = default;
+
+  // Boots the VM. Called at most once per Vmm.
+  virtual void create(const VmSpec& spec, Done done) = 0;
+  virtual void pause(Done done) = 0;
+  virtual void resume(Done done) = 0;
+  // Shuts the VM down, gracefully within `timeout`, else by force. Completes
+  // only once the VMM no longer exists: OK for a clean shutdown, INTERNAL
+  // "forcefully terminated VM <id>" when it had to be killed.
+  virtual void stop(std::chrono::seconds timeout, Done done) = 0;
+  virtual void update_balloon(int64_t amount_mib, Done done) = 0;
+  virtual void balloon_stats(StatsDone done) = 0;
+  virtual void update_balloon_stats_interval(int64_t seconds, Done done) = 0;
+
+  // Metadata a VMM serves to its guest itself (Firecracker's MMDS). The
+  // shim's MetadataStore has validated json before this is called. A backend
+  // keeping such a copy returns true and completes later: set replaces the
+  // document with json, update applies json as an RFC 7396 merge patch, get
+  // reads the VMM's document (json is "", done gets the text). The default
+  // keeps none: it returns false, never calls done, and the shim's store
+  // alone answers.
+  enum class MetadataOp { set, update, get };
+  using MetadataDone = std::function<void(Status, std::string)>;
+  virtual bool metadata(MetadataOp /*op*/, const std::string& /*json*/, MetadataDone /*done*/) {
+    return false;
+  }
+
+  // Runs when the VMM ends without a stop() (guest poweroff: OK; crash: the
+  // reason). Set before create().
+  void on_exit(Done handler) { on_exit_ = std::move(handler); }
+
+ protected:
+  void notify_exit(Status why) {
+    if (on_exit_) on_exit_(std::move(why));
+  }
+
+ private:
+  Done on_exit_;
+};
+
+// What a backend may use: the loop its completions run on, the shim's config
+// and its VM.
+struct VmmContext {
+  io::EventLoop& loop;
+  const config::Config& config;
+  std::string vm_id;
+  std::string vm_dir;  // absolute; the shim's working directory
+};
+
+// Makes the backend for one VM, or says why it cannot (the CreateVM answer).
+using VmmFactory = std::function<Status(const VmmContext&, std::unique_ptr<Vmm>*)>;
+
+// Chooses by config.vmm.backend: hollow; firecracker (fc::make_firecracker_vmm:
+// needs /dev/kvm and the binary); qemu (QemuVmm, docs/qemu-backend.md).
+VmmFactory default_factory();
+
+}  // namespace ember::shim

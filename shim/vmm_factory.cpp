@@ -1,0 +1,28 @@
+// default_factory: the backend named by config.vmm.backend.
+#include "config/config.hpp"
+#include "shim/vmm/firecracker/firecracker_vmm.hpp"
+#include "shim/vmm/hollow/hollow_vmm.hpp"
+#include "shim/vmm/qemu/qemu_vmm.hpp"
+#include "shim/vmm/vmm.hpp"
+
+namespace ember::shim {
+
+VmmFactory default_factory() {
+  return [](const VmmContext& ctx, std::unique_ptr<Vmm>* out) -> Status {
+    switch (ctx.config.vmm.backend) {
+      case config::Backend::hollow:
+        *out = std::make_unique<HollowVmm>(ctx.loop, ctx.vm_id);
+        return Status::Ok();
+      case config::Backend::firecracker:
+        return fc::make_firecracker_vmm(ctx, out);
+      case config::Backend::qemu:
+        *out = std::make_unique<QemuVmm>(ctx.loop, ctx.config, ctx.vm_id, ctx.vm_dir);
+        return Status::Ok();
+    }
+    return Status::Unimplemented(std::string("vmm backend ") +
+                                 config::to_string(ctx.config.vmm.backend) +
+                                 " is not implemented yet");
+  };
+}
+
+}  // namespace ember::shim

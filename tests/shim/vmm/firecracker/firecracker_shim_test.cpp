@@ -1,0 +1,193 @@
+// The real ember-shim binary with the firecracker backend, driving
+// fake-firecracker as its VMM, over its fccontrol socket. /dev/kvm is
+// replaced by the test-only EMBER_TEST_KVM_DEVICE (inherited by the shim).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fccontrol.pb.h"
+#include "shim/vmm/firecracker/firecracker_preflight.hpp"
+#include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
+#include "tests/support/shim_harness.hpp"
+
+namespace ember::shimtest {
+namespace {
+
+using json = nlohmann::json;
+
+class FirecrackerShimTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ::setenv(shim::fc::kTestKvmDeviceEnv, "/dev/null", 1); }
+  void TearDown() override { ::unsetenv(shim::fc::kTestKvmDeviceEnv); }
+
+  Status start(const std::string& binary) {
+    ShimOptions o;
+    o.config_yaml = "vmm:\n  backend: firecracker\n  firecracker_binary: " + binary +
+                    "\nvm:\n  memory_mib: 256\n  kernel_image: " + tree_.kernel() + "\n";
+    return shim_.start(o);
+  }
+
+  Status create(const std::string& kernel = "") {
+    CreateVMRequest req;
+    req.set_vmid("vm1");
+    if (!kernel.empty()) req.set_kernelimagepath(kernel);
+    auto* balloon = req.mutable_balloondevice();
+    balloon->set_amountmib(64);
+    balloon->set_statspollingintervals(1);
+    CreateVMResponse resp;
+    return shim_.call("CreateVM", req, &resp);
+  }
+
+  template <class Req>
+  Req for_vm() {
+    Req r;
+    r.set_vmid("vm1");
+    return r;
+  }
+
+  // Names in the VM directory that belong to the VMM.
+  std::vector<std::string> vmm_files() {
+    std::vector<std::string> out;
+    for (const char* name : {"firecracker.sock", "fc-logs.fifo", "fc-metrics.fifo"}) {
+      if (::access((shim_.vm_dir().path() + "/" + name).c_str(), F_OK) == 0) out.push_back(name);
+    }
+    return out;
+  }
+
+  // The shim's output once it exited (reading it earlier would wait for that).
+  std::string output() { return shim_.running() ? "(shim still running)" : shim_.output(); }
+
+  fctest::FcTree tree_;
+  ShimUnderTest shim_;
+};
+
+TEST_F(FirecrackerShimTest, RunsAVmThroughItsWholeLife) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.mutable_balloondevice()->set_amountmib(64);
+  req.mutable_balloondevice()->set_statspollingintervals(1);
+  CreateVMResponse created;
+  const Status s = shim_.call("CreateVM", req, &created);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(created.socketpath(), shim_.vm_dir().vmm_socket_path());
+  EXPECT_EQ(created.logfifopath(), shim_.vm_dir().vmm_log_fifo_path());
+  EXPECT_EQ(created.metricsfifopath(), shim_.vm_dir().metrics_fifo_path());
+  EXPECT_EQ(vmm_files(),
+            (std::vector<std::string>{"firecracker.sock", "fc-logs.fifo", "fc-metrics.fifo"}));
+
+  EXPECT_TRUE(shim_.call("PauseVM", for_vm<PauseVMRequest>()).ok());
+  EXPECT_TRUE(shim_.call("ResumeVM", for_vm<ResumeVMRequest>()).ok());
+
+  auto set = for_vm<SetVMMetadataRequest>();
+  set.set_metadata(R"({"a": 1, "b": {"c": 2}})");
+  EXPECT_TRUE(shim_.call("SetVMMetadata", set).ok());
+  auto update = for_vm<UpdateVMMetadataRequest>();
+  update.set_metadata(R"({"b": {"c": null, "d": 3}})");
+  EXPECT_TRUE(shim_.call("UpdateVMMetadata", update).ok());
+  GetVMMetadataResponse meta;
+  ASSERT_TRUE(shim_.call("GetVMMetadata", for_vm<GetVMMetadataRequest>(), &meta).ok());
+  EXPECT_EQ(json::parse(meta.metadata()), json({{"a", 1}, {"b", {{"d", 3}}}}));
+
+  auto balloon = for_vm<UpdateBalloonRequest>();
+  balloon.set_amountmib(32);
+  EXPECT_TRUE(shim_.call("UpdateBalloon", balloon).ok());
+  GetBalloonStatsResponse stats;
+  ASSERT_TRUE(shim_.call("GetBalloonStats", for_vm<GetBalloonStatsRequest>(), &stats).ok());
+  EXPECT_EQ(stats.targetmib(), 32);
+  EXPECT_EQ(stats.totalmemory(), 256ll << 20);
+  GetBalloonConfigResponse config;
+  ASSERT_TRUE(shim_.call("GetBalloonConfig", for_vm<GetBalloonConfigRequest>(), &config).ok());
+  EXPECT_EQ(config.balloonconfig().amountmib(), 32);
+
+  const pid_t vmm = tree_.pid();
+  EXPECT_TRUE(shim_.call("StopVM", for_vm<StopVMRequest>()).ok());
+  EXPECT_EQ(shim_.wait_exit(), 0) << output();
+  EXPECT_TRUE(fctest::wait_gone(vmm));
+  EXPECT_TRUE(vmm_files().empty());
+  // Firecracker's log reached the shim's.
+  EXPECT_NE(output().find("firecracker: [anonymous-instance:fc_api:INFO]"), std::string::npos)
+      << output();
+
+  // Metadata went through MMDS: Set = PUT, Update = PATCH, Get = GET.
+  std::vector<std::string> mmds;
+  for (const auto& c : tree_.recorded()) {
+    if (c.path == "/mmds") mmds.push_back(c.method + " " + c.body);
+  }
+  EXPECT_EQ(mmds, (std::vector<std::string>{"PUT {}", R"(PUT {"a": 1, "b": {"c": 2}})",
+                                            R"(PATCH {"b": {"c": null, "d": 3}})", "GET "}));
+}
+
+TEST_F(FirecrackerShimTest, StopVmKillsAGuestThatIgnoresCtrlAltDel) {
+  ASSERT_TRUE(start(tree_.fake("fc", "--ignore-ctrl-alt-del")).ok());
+  ASSERT_TRUE(create().ok());
+  const pid_t vmm = tree_.pid();
+  auto stop = for_vm<StopVMRequest>();
+  stop.set_timeoutseconds(1);
+  const Status s = shim_.call("StopVM", stop);
+  EXPECT_EQ(s.code(), Code::internal);
+  EXPECT_EQ(s.message(), "forcefully terminated VM vm1");
+  EXPECT_EQ(shim_.wait_exit(), 0) << output();
+  EXPECT_TRUE(fctest::wait_gone(vmm));
+  EXPECT_TRUE(vmm_files().empty());
+}
+
+TEST_F(FirecrackerShimTest, AFirecrackerFaultReachesTheCallerAndACorrectedCreateSucceeds) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  const Status s = create(tree_.path() + "/missing-vmlinux");
+  EXPECT_EQ(s.code(), Code::invalid_argument);
+  EXPECT_EQ(s.message(),
+            "firecracker PUT /boot-source: Boot source error: The kernel file cannot be opened: "
+            "No such file or directory (os error 2)");
+  EXPECT_TRUE(fctest::wait_gone(tree_.pid()));
+  EXPECT_TRUE(vmm_files().empty());
+  EXPECT_TRUE(shim_.running());
+  const Status again = create();
+  EXPECT_TRUE(again.ok()) << again.ToString();
+}
+
+TEST_F(FirecrackerShimTest, CreateVmWithAMissingBinaryIsNotFoundAndLeavesNothing) {
+  ASSERT_TRUE(start(tree_.path() + "/missing/firecracker").ok());
+  const Status s = create();
+  EXPECT_EQ(s.code(), Code::not_found);
+  EXPECT_NE(s.message().find("firecracker binary " + tree_.path() + "/missing/firecracker"),
+            std::string::npos)
+      << s.message();
+  EXPECT_TRUE(vmm_files().empty());
+  EXPECT_TRUE(shim_.running());
+}
+
+TEST_F(FirecrackerShimTest, CreateVmWithoutKvmIsAFailedPreconditionAndStartsNothing) {
+  ::setenv(shim::fc::kTestKvmDeviceEnv, (tree_.path() + "/no-kvm").c_str(), 1);
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  const Status s = create();
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_EQ(s.message().rfind("firecracker backend needs /dev/kvm", 0), 0u) << s.message();
+  EXPECT_EQ(tree_.pid(), -1);
+  EXPECT_TRUE(vmm_files().empty());
+}
+
+TEST_F(FirecrackerShimTest, AVmmThatDiesEndsTheShim) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  ASSERT_TRUE(create().ok());
+  ASSERT_EQ(::kill(tree_.pid(), SIGKILL), 0);
+  EXPECT_EQ(shim_.wait_exit(), 1) << output();
+  EXPECT_NE(output().find("firecracker exited unexpectedly (killed by signal 9)"),
+            std::string::npos)
+      << output();
+  EXPECT_TRUE(vmm_files().empty());
+}
+
+TEST_F(FirecrackerShimTest, KillingTheShimKillsFirecracker) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  ASSERT_TRUE(create().ok());
+  const pid_t vmm = tree_.pid();
+  ASSERT_EQ(::kill(shim_.pid(), SIGKILL), 0);
+  EXPECT_EQ(shim_.wait_exit(), -1);
+  EXPECT_TRUE(fctest::wait_gone(vmm));
+}
+
+}  // namespace
+}  // namespace ember::shimtest

@@ -1,0 +1,116 @@
+#pragma once
+// Test harness for end-to-end tests: a real emberd process on a real socket in
+// a private temp directory, a ttrpc client, and probes of the OS state that
+// the tests assert on (processes, fds, files).
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/event_loop.hpp"
+#include "io/ttrpc/ttrpc.hpp"
+#include "base/unique_fd.hpp"
+#include "messages/fccontrol_methods.hpp"
+
+namespace ember::e2e {
+
+// A temp directory removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct EmberdOptions {
+  std::string shim_binary;        // default: the ember-shim built with the tests
+  std::string extra_yaml;         // appended to the generated config
+  std::vector<std::string> args;  // extra emberd arguments
+  // emberd's socket, relative to the temp root; a subdirectory in it is
+  // created by emberd itself.
+  std::string socket_name = "ember.sock";
+  // The vmm section of the config (hollow: no VMM, the default for tests).
+  std::string vmm_yaml = "vmm:\n  backend: hollow\n";
+};
+
+// One emberd process with its own config, socket, state and VM directories.
+class Emberd {
+ public:
+  explicit Emberd(EmberdOptions opts = {});
+  ~Emberd();  // SIGKILLs emberd if still running, then kills leftover shims
+
+  pid_t pid() const { return pid_; }
+  // The private temp directory holding everything of this emberd.
+  const std::string& root() const { return root_.path(); }
+  const std::string& socket() const { return socket_; }
+  const std::string& state_dir() const { return state_dir_; }
+  const std::string& vm_base_dir() const { return vm_base_dir_; }
+  const std::string& config_path() const { return config_path_; }
+  std::string vm_dir(const std::string& ns, const std::string& id) const {
+    return vm_base_dir_ + "/" + ns + "#" + id;
+  }
+  // emberd's stderr so far (its log).
+  std::string log() const;
+
+  // Sends sig and waits for the exit; returns the exit code (or 128+signal).
+  int stop(int sig);
+  // Starts a new emberd with the same config and directories (after stop()).
+  void restart() { start(); }
+  bool running() const { return pid_ > 0; }
+
+ private:
+  void start();
+
+  TempDir root_;
+  std::vector<std::string> extra_args_;
+  std::string socket_, state_dir_, vm_base_dir_, config_path_, log_path_;
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+};
+
+// A ttrpc client on its own I/O thread, speaking fccontrol.
+class FcClient {
+ public:
+  explicit FcClient(const std::string& socket);
+  ~FcClient();
+
+  // Serialized request in, status and serialized response out.
+  ttrpc::CallResult call(msg::Method m, const std::string& payload,
+                         const std::string& ns = "default",
+                         std::chrono::milliseconds timeout = std::chrono::seconds(120));
+  ttrpc::Client& raw() { return *client_; }
+
+ private:
+  io::EventLoop loop_;
+  std::shared_ptr<ttrpc::Client> client_;
+};
+
+// --- OS probes -------------------------------------------------------------
+
+bool path_exists(const std::string& path);
+// Entries of a directory ("." and ".." excluded); empty if it does not exist.
+std::vector<std::string> list_dir(const std::string& path);
+// Waits (inotify, bounded) until path no longer exists.
+bool wait_gone(const std::string& path, std::chrono::milliseconds timeout);
+// Waits (pidfd, bounded) until the process exited.
+bool wait_process_exit(pid_t pid, std::chrono::milliseconds timeout);
+bool process_alive(pid_t pid);
+// Pids whose parent is ppid.
+std::vector<pid_t> children_of(pid_t ppid);
+// Number of open fds of a process, and their targets (readlink of /proc/pid/fd/N).
+std::map<int, std::string> open_fds(pid_t pid);
+// The shim pid recorded in a VM dir's shim-state.json; -1 if unreadable.
+pid_t shim_pid_of(const std::string& vm_dir);
+// Every path below root (relative, sorted; directories end in '/'), without
+// following symlinks. Empty if root does not exist.
+std::vector<std::string> list_tree(const std::string& root);
+// The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...); 0 if no such process.
+char process_state(pid_t pid);
+
+}  // namespace ember::e2e
