@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "config/config.hpp"
 #include "base/ids.hpp"
+#include "config/config.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"
@@ -70,8 +70,7 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
     auto hash = name.find('#');
     if (hash == std::string::npos) continue;
     std::string ns = name.substr(0, hash), id = name.substr(hash + 1);
-    if (!validate_identifier(ns, "namespace").ok() ||
-        !validate_identifier(id, "VM id").ok())
+    if (!validate_identifier(ns, "namespace").ok() || !validate_identifier(id, "VM id").ok())
       continue;
     shimproc::VmDir dir;
     if (!shimproc::VmDir::adopt(cfg.shim_base_dir, ns, id, &dir).ok()) continue;

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "base/unique_fd.hpp"
 #include "base/errno_status.hpp"
+#include "base/unique_fd.hpp"
 
 namespace ember {
 namespace {

@@ -46,15 +46,11 @@ class Status {
   static Status ResourceExhausted(std::string m) {
     return {Code::resource_exhausted, std::move(m)};
   }
-  static Status DeadlineExceeded(std::string m) {
-    return {Code::deadline_exceeded, std::move(m)};
-  }
+  static Status DeadlineExceeded(std::string m) { return {Code::deadline_exceeded, std::move(m)}; }
   static Status Unimplemented(std::string m) { return {Code::unimplemented, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::internal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
-  static Status PermissionDenied(std::string m) {
-    return {Code::permission_denied, std::move(m)};
-  }
+  static Status PermissionDenied(std::string m) { return {Code::permission_denied, std::move(m)}; }
   static Status Unknown(std::string m) { return {Code::unknown, std::move(m)}; }
   // A failed syscall: INTERNAL with "<what>: <strerror(err)>".
   static Status FromErrno(std::string_view what, int err);

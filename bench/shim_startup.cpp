@@ -19,12 +19,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/remove_tree.hpp"
 #include "cmd/emberctl/bench_stats.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
-#include "base/remove_tree.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"
 

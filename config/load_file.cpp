@@ -12,9 +12,9 @@
 #include <map>
 #include <vector>
 
+#include "base/unique_fd.hpp"
 #include "config/config.hpp"
 #include "config/yaml_values.hpp"
-#include "base/unique_fd.hpp"
 
 namespace ember::config {
 namespace {

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <system_error>
 
-#include "io/event_loop_impl.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop_impl.hpp"
 
 namespace ember::io {
 namespace {

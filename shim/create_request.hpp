@@ -3,8 +3,8 @@
 // defaults, nonsense is refused with INVALID_ARGUMENT naming the field.
 #include <cstdint>
 
-#include "fccontrol.pb.h"
 #include "base/status.hpp"
+#include "fccontrol.pb.h"
 #include "shim/vmm/vmm.hpp"
 
 namespace ember::config {

@@ -5,8 +5,8 @@
 #include "config/config.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
-#include "shim/vmm/balloon.hpp"
 #include "shim/create_request.hpp"
+#include "shim/vmm/balloon.hpp"
 
 namespace ember::shim {
 namespace {

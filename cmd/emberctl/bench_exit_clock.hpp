@@ -9,9 +9,9 @@
 #include <thread>
 #include <unordered_map>
 
-#include "cmd/emberctl/bench_stats.hpp"
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
+#include "cmd/emberctl/bench_stats.hpp"
 
 namespace ember::bench {
 

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <unordered_map>
 
-#include "io/event_loop.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
 
 namespace ember::bench {
 

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cmd/emberctl/bench_stats.hpp"
 #include "base/status.hpp"
+#include "cmd/emberctl/bench_stats.hpp"
 
 namespace ember::io {
 class EventLoop;

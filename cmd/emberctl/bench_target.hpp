@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "cmd/emberctl/invocation.hpp"
 #include "base/status.hpp"
+#include "cmd/emberctl/invocation.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 
 namespace google::protobuf {

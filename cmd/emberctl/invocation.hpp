@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "cmd/emberctl/output.hpp"
 #include "base/status.hpp"
+#include "cmd/emberctl/output.hpp"
 
 namespace google::protobuf {
 class MessageLite;

@@ -10,8 +10,8 @@
 
 #include <google/protobuf/message_lite.h>
 
-#include "io/event_loop.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
 
 namespace ember::ctl {
 namespace {

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "fccontrol.pb.h"
-#include "tests/support/emberd_harness.hpp"
 #include "tests/shim/vmm/qemu/qemu_guest.hpp"
+#include "tests/support/emberd_harness.hpp"
 
 namespace ember::e2e {
 namespace {

@@ -13,9 +13,9 @@
 #include <string>
 #include <thread>
 
+#include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/frame.hpp"
-#include "base/unique_fd.hpp"
 
 namespace ember::testing {
 

@@ -12,7 +12,8 @@ namespace {
 
 std::string Bytes(std::initializer_list<int> b) {
   std::string s;
-  for (int c : b) s.push_back(static_cast<char>(c));
+  for (int c : b)
+    s.push_back(static_cast<char>(c));
   return s;
 }
 
@@ -52,14 +53,14 @@ TEST(WireFormatTest, TtrpcRequestWithNamespaceMetadata) {
   kv->set_key("containerd-namespace-ttrpc");
   kv->set_value("default");
 
-  const std::string expected =
-      Bytes({0x0a, 11}) + "Firecracker"                       // 1 service
-      + Bytes({0x12, 9}) + "GetVMInfo"                        // 2 method
-      + Bytes({0x1a, 3, 0x0a, 1, 'a'})                        // 3 payload
-      + Bytes({0x20, 0x80, 0x94, 0xeb, 0xdc, 0x03})           // 4 timeout_nano = 1e9
-      + Bytes({0x2a, 37})                                     // 5 metadata, 37 bytes
-      + Bytes({0x0a, 26}) + "containerd-namespace-ttrpc"      //   1 key
-      + Bytes({0x12, 7}) + "default";                         //   2 value
+  const std::string expected = Bytes({0x0a, 11}) + "Firecracker"  // 1 service
+                               + Bytes({0x12, 9}) + "GetVMInfo"   // 2 method
+                               + Bytes({0x1a, 3, 0x0a, 1, 'a'})   // 3 payload
+                               +
+                               Bytes({0x20, 0x80, 0x94, 0xeb, 0xdc, 0x03})  // 4 timeout_nano = 1e9
+                               + Bytes({0x2a, 37})                          // 5 metadata, 37 bytes
+                               + Bytes({0x0a, 26}) + "containerd-namespace-ttrpc"  //   1 key
+                               + Bytes({0x12, 7}) + "default";                     //   2 value
   EXPECT_EQ(req.SerializeAsString(), expected);
 }
 
@@ -68,8 +69,7 @@ TEST(WireFormatTest, TtrpcResponseWithStatus) {
   resp.mutable_status()->set_code(5);  // NOT_FOUND
   resp.mutable_status()->set_message("x");
   resp.set_payload("p");
-  EXPECT_EQ(resp.SerializeAsString(),
-            Bytes({0x0a, 5, 0x08, 5, 0x12, 1, 'x', 0x12, 1, 'p'}));
+  EXPECT_EQ(resp.SerializeAsString(), Bytes({0x0a, 5, 0x08, 5, 0x12, 1, 'x', 0x12, 1, 'p'}));
 }
 
 TEST(WireFormatTest, BalloonStatsUseTheirFieldNumbers) {

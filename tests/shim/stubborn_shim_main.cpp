@@ -3,8 +3,8 @@
 #include <memory>
 #include <vector>
 
-#include "shim/vmm/hollow/hollow_vmm.hpp"
 #include "shim/run_shim.hpp"
+#include "shim/vmm/hollow/hollow_vmm.hpp"
 
 namespace {
 

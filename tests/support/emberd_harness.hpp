@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
-#include "base/unique_fd.hpp"
 #include "messages/fccontrol_methods.hpp"
 
 namespace ember::e2e {

@@ -11,10 +11,10 @@
 
 #include <google/protobuf/message_lite.h>
 
-#include "io/event_loop.hpp"
 #include "base/status.hpp"
-#include "io/ttrpc/ttrpc.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
+#include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"

@@ -8,9 +8,9 @@
 #include <functional>
 #include <string>
 
-#include "io/event_loop.hpp"
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
 
 namespace ember::shim::fc {
 

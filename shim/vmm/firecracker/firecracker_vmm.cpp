@@ -11,12 +11,12 @@
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "shim/metadata_store.hpp"
 #include "shim/vmm/firecracker/firecracker_api_client.hpp"
 #include "shim/vmm/firecracker/firecracker_preflight.hpp"
 #include "shim/vmm/firecracker/firecracker_process.hpp"
 #include "shim/vmm/firecracker/firecracker_socket_wait.hpp"
 #include "shim/vmm/firecracker/firecracker_vm_files.hpp"
-#include "shim/metadata_store.hpp"
 
 namespace ember::shim::fc {
 namespace {

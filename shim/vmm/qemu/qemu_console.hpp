@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "io/event_loop.hpp"
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
 
 namespace ember::shim {
 

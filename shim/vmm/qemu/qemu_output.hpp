@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "io/event_loop.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
 
 namespace ember::shim {
 

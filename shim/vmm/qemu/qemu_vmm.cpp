@@ -10,8 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "config/config.hpp"
 #include "base/errno_status.hpp"
+#include "config/config.hpp"
 #include "shim/vmm/balloon.hpp"
 #include "shim/vmm/qemu/qemu_balloon.hpp"
 #include "shim/vmm/qemu/qemu_command.hpp"

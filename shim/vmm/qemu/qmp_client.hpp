@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/event_loop.hpp"
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
+#include "io/event_loop.hpp"
 
 namespace ember::shim {
 
