@@ -10,9 +10,10 @@
 #include <thread>
 
 #include "actors/actors.hpp"
-#include "actors/recovery.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "shimproc/recovery_scan.hpp"
+#include "shimproc/shim_host.hpp"
 
 namespace ember::actors {
 namespace {
@@ -31,7 +32,16 @@ caf::actor_system_config& with_scheduler(caf::actor_system_config& cfg) {
 
 }  // namespace
 
+msg::InboundRpc inbound_rpc(msg::Method method, ttrpc::Request req, ttrpc::Responder responder) {
+  msg::ReplyFn reply = [r = std::move(responder)](const msg::RpcReply& out) {
+    r.reply(Status(static_cast<Code>(out.code), out.message), out.payload);
+  };
+  return msg::InboundRpc{method, req.metadata_value(ttrpc::kNamespaceKey), std::move(req.payload),
+                         req.timeout_nano, std::move(reply)};
+}
+
 struct ControlPlane::Impl {
+  shimproc::ShimHostFactory effects;
   caf::actor_system_config caf_cfg;
   caf::actor_system sys;
   msg::registry_actor registry;
@@ -39,8 +49,8 @@ struct ControlPlane::Impl {
   const config::Config& cfg;
 
   Impl(io::EventLoop& loop, const config::Config& config)
-      : sys(with_scheduler(caf_cfg)), cfg(config) {
-    ActorDeps deps{&loop, &cfg};
+      : effects(loop, config), sys(with_scheduler(caf_cfg)), cfg(config) {
+    ActorDeps deps{&cfg, &effects};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
     });
@@ -67,19 +77,17 @@ void ControlPlane::serve(ttrpc::Server& server) {
   for (int i = 0; i < msg::kMethodCount; ++i) {
     auto method = static_cast<msg::Method>(i);
     auto fe = impl_->frontend;
-    server.add_method(
-        msg::kFirecrackerService, msg::method_name(method),
-        [fe, method](ttrpc::Request req, ttrpc::Responder r) {
-          caf::anon_send(fe, msg::rpc_atom::value,
-                         msg::InboundRpc{method, req.metadata_value(ttrpc::kNamespaceKey),
-                                         std::move(req.payload), req.timeout_nano, std::move(r)});
-        });
+    server.add_method(msg::kFirecrackerService, msg::method_name(method),
+                      [fe, method](ttrpc::Request req, ttrpc::Responder r) {
+                        caf::anon_send(fe, msg::rpc_atom::value,
+                                       inbound_rpc(method, std::move(req), std::move(r)));
+                      });
   }
 }
 
 ControlPlane::Recovered ControlPlane::recover() {
   Recovered out;
-  RecoveryScan scan = scan_for_shims(impl_->cfg);
+  shimproc::RecoveryScan scan = shimproc::scan_for_shims(impl_->cfg);
   out.removed_dirs = scan.removed_dirs;
   out.removed_sockets = scan.removed_sockets;
   caf::scoped_actor self{impl_->sys};

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <memory>
 
+#include "io/ttrpc/ttrpc.hpp"
+#include "messages/vm_types.hpp"
+
 namespace ember::io {
 class EventLoop;
 }
@@ -15,6 +18,10 @@ struct Config;
 }
 
 namespace ember::actors {
+
+// The frontend's view of one fccontrol request the ttrpc server decoded: its
+// reply completes responder.
+msg::InboundRpc inbound_rpc(msg::Method method, ttrpc::Request req, ttrpc::Responder responder);
 
 class ControlPlane {
  public:

@@ -6,56 +6,53 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actors.hpp"
-#include "actors/rpc_payloads.hpp"
 #include "base/ids.hpp"
+#include "io/ttrpc/ttrpc.hpp"
+#include "messages/fccontrol_payloads.hpp"
 
 namespace ember::actors {
 namespace {
 
 using namespace msg;
 
-Status map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys) {
+RpcReply map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys) {
   if (e == caf::sec::request_receiver_down)
-    return Status::NotFound("VM " + key.id + " not found in namespace " + key.ns);
-  return Status::Unavailable("VM " + key.id + ": " + sys.render(e));
+    return reply_of(Status::NotFound("VM " + key.id + " not found in namespace " + key.ns));
+  return reply_of(Status::Unavailable("VM " + key.id + ": " + sys.render(e)));
 }
 
 frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_actor registry) {
   return {
       [=](rpc_atom, InboundRpc& rpc) {
         if (rpc.ns.empty()) {
-          rpc.responder.reply(Status::FailedPrecondition(
-              "namespace is required: set ttrpc metadata " + std::string(ttrpc::kNamespaceKey)));
+          rpc.reply(reply_of(Status::FailedPrecondition(
+              "namespace is required: set ttrpc metadata " + std::string(ttrpc::kNamespaceKey))));
           return;
         }
         if (Status s = validate_identifier(rpc.ns, "namespace"); !s.ok()) {
-          rpc.responder.reply(s);
+          rpc.reply(reply_of(s));
           return;
         }
         VmKey key{rpc.ns, {}};
         if (Status s = decode_vm_id(rpc.method, rpc.payload, &key.id); !s.ok()) {
-          rpc.responder.reply(s);
+          rpc.reply(reply_of(s));
           return;
         }
         if (Status s = validate_identifier(key.id, "VM id"); !s.ok()) {
-          rpc.responder.reply(s);
+          rpc.reply(reply_of(s));
           return;
         }
         VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000};
         if (rpc.timeout_nano > 0 && call.timeout_ms == 0) call.timeout_ms = 1;
-        auto responder = rpc.responder;
+        auto reply = std::move(rpc.reply);
         // No CAF-level timeout: the ttrpc server answers DEADLINE_EXCEEDED at
         // the caller's deadline itself, and every call below is answered
         // (shim calls carry the deadline; the registry answers for a
         // supervisor that ends). A timer per call would cost memory until
         // the deadline passes.
         self->request(registry, caf::infinite, call_atom::value, key, std::move(call))
-            .then(
-                [responder](RpcReply& r) {
-                  responder.reply(Status(static_cast<Code>(r.code), std::move(r.message)),
-                                  std::move(r.payload));
-                },
-                [=](caf::error& e) { responder.reply(map_error(e, key, self->system())); });
+            .then([reply](RpcReply& r) { reply(r); },
+                  [=](caf::error& e) { reply(map_error(e, key, self->system())); });
       },
   };
 }

@@ -1,9 +1,12 @@
 // The registry: the only owner of (namespace, VM id) -> supervisor. It answers
-// AlreadyExists and the fleet limits at once, and forgets a VM before its
-// StopVM (or failed CreateVM) reply reaches the caller, so an immediate
-// CreateVM of the same id succeeds.
+// AlreadyExists and the fleet limits at once and relays every other call to
+// the VM's supervisor, all the same way. It learns that a VM is gone only
+// from the supervisor's down message, and answers the call that ended the VM
+// (StopVM, a failed CreateVM) from it, so an immediate CreateVM of the same
+// id succeeds.
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
+#include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -15,8 +18,8 @@
 #include <vector>
 
 #include "actors/actors.hpp"
-#include "actors/rpc_payloads.hpp"
 #include "config/config.hpp"
+#include "messages/fccontrol_payloads.hpp"
 
 namespace ember::actors {
 namespace {
@@ -24,18 +27,14 @@ namespace {
 using namespace msg;
 using Promise = caf::typed_response_promise<RpcReply>;
 
-RpcReply reply_of(const Status& s) {
-  return RpcReply{static_cast<int32_t>(s.code()), s.message(), {}, false};
-}
-
-// A call the registry requested from a supervisor and still has to answer.
-// CAF 0.17 drops an unanswered request silently when its receiver dies, so
-// the down handler answers these itself.
+// A call relayed to a supervisor, not answered yet. CAF 0.17 drops an
+// unanswered request silently when its receiver ends, so the down handler
+// answers what is left.
 struct Relay {
+  caf::actor_addr sup;
   VmKey key;
-  supervisor_actor sup;
+  Method method;
   Promise promise;
-  bool is_create = false;
 };
 
 // A stop_all request: answered once every supervisor it covers went down.
@@ -49,40 +48,20 @@ struct RegistryState {
   ActorDeps deps;
   SupervisorFactory make_supervisor;
   std::map<VmKey, supervisor_actor> vms;
-  uint32_t creating = 0;  // CreateVM calls in flight
+  std::map<caf::actor_addr, VmKey> keys;  // inverse of vms
+  uint32_t creating = 0;                  // CreateVM calls in flight
   uint64_t next_relay = 1;
   std::map<uint64_t, Relay> relays;
   std::vector<StopAll> stop_alls;
 
-  // Forgets key only if it still maps to sup: a newer VM may have taken the id.
-  void forget(const VmKey& key, const supervisor_actor& sup) {
-    auto i = vms.find(key);
-    if (i != vms.end() && i->second == sup) vms.erase(i);
-  }
-
   // Answers relay id (once) and frees its create slot.
   void finish(uint64_t id, RpcReply r) {
     auto i = relays.find(id);
-    if (i == relays.end()) return;  // already answered by the down handler
+    if (i == relays.end()) return;  // answered already
     Relay relay = std::move(i->second);
     relays.erase(i);
-    if (relay.is_create) --creating;
-    if (r.vm_gone) forget(relay.key, relay.sup);
+    if (relay.method == Method::create_vm) --creating;
     relay.promise.deliver(std::move(r));
-  }
-
-  // sup is gone (down, or its StopVM answered vm_gone): stop_all requests
-  // waiting for nothing else are answered.
-  void stop_all_progress(const caf::actor_addr& sup) {
-    for (auto i = stop_alls.begin(); i != stop_alls.end();) {
-      i->waiting.erase(sup);
-      if (i->waiting.empty()) {
-        i->promise.deliver(i->total);
-        i = stop_alls.erase(i);
-      } else {
-        ++i;
-      }
-    }
   }
 
   static inline const char* name = "registry";
@@ -90,44 +69,73 @@ struct RegistryState {
 
 using Self = registry_actor::stateful_pointer<RegistryState>;
 
-RpcReply unreachable(const VmKey& key, const std::string& why) {
-  RpcReply r = reply_of(Status::Unavailable("supervisor of VM " + key.id + " is gone: " + why));
-  r.vm_gone = true;
-  return r;
+RpcReply gone(const VmKey& key, const std::string& why) {
+  return reply_of(Status::Unavailable("supervisor of VM " + key.id + " is gone: " + why));
 }
 
-// Sends a message to sup and relays its reply, forgetting the VM first when
-// the supervisor reports it gone.
+// Sends a call to sup and relays its answer to rp.
 template <class... Ts>
-void relay(Self self, const VmKey& key, const supervisor_actor& sup, Promise rp, bool is_create,
+void relay(Self self, const VmKey& key, const supervisor_actor& sup, Method method, Promise rp,
            Ts&&... xs) {
   auto& st = self->state;
   auto id = st.next_relay++;
-  st.relays.emplace(id, Relay{key, sup, std::move(rp), is_create});
-  if (is_create) ++st.creating;
+  st.relays.emplace(id, Relay{sup.address(), key, method, std::move(rp)});
+  if (method == Method::create_vm) ++st.creating;
   self->request(sup, caf::infinite, std::forward<Ts>(xs)...)
       .then([=](RpcReply& r) { self->state.finish(id, std::move(r)); },
             [=](caf::error& e) {
-              self->state.finish(id, unreachable(key, self->system().render(e)));
+              // Bounced unread: the supervisor had already ended. A call on
+              // the VM finds it not there; a CreateVM or StopVM hears that
+              // its supervisor is gone (a create may be retried at once).
+              bool lifecycle = method == Method::create_vm || method == Method::stop_vm;
+              if (e == caf::sec::request_receiver_down && !lifecycle)
+                self->state.finish(id, reply_of(Status::NotFound(
+                                           "VM " + key.id + " not found in namespace " + key.ns)));
+              else
+                self->state.finish(id, gone(key, self->system().render(e)));
             });
 }
 
+supervisor_actor add_vm(Self self, const VmKey& key) {
+  auto& st = self->state;
+  auto sup = st.make_supervisor(self->system(), key);
+  self->monitor(sup);
+  st.vms.emplace(key, sup);
+  st.keys.emplace(sup.address(), key);
+  return sup;
+}
+
+// A supervisor ended: forget its VM, then answer what it left open. The call
+// its exit reason names gets the outcome; any other, that the VM is gone.
 void on_down(Self self, const caf::down_msg& dm) {
   auto& st = self->state;
-  for (auto i = st.vms.begin(); i != st.vms.end(); ++i) {
-    if (i->second.address() == dm.source) {
-      st.vms.erase(i);
-      break;
+  auto k = st.keys.find(dm.source);
+  if (k == st.keys.end()) return;
+  VmKey key = k->second;
+  st.keys.erase(k);
+  auto v = st.vms.find(key);
+  if (v != st.vms.end() && v->second.address() == dm.source) st.vms.erase(v);
+  Method ended = Method::get_vm_info;
+  RpcReply outcome;
+  bool has_outcome = read_vm_end_reason(dm.reason, &ended, &outcome);
+  std::vector<std::pair<uint64_t, Method>> open;
+  for (auto& [id, relay] : st.relays)
+    if (relay.sup == dm.source) open.emplace_back(id, relay.method);
+  for (auto& [id, method] : open) {
+    if (has_outcome && method == ended)
+      st.finish(id, outcome);
+    else
+      st.finish(id, gone(key, "it ended (" + to_string(dm.reason) + ")"));
+  }
+  for (auto i = st.stop_alls.begin(); i != st.stop_alls.end();) {
+    i->waiting.erase(dm.source);
+    if (i->waiting.empty()) {
+      i->promise.deliver(i->total);
+      i = st.stop_alls.erase(i);
+    } else {
+      ++i;
     }
   }
-  std::vector<uint64_t> orphaned;
-  for (auto& [id, relay] : st.relays)
-    if (relay.sup.address() == dm.source) orphaned.push_back(id);
-  for (auto id : orphaned) {
-    auto key = st.relays[id].key;
-    st.finish(id, unreachable(key, "it ended (" + to_string(dm.reason) + ")"));
-  }
-  st.stop_all_progress(dm.source);
 }
 
 caf::result<RpcReply> create(Self self, const VmKey& key, const VmCall& call) {
@@ -145,11 +153,30 @@ caf::result<RpcReply> create(Self self, const VmKey& key, const VmCall& call) {
         "cannot create VM " + key.id + ": " + std::to_string(st.creating) +
         " creates in flight (limits.max_concurrent_creates = " +
         std::to_string(limits.max_concurrent_creates) + ")"));
-  auto sup = st.make_supervisor(self->system(), key);
-  self->monitor(sup);
-  st.vms.emplace(key, sup);
+  auto sup = add_vm(self, key);
   auto rp = self->make_response_promise<RpcReply>();
-  relay(self, key, sup, rp, true, call_atom::value, call);
+  relay(self, key, sup, Method::create_vm, rp, call_atom::value, call);
+  return rp;
+}
+
+// Stops every VM; answered when all of them went down. A VM already stopping
+// answers FAILED_PRECONDITION and goes down all the same.
+caf::result<uint32_t> stop_all(Self self) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise<uint32_t>();
+  if (st.vms.empty()) {
+    rp.deliver(uint32_t{0});
+    return rp;
+  }
+  StopAll all{rp, {}, static_cast<uint32_t>(st.vms.size())};
+  uint32_t seconds = st.deps.cfg->timeouts.stop_vm_seconds;
+  for (auto& [key, sup] : st.vms) {
+    all.waiting.insert(sup.address());
+    VmCall stop{Method::stop_vm, stop_vm_payload(key.id, seconds), 0};
+    self->request(sup, caf::infinite, call_atom::value, std::move(stop))
+        .then([](RpcReply&) {}, [](caf::error&) {});
+  }
+  st.stop_alls.push_back(std::move(all));
   return rp;
 }
 
@@ -164,58 +191,28 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
         auto i = self->state.vms.find(key);
         if (i == self->state.vms.end())
           return reply_of(Status::NotFound("VM " + key.id + " not found in namespace " + key.ns));
-        if (call.method == Method::stop_vm) {
-          auto rp = self->make_response_promise<RpcReply>();
-          relay(self, key, i->second, rp, false, call_atom::value, call);
-          return rp;
-        }
-        return self->delegate(i->second, call_atom::value, call);
+        auto rp = self->make_response_promise<RpcReply>();
+        relay(self, key, i->second, call.method, rp, call_atom::value, call);
+        return rp;
       },
       [=](adopt_atom, const VmKey& key, const ShimRecord& rec) -> caf::result<RpcReply> {
-        auto& st = self->state;
-        if (st.vms.count(key))
+        if (self->state.vms.count(key))
           return reply_of(
               Status::AlreadyExists("VM " + key.id + " already exists in namespace " + key.ns));
-        auto sup = st.make_supervisor(self->system(), key);
-        self->monitor(sup);
-        st.vms.emplace(key, sup);
+        auto sup = add_vm(self, key);
         auto rp = self->make_response_promise<RpcReply>();
-        relay(self, key, sup, rp, false, adopt_atom::value, rec);
+        // Adoption is no fccontrol call; GetVMInfo stands in as a method that
+        // no exit reason names.
+        relay(self, key, sup, Method::get_vm_info, rp, adopt_atom::value, rec);
         return rp;
       },
-      [=](stop_all_atom) -> caf::result<uint32_t> {
-        auto& st = self->state;
-        auto rp = self->make_response_promise<uint32_t>();
-        if (st.vms.empty()) {
-          rp.deliver(uint32_t{0});
-          return rp;
-        }
-        StopAll all{rp, {}, static_cast<uint32_t>(st.vms.size())};
-        uint32_t seconds = st.deps.cfg->timeouts.stop_vm_seconds;
-        for (auto& [key, sup] : st.vms) {
-          all.waiting.insert(sup.address());
-          VmCall stop{Method::stop_vm, stop_vm_payload(key.id, seconds), 0};
-          // Done for this VM when its answer says it is gone, or when it goes
-          // down; an answer without vm_gone (already stopping) waits for that.
-          auto s = sup;
-          auto k = key;
-          self->request(sup, caf::infinite, call_atom::value, std::move(stop))
-              .then(
-                  [=](RpcReply& r) {
-                    if (!r.vm_gone) return;
-                    self->state.forget(k, s);
-                    self->state.stop_all_progress(s.address());
-                  },
-                  [](caf::error&) {});
-        }
-        st.stop_alls.push_back(std::move(all));
-        return rp;
-      },
+      [=](stop_all_atom) { return stop_all(self); },
       [=](detach_atom) -> uint32_t {
         auto n = static_cast<uint32_t>(self->state.vms.size());
         for (auto& [key, sup] : self->state.vms)
           self->send(sup, detach_atom::value);
         self->state.vms.clear();
+        self->state.keys.clear();
         self->quit();
         return n;
       },

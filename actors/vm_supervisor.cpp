@@ -1,179 +1,146 @@
-// The supervisor of one VM: owns its directory, the shim's socket files, the
-// shim process and one persistent ttrpc connection to the shim.
+// The supervisor of one VM. It owns the VM's effects (messages/vm_effects.hpp)
+// and through them its directory, socket files, shim process and connection;
+// it decides, the effects act, and their completions come back as messages.
 //
 //   idle -> creating -> running -> stopping -> (quit)
-//   any state -> (quit) when the shim exits; the registry then forgets the VM.
-#include <fcntl.h>
+//   idle -> adopting -> running
+//   creating/adopting -> ending -> (quit)       the VM could not start
+//   running -> (quit)                            the shim exited by itself
+//
+// A StopVM or failed CreateVM is not answered here: the supervisor quits with
+// the outcome (vm_end_reason) and the registry answers from the down message.
 #include <spdlog/spdlog.h>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <caf/typed_response_promise.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <csignal>
-#include <memory>
-#include <unordered_map>
-#include <vector>
 
 #include "actors/actors.hpp"
-#include "actors/rpc_payloads.hpp"
-#include "actors/shim_launch.hpp"
+#include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
-#include "io/event_loop.hpp"
-#include "io/unix_socket.hpp"
-#include "shimproc/shim_address.hpp"
-#include "shimproc/shim_process.hpp"
-#include "shimproc/vm_dir.hpp"
+#include "messages/fccontrol_payloads.hpp"
 
 namespace ember::actors {
 namespace {
 
 using namespace msg;
-using Promise = caf::typed_response_promise<RpcReply>;
-using Clock = std::chrono::steady_clock;
+using Self = supervisor_actor::stateful_pointer<SupervisorState>;
 
 // Time the shim gets beyond the StopVM timeout to exit after its own
 // VMM-kill path, before emberd kills its process group.
 constexpr std::chrono::milliseconds kStopGrace{500};
 
-enum class Phase { idle, creating, running, stopping };
-
-RpcReply reply_of(const Status& s, bool vm_gone = false) {
-  return RpcReply{static_cast<int32_t>(s.code()), s.message(), {}, vm_gone};
-}
-
-struct QueuedCall {
-  VmCall call;
-  Promise promise;
-  Clock::time_point arrived;
-};
-
-struct SupervisorState {
-  VmKey key;
-  ActorDeps deps;
-  Phase phase = Phase::idle;
-
-  // Owned OS resources, released in reverse order by their destructors.
-  shimproc::VmDir dir;
-  io::BoundSocket shim_socket;       // file only: the fd went to the shim
-  io::BoundSocket fccontrol_socket;  // file only: the fd went to the shim
-  shimproc::ShimProcess shim;
-  std::shared_ptr<ttrpc::Client> client;   // persistent, multiplexed
-  std::shared_ptr<io::LineReader> output;  // shim stdout/stderr -> our log
-
-  uint64_t next_call_id = 1;
-  std::unordered_map<uint64_t, Promise> in_flight;  // forwarded to the shim
-  std::vector<QueuedCall> queued;                   // arrived while creating
-
-  uint64_t create_call_id = 0;
-  Promise create_promise;
-  bool create_failed = false;
-  RpcReply create_failure;  // reported once the shim is gone
-
-  std::vector<Promise> stop_waiters;
-  uint64_t stop_call_id = 0;
-  bool stop_call_done = false;
-  RpcReply stop_reply;
-  uint64_t stop_generation = 0;
-  bool forced = false;  // emberd killed the shim
-
-  bool shim_exited = false;
-  int exit_code = 0;
-  int exit_signal = 0;
-
-  std::string name_of() const { return key.ns + "/" + key.id; }
-
-  ~SupervisorState() {
-    if (client) client->close();
-    // A LineReader must die on the loop thread.
-    if (output) deps.loop->post([r = std::move(output)]() mutable { r.reset(); });
+// Completions of the effects become messages to the supervisor. Holds a weak
+// reference: pending effects never keep a finished supervisor alive.
+class SupervisorEvents final : public VmEvents {
+ public:
+  explicit SupervisorEvents(caf::actor_addr self) : self_(std::move(self)) {}
+  void started(Status s, int32_t pid) override { send(started_atom::value, reply_of(s), pid); }
+  void shim_replied(uint64_t id, RpcReply r) override {
+    send(shim_reply_atom::value, id, std::move(r));
   }
+  void shim_exited(ShimExit e) override { send(shim_exit_atom::value, e); }
+  void timer_fired(uint64_t token) override { send(timer_atom::value, token); }
 
-  static inline const char* name = "vm-supervisor";
+ private:
+  template <class... Ts>
+  void send(Ts&&... xs) {
+    if (auto hdl = caf::actor_cast<supervisor_actor>(self_))
+      caf::anon_send(hdl, std::forward<Ts>(xs)...);
+  }
+  caf::actor_addr self_;
 };
 
-using Self = supervisor_actor::stateful_pointer<SupervisorState>;
-
-supervisor_actor handle_of(Self self) {
-  return caf::actor_cast<supervisor_actor>(self);
+std::string describe(const ShimExit& e) {
+  return e.signal ? "signal " + std::to_string(e.signal) : "code " + std::to_string(e.code);
 }
 
-// Forwards one call to the shim; the completion comes back as shim_reply_atom.
-void send_to_shim(Self self, uint64_t call_id, const VmCall& call) {
+// Answers every open call and queued call with why; the calls whose outcome
+// the registry gives (StopVM, CreateVM) are left to it.
+void fail_pending(Self self, const Status& why) {
   auto& st = self->state;
-  ttrpc::CallOptions opts;
-  opts.timeout = std::chrono::milliseconds(call.timeout_ms);
-  opts.metadata = {{ttrpc::kNamespaceKey, st.key.ns}};
-  auto hdl = handle_of(self);
-  st.client->call(kFirecrackerService, method_name(call.method), call.payload, std::move(opts),
-                  [hdl, call_id](ttrpc::CallResult r) {
-                    caf::anon_send(hdl, shim_reply_atom::value, call_id,
-                                   RpcReply{static_cast<int32_t>(r.status.code()),
-                                            r.status.message(), std::move(r.payload), false});
-                  });
+  for (auto& [id, c] : st.calls)
+    if (c.method != Method::stop_vm && c.method != Method::create_vm)
+      c.promise.deliver(reply_of(why));
+  st.calls.clear();
+  if (auto* c = std::get_if<Creating>(&st.phase)) {
+    for (auto& q : c->queued)
+      q.promise.deliver(reply_of(why));
+    c->queued.clear();
+  }
 }
 
-caf::result<RpcReply> forward(Self self, const VmCall& call) {
+// The VM is gone: its resources first, then every caller, then the actor.
+void finish(Self self, std::optional<Method> ends_call, const RpcReply& outcome,
+            const Status& others) {
+  self->state.fx->remove_all();
+  fail_pending(self, others);
+  if (ends_call)
+    self->quit(vm_end_reason(*ends_call, outcome));
+  else
+    self->quit();
+}
+
+void send_call(Self self, uint64_t id, const VmCall& call) {
+  self->state.fx->call_shim(id, call);
+}
+
+caf::result<RpcReply> forward(Self self, const VmCall& call, Promise rp) {
   auto id = self->state.next_call_id++;
-  auto rp = self->make_response_promise<RpcReply>();
-  self->state.in_flight.emplace(id, rp);
-  send_to_shim(self, id, call);
+  self->state.calls.emplace(id, PendingCall{call.method, rp});
+  send_call(self, id, call);
   return rp;
 }
 
-// Watches the shim's pidfd on the I/O thread (the loop waits on its own dup,
-// so the watch does not depend on this actor's state living on).
-void watch_shim_exit(Self self) {
-  auto hdl = handle_of(self);
-  self->state.deps.loop->watch_readable(self->state.shim.pidfd(),
-                                        [hdl] { caf::anon_send(hdl, shim_exit_atom::value); });
-}
-
-// Drops the connection and the output reader (both on the loop thread) and
-// removes the VM's directory and socket files. The loop runs the posted
-// closes before it writes any reply sent after this, so a caller who got the
-// reply finds emberd's fd count back where it was.
-void remove_resources(Self self) {
+// The VM cannot start: kill what runs, and end once the shim has exited (if
+// it ever ran) and the call that ends it has completed.
+void end_when_clean(Self self, Ending ending) {
   auto& st = self->state;
-  if (st.client) st.client->close();
-  if (st.output) st.deps.loop->post([r = std::move(st.output)]() mutable { r.reset(); });
-  // A reaped shim's pidfd goes now too, not when the actor's state dies
-  // (after the reply).
-  if (st.shim.reaped()) st.shim = shimproc::ShimProcess();
-  Status s = st.dir.remove();
-  if (!s.ok()) spdlog::warn("VM {}: {}", st.name_of(), s.message());
-  st.shim_socket.reset();
-  st.fccontrol_socket.reset();
+  bool open = ending.ends_call && std::any_of(st.calls.begin(), st.calls.end(), [&](auto& c) {
+                return c.second.method == *ending.ends_call;
+              });
+  bool shim_gone = st.exit.has_value() || !st.has_shim;
+  if (shim_gone && !open) {
+    spdlog::warn("VM {}: {}", st.name_of(), ending.outcome.message);
+    finish(self, ending.ends_call, ending.outcome, ending.refusal);
+    return;
+  }
+  st.phase = std::move(ending);
 }
 
-void fail_pending(Self self, const Status& why) {
+// CreateVM failed with why: calls that waited for it hear so at once.
+void fail_create(Self self, RpcReply why) {
   auto& st = self->state;
-  for (auto& [id, rp] : st.in_flight)
-    rp.deliver(reply_of(why));
-  st.in_flight.clear();
-  for (auto& q : st.queued)
-    q.promise.deliver(reply_of(why));
-  st.queued.clear();
+  Status refusal = Status::NotFound("VM " + st.key.id + " could not be created");
+  if (auto* c = std::get_if<Creating>(&st.phase))
+    for (auto& q : c->queued)
+      q.promise.deliver(reply_of(refusal));
+  end_when_clean(self, Ending{Method::create_vm, std::move(why), refusal});
 }
 
-void kill_shim(Self self, const char* why) {
+void begin_stop(Self self, const VmCall& call, Promise rp) {
   auto& st = self->state;
-  spdlog::warn("VM {}: killing shim pid {} ({})", st.name_of(), st.shim.pid(), why);
-  Status s = st.shim.kill_group(SIGKILL);
-  if (!s.ok()) spdlog::warn("VM {}: {}", st.name_of(), s.message());
+  uint32_t seconds = stop_timeout_seconds(call.payload);
+  if (seconds == 0) seconds = st.deps.cfg->timeouts.stop_vm_seconds;
+  auto id = st.next_call_id++;
+  st.calls.emplace(id, PendingCall{Method::stop_vm, rp});
+  st.phase = Stopping{id, std::nullopt, false};
+  VmCall stop = call;
+  stop.timeout_ms = static_cast<int64_t>(seconds) * 1000 + kStopGrace.count();
+  send_call(self, id, stop);
+  st.fx->start_timer(std::chrono::seconds(seconds) + kStopGrace, id);
+  spdlog::info("VM {}: stopping (timeout {} s)", st.name_of(), seconds);
 }
 
-void begin_stop(Self self, const VmCall& call, Promise rp);
-
-void run_queued_calls(Self self) {
-  auto queued = std::move(self->state.queued);
-  self->state.queued.clear();
-  auto now = Clock::now();
+// Calls that waited for CreateVM run now, with what is left of their deadline.
+void run_queued(Self self, std::vector<QueuedCall> queued) {
+  auto now = self->state.fx->now();
   for (auto& q : queued) {
-    if (self->state.phase != Phase::running) {
+    if (!std::holds_alternative<Running>(self->state.phase)) {
       q.promise.deliver(
           reply_of(Status::FailedPrecondition("VM " + self->state.key.id + " is stopping")));
       continue;
@@ -188,284 +155,205 @@ void run_queued_calls(Self self) {
       }
       call.timeout_ms -= waited;
     }
-    // Promises are made in the handler that received the call: this one is
-    // the queued caller's, whatever message is being handled now.
-    auto rp = q.promise;
-    if (call.method == Method::stop_vm) {
-      begin_stop(self, call, rp);
-      continue;
-    }
-    auto id = self->state.next_call_id++;
-    self->state.in_flight.emplace(id, rp);
-    send_to_shim(self, id, call);
+    if (call.method == Method::stop_vm)
+      begin_stop(self, call, q.promise);
+    else
+      forward(self, call, q.promise);
   }
 }
 
-void on_create_reply(Self self, RpcReply r) {
+void on_started(Self self, const RpcReply& r, int32_t pid) {
   auto& st = self->state;
-  if (r.code == 0 && !st.shim_exited) {
-    st.phase = Phase::running;
-    spdlog::info("VM {}: running (shim pid {})", st.name_of(), st.shim.pid());
-    st.create_promise.deliver(std::move(r));
-    run_queued_calls(self);
+  st.has_shim = pid > 0;
+  if (auto* a = std::get_if<Adopting>(&st.phase)) {
+    Promise rp = a->promise;
+    rp.deliver(r);
+    if (r.code == 0) {
+      st.phase = Running{};
+      spdlog::info("VM {}: adopted running shim pid {}", st.name_of(), pid);
+    } else {
+      end_when_clean(self, Ending{std::nullopt, r,
+                                  Status::NotFound("VM " + st.key.id + " could not be adopted")});
+    }
     return;
   }
-  // The shim refused or failed (or died): nothing of the VM may stay behind.
-  if (!st.create_failed) {
-    st.create_failed = true;
-    st.create_failure = std::move(r);
+  auto* c = std::get_if<Creating>(&st.phase);
+  if (c == nullptr) return;
+  st.has_shim = pid > 0;
+  if (r.code != 0) {
+    st.calls.erase(c->create_id);
+    fail_create(self, r);
+    return;
   }
-  if (!st.shim_exited) kill_shim(self, "CreateVM failed");
+  spdlog::info("VM {}: creating (shim pid {})", st.name_of(), pid);
+  send_call(self, c->create_id, c->create);
 }
 
-void finish_create_failure(Self self) {
+void on_create_reply(Self self, Creating& c, RpcReply r) {
   auto& st = self->state;
-  remove_resources(self);
-  RpcReply r = st.create_failure;
-  r.vm_gone = true;
-  spdlog::warn("VM {}: CreateVM failed: {}", st.name_of(), r.message);
-  st.create_promise.deliver(r);
-  fail_pending(self, Status::NotFound("VM " + st.key.id + " could not be created"));
-  self->quit();
+  PendingCall call = std::move(st.calls.at(c.create_id));
+  st.calls.erase(c.create_id);
+  if (r.code != 0) {
+    st.fx->kill_shim("CreateVM failed");
+    fail_create(self, std::move(r));
+    return;
+  }
+  auto queued = std::move(c.queued);
+  st.phase = Running{};
+  spdlog::info("VM {}: running", st.name_of());
+  call.promise.deliver(std::move(r));
+  run_queued(self, std::move(queued));
+}
+
+// The StopVM outcome once the shim has exited and answered (or could not).
+RpcReply stop_outcome(Self self, const Stopping& s) {
+  const auto& id = self->state.key.id;
+  if (s.forced) return reply_of(Status::Internal("forcefully terminated VM " + id));
+  // The shim's own verdict (OK, or e.g. INTERNAL when it had to kill the VMM)
+  // precedes the connection's EOF on the stream, so it is never lost to the exit.
+  if (s.answer && s.answer->code != static_cast<int32_t>(Code::unavailable)) return *s.answer;
+  const ShimExit& e = *self->state.exit;
+  if (e.code != 0 || e.signal != 0)
+    return reply_of(Status::Internal("shim of VM " + id + " exited without answering StopVM (" +
+                                     describe(e) + ")"));
+  return RpcReply{};
 }
 
 void finish_stop(Self self) {
   auto& st = self->state;
-  remove_resources(self);
-  RpcReply r;
-  if (st.forced) {
-    r = reply_of(Status::Internal("forcefully terminated VM " + st.key.id));
-  } else if (st.stop_reply.code != static_cast<int32_t>(Code::unavailable)) {
-    // The shim's own verdict: OK, or e.g. INTERNAL when it had to kill the
-    // VMM. It precedes the connection's EOF on the stream, so it is never
-    // lost to the exit.
-    r = st.stop_reply;
-  } else if (st.exit_code != 0 || st.exit_signal != 0) {
-    r = reply_of(Status::Internal("shim of VM " + st.key.id + " exited without answering StopVM (" +
-                                  (st.exit_signal ? "signal " + std::to_string(st.exit_signal)
-                                                  : "code " + std::to_string(st.exit_code)) +
-                                  ")"));
-  }
-  r.vm_gone = true;
-  spdlog::info("VM {}: stopped{}", st.name_of(), st.forced ? " (forced)" : "");
-  for (auto& rp : st.stop_waiters)
-    rp.deliver(r);
-  st.stop_waiters.clear();
-  fail_pending(self, Status::Unavailable("VM " + st.key.id + " was stopped"));
-  self->quit();
+  auto& s = std::get<Stopping>(st.phase);
+  RpcReply outcome = stop_outcome(self, s);
+  spdlog::info("VM {}: stopped{}", st.name_of(), s.forced ? " (forced)" : "");
+  finish(self, Method::stop_vm, outcome, Status::Unavailable("VM " + st.key.id + " was stopped"));
 }
 
 void on_shim_reply(Self self, uint64_t id, RpcReply r) {
   auto& st = self->state;
-  if (id == st.create_call_id && st.phase == Phase::creating) {
-    st.create_call_id = 0;
-    on_create_reply(self, std::move(r));
-    if (st.create_failed && st.shim_exited) finish_create_failure(self);
-    return;
-  }
-  if (id == st.stop_call_id && st.phase == Phase::stopping) {
-    st.stop_call_done = true;
-    st.stop_reply = std::move(r);
-    if (st.shim_exited) finish_stop(self);
-    return;
-  }
-  auto i = st.in_flight.find(id);
-  if (i == st.in_flight.end()) return;  // already failed by an exit
-  i->second.deliver(std::move(r));
-  st.in_flight.erase(i);
-}
-
-void on_shim_exit(Self self) {
-  auto& st = self->state;
-  if (st.shim_exited) return;
-  st.shim_exited = true;
-  st.shim.try_reap(&st.exit_code, &st.exit_signal);
-  spdlog::info("VM {}: shim pid {} exited (code {}, signal {})", st.name_of(), st.shim.pid(),
-               st.exit_code, st.exit_signal);
-  switch (st.phase) {
-    case Phase::creating:
-      // A transport error (the connection closed as the shim died) says less
-      // than the exit itself.
-      if (!st.create_failed || st.create_failure.code == static_cast<int32_t>(Code::unavailable)) {
-        st.create_failed = true;
-        st.create_failure = reply_of(Status::Unavailable(
-            "shim of VM " + st.key.id + " exited during CreateVM (code " +
-            std::to_string(st.exit_code) + ", signal " + std::to_string(st.exit_signal) + ")"));
-        // The CreateVM call still completes (UNAVAILABLE at the latest when the
-        // connection's EOF is read); finish then, so its reply cannot race us.
-      }
-      if (st.create_call_id == 0) finish_create_failure(self);
-      return;
-    case Phase::stopping:
-      // Wait for the StopVM call to complete (its reply, or UNAVAILABLE once
-      // the connection's EOF is read) so a reply already sent is not lost.
-      if (st.stop_call_done) finish_stop(self);
-      return;
-    case Phase::running:
-    case Phase::idle:
-      spdlog::warn("VM {}: shim exited unexpectedly; the VM is gone", st.name_of());
-      remove_resources(self);
-      fail_pending(self, Status::Unavailable("shim of VM " + st.key.id + " exited"));
-      self->quit();
-      return;
+  auto i = st.calls.find(id);
+  if (i == st.calls.end()) return;  // already answered (the shim exited)
+  if (auto* c = std::get_if<Creating>(&st.phase); c && id == c->create_id) {
+    on_create_reply(self, *c, std::move(r));
+  } else if (auto* s = std::get_if<Stopping>(&st.phase); s && id == s->stop_id) {
+    st.calls.erase(i);
+    s->answer = std::move(r);
+    if (st.exit) finish_stop(self);
+  } else if (auto* e = std::get_if<Ending>(&st.phase)) {
+    if (i->second.method != e->ends_call) i->second.promise.deliver(std::move(r));
+    st.calls.erase(i);
+    end_when_clean(self, std::move(*e));
+  } else {
+    i->second.promise.deliver(std::move(r));
+    st.calls.erase(i);
   }
 }
 
-void begin_stop(Self self, const VmCall& call, Promise rp) {
+void on_shim_exit(Self self, const ShimExit& exit) {
   auto& st = self->state;
-  st.phase = Phase::stopping;
-  uint32_t seconds = stop_timeout_seconds(call.payload);
-  if (seconds == 0) seconds = st.deps.cfg->timeouts.stop_vm_seconds;
-  auto gen = ++st.stop_generation;
-  st.stop_call_id = st.next_call_id++;
-  VmCall stop = call;
-  stop.timeout_ms = static_cast<int64_t>(seconds) * 1000 + kStopGrace.count();
-  send_to_shim(self, st.stop_call_id, stop);
-  self->delayed_send(self, std::chrono::seconds(seconds) + kStopGrace, stop_timer_atom::value, gen);
-  spdlog::info("VM {}: stopping (timeout {} s)", st.name_of(), seconds);
-  st.stop_waiters.push_back(std::move(rp));
+  if (st.exit) return;
+  st.exit = exit;
+  spdlog::info("VM {}: shim exited ({})", st.name_of(), describe(exit));
+  if (std::holds_alternative<Creating>(st.phase)) {
+    // The CreateVM call still completes (UNAVAILABLE at the latest when the
+    // connection's EOF is read); end then, so its reply cannot race us.
+    fail_create(
+        self, reply_of(Status::Unavailable("shim of VM " + st.key.id + " exited during CreateVM (" +
+                                           describe(exit) + ")")));
+  } else if (auto* s = std::get_if<Stopping>(&st.phase)) {
+    // Wait for the StopVM call to complete so a reply already sent is not lost.
+    if (s->answer) finish_stop(self);
+  } else if (auto* e = std::get_if<Ending>(&st.phase)) {
+    // A transport error (the connection closed as the shim died) says less
+    // than the exit itself.
+    if (e->outcome.code == static_cast<int32_t>(Code::unavailable))
+      e->outcome = reply_of(Status::Unavailable(
+          "shim of VM " + st.key.id + " exited during CreateVM (" + describe(exit) + ")"));
+    end_when_clean(self, std::move(*e));
+  } else {
+    spdlog::warn("VM {}: shim exited unexpectedly; the VM is gone", st.name_of());
+    finish(self, std::nullopt, {}, Status::Unavailable("shim of VM " + st.key.id + " exited"));
+  }
+}
+
+void on_stop_timer(Self self, uint64_t token) {
+  auto& st = self->state;
+  auto* s = std::get_if<Stopping>(&st.phase);
+  if (s == nullptr || token != s->stop_id || st.exit) return;
+  s->forced = true;
+  st.fx->kill_shim("StopVM timeout");
 }
 
 caf::result<RpcReply> start_create(Self self, const VmCall& call) {
   auto& st = self->state;
-  const config::Config& cfg = *st.deps.cfg;
-  st.phase = Phase::creating;
-  auto fail_now = [&](const Status& s) -> caf::result<RpcReply> {
-    spdlog::warn("VM {}: CreateVM failed: {}", st.name_of(), s.message());
-    remove_resources(self);
-    self->quit();
-    return reply_of(s, true);
-  };
-  Status s = shimproc::VmDir::create(cfg.shim_base_dir, st.key.ns, st.key.id, &st.dir);
-  if (!s.ok()) return fail_now(s);
-  auto shim_path =
-      shimproc::shim_socket_path(cfg.state_dir, cfg.containerd_address, st.key.ns, st.key.id);
-  s = io::bind_listener(shim_path, &st.shim_socket);
-  if (!s.ok()) return fail_now(s);
-  s = io::bind_listener(shimproc::fccontrol_socket_path(shim_path), &st.fccontrol_socket);
-  if (!s.ok()) return fail_now(s);
-  s = st.dir.write_address(shimproc::unix_address(shim_path));
-  if (!s.ok()) return fail_now(s);
-
-  s = shimproc::ShimProcess::spawn(
-      make_shim_launch(cfg, st.key.ns, st.key.id, st.dir.path(), st.shim_socket.take_fd(),
-                       st.fccontrol_socket.take_fd()),
-      &st.shim);
-  if (!s.ok()) return fail_now(s);
-  watch_shim_exit(self);
-  st.output = forward_shim_output(*st.deps.loop, st.shim.take_output(), st.name_of());
-
-  st.create_promise = self->make_response_promise<RpcReply>();
-  st.client = ttrpc::Client::connect(*st.deps.loop, st.fccontrol_socket.path(), &s);
-  if (!st.client) {
-    st.create_failed = true;
-    st.create_failure = reply_of(s);
-    kill_shim(self, "cannot connect to its fccontrol socket");
-    return st.create_promise;
-  }
   VmCall create = call;
-  if (create.timeout_ms <= 0) create.timeout_ms = int64_t{cfg.timeouts.create_vm_seconds} * 1000;
-  st.create_call_id = st.next_call_id++;
-  send_to_shim(self, st.create_call_id, create);
-  spdlog::info("VM {}: creating (shim pid {})", st.name_of(), st.shim.pid());
-  return st.create_promise;
+  if (create.timeout_ms <= 0)
+    create.timeout_ms = int64_t{st.deps.cfg->timeouts.create_vm_seconds} * 1000;
+  auto rp = self->make_response_promise<RpcReply>();
+  auto id = st.next_call_id++;
+  st.calls.emplace(id, PendingCall{Method::create_vm, rp});
+  st.phase = Creating{id, std::move(create), {}};
+  st.fx->launch();
+  return rp;
 }
 
-// emberd restarted: take over a shim that kept running, with its directory,
-// socket files and a new connection. An unreachable shim is killed.
-caf::result<RpcReply> adopt(Self self, const ShimRecord& rec) {
-  auto& st = self->state;
-  const config::Config& cfg = *st.deps.cfg;
-  auto give_up = [&](const Status& s) -> caf::result<RpcReply> {
-    spdlog::warn("VM {}: cannot adopt shim pid {}: {}", st.name_of(), rec.pid, s.message());
-    remove_resources(self);
-    self->quit();
-    return reply_of(s, true);
-  };
-  st.phase = Phase::running;
-  st.shim_socket = io::BoundSocket(UniqueFd(), rec.shim_socket);
-  st.fccontrol_socket = io::BoundSocket(UniqueFd(), rec.fccontrol_socket);
-  Status s = shimproc::VmDir::adopt(cfg.shim_base_dir, st.key.ns, st.key.id, &st.dir);
-  if (!s.ok()) return give_up(s);
-  s = shimproc::ShimProcess::adopt(rec.pid, rec.start_time, &st.shim);
-  if (!s.ok()) return give_up(s);
-  watch_shim_exit(self);
-  st.client = ttrpc::Client::connect(*st.deps.loop, rec.fccontrol_socket, &s);
-  if (!st.client) {
-    // Alive but unreachable: useless to anyone, so it goes.
-    kill_shim(self, "its fccontrol socket does not answer");
-    st.phase = Phase::stopping;
-    st.forced = true;
-    st.stop_call_done = true;
-    return reply_of(s, true);
-  }
-  spdlog::info("VM {}: adopted running shim pid {}", st.name_of(), rec.pid);
-  return RpcReply{};
-}
-
-// emberd is exiting: the shim keeps running with its directory and sockets, so
-// that the next emberd can adopt it.
+// emberd is exiting: the shim keeps running with its directory and sockets,
+// so that the next emberd can adopt it. Every caller hears so.
 void detach(Self self) {
   auto& st = self->state;
-  if (st.client) st.client->close();
-  st.dir.release();
-  st.shim_socket.release();
-  st.fccontrol_socket.release();
-  st.shim.release();
   Status bye = Status::Unavailable("emberd is shutting down");
-  if (st.phase == Phase::creating) st.create_promise.deliver(reply_of(bye));
+  st.fx->detach();
+  for (auto& [id, c] : st.calls)
+    c.promise.deliver(reply_of(bye));
+  st.calls.clear();
+  if (auto* a = std::get_if<Adopting>(&st.phase)) a->promise.deliver(reply_of(bye));
   fail_pending(self, bye);
-  for (auto& rp : st.stop_waiters)
-    rp.deliver(reply_of(bye));
-  st.stop_waiters.clear();
   self->quit();
 }
 
+caf::result<RpcReply> on_call(Self self, const VmCall& call) {
+  auto& st = self->state;
+  const std::string& id = st.key.id;
+  bool create = call.method == Method::create_vm;
+  if (std::holds_alternative<Idle>(st.phase)) {
+    if (create) return start_create(self, call);
+    return reply_of(Status::NotFound("VM " + id + " not found"));
+  }
+  if (create) return reply_of(Status::AlreadyExists("VM " + id + " already exists"));
+  if (auto* c = std::get_if<Creating>(&st.phase)) {
+    auto rp = self->make_response_promise<RpcReply>();
+    c->queued.push_back(QueuedCall{call, rp, st.fx->now()});
+    return rp;
+  }
+  if (std::holds_alternative<Running>(st.phase)) {
+    auto rp = self->make_response_promise<RpcReply>();
+    if (call.method == Method::stop_vm) {
+      begin_stop(self, call, rp);
+      return rp;
+    }
+    return forward(self, call, rp);
+  }
+  if (auto* e = std::get_if<Ending>(&st.phase)) return reply_of(e->refusal);
+  return reply_of(Status::FailedPrecondition("VM " + id + " is stopping"));
+}
+
 supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps deps) {
-  self->state.key = std::move(key);
-  self->state.deps = deps;
+  auto& st = self->state;
+  st.key = std::move(key);
+  st.deps = deps;
+  st.fx = deps.effects->make(st.key, std::make_shared<SupervisorEvents>(self->address()));
   return {
-      [=](call_atom, const VmCall& call) -> caf::result<RpcReply> {
-        auto& st = self->state;
-        const std::string& id = st.key.id;
-        switch (st.phase) {
-          case Phase::idle:
-            if (call.method == Method::create_vm) return start_create(self, call);
-            return reply_of(Status::NotFound("VM " + id + " not found"));
-          case Phase::creating: {
-            if (call.method == Method::create_vm)
-              return reply_of(Status::AlreadyExists("VM " + id + " already exists"));
-            auto rp = self->make_response_promise<RpcReply>();
-            st.queued.push_back(QueuedCall{call, rp, Clock::now()});
-            return rp;
-          }
-          case Phase::running:
-            if (call.method == Method::create_vm)
-              return reply_of(Status::AlreadyExists("VM " + id + " already exists"));
-            if (call.method == Method::stop_vm) {
-              auto rp = self->make_response_promise<RpcReply>();
-              begin_stop(self, call, rp);
-              return rp;
-            }
-            return forward(self, call);
-          case Phase::stopping:
-            break;
-        }
-        return reply_of(Status::FailedPrecondition("VM " + id + " is stopping"));
-      },
+      [=](call_atom, const VmCall& call) { return on_call(self, call); },
       [=](adopt_atom, const ShimRecord& rec) -> caf::result<RpcReply> {
-        if (self->state.phase != Phase::idle)
+        if (!std::holds_alternative<Idle>(self->state.phase))
           return reply_of(Status::AlreadyExists("VM " + self->state.key.id + " already exists"));
-        return adopt(self, rec);
+        auto rp = self->make_response_promise<RpcReply>();
+        self->state.phase = Adopting{rp};
+        self->state.fx->adopt(rec);
+        return rp;
       },
+      [=](started_atom, const RpcReply& r, int32_t pid) { on_started(self, r, pid); },
       [=](shim_reply_atom, uint64_t id, RpcReply& r) { on_shim_reply(self, id, std::move(r)); },
-      [=](shim_exit_atom) { on_shim_exit(self); },
-      [=](stop_timer_atom, uint64_t gen) {
-        auto& st = self->state;
-        if (st.phase != Phase::stopping || gen != st.stop_generation || st.shim_exited) return;
-        st.forced = true;
-        kill_shim(self, "StopVM timeout");
-      },
+      [=](shim_exit_atom, const ShimExit& e) { on_shim_exit(self, e); },
+      [=](timer_atom, uint64_t token) { on_stop_timer(self, token); },
       [=](detach_atom) { detach(self); },
   };
 }

@@ -3,110 +3,90 @@
 //
 //   I/O thread --(rpc_atom, InboundRpc)--> frontend
 //   frontend   --(call_atom, VmKey, VmCall) -> RpcReply--> registry
-//   registry   --(call_atom, VmCall) -> RpcReply--> vm supervisor (delegated, or
-//                requested for CreateVM/StopVM so the registry can forget the VM
-//                before the caller hears the reply)
-//   I/O thread --(shim_reply_atom / shim_exit_atom)--> vm supervisor
+//   registry   --(call_atom, VmCall) -> RpcReply--> vm supervisor (every call
+//                the same way: requested, and the reply relayed)
+//   effects    --(started/shim_reply/shim_exit/timer atoms)--> vm supervisor
 //   start-up   --(adopt_atom, VmKey, ShimRecord)--> registry --> new supervisor
+//
+// A supervisor that ends with a call's outcome (a StopVM done, a CreateVM
+// failed) does not answer that call: it quits with the outcome as its exit
+// reason (vm_end_reason), and the registry answers it from the down message,
+// after forgetting the VM. So the registry learns that a VM is gone only from
+// the down message, and a caller who heard "stopped" can create the id again.
 //
 // Included only by actor translation units: it pulls in CAF headers.
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <string>
-#include <tuple>
 
-#include "io/ttrpc/ttrpc.hpp"
-#include "messages/fccontrol_methods.hpp"
+#include "messages/vm_types.hpp"
 
 namespace ember::msg {
 
 using rpc_atom = caf::atom_constant<caf::atom("rpc")>;
 using call_atom = caf::atom_constant<caf::atom("call")>;
+using started_atom = caf::atom_constant<caf::atom("started")>;
 using shim_reply_atom = caf::atom_constant<caf::atom("shimreply")>;
 using shim_exit_atom = caf::atom_constant<caf::atom("shimexit")>;
-using stop_timer_atom = caf::atom_constant<caf::atom("stoptimer")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using stop_all_atom = caf::atom_constant<caf::atom("stopall")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 
-// A VM's identity: (namespace, VM id), both valid containerd identifiers.
-struct VmKey {
-  std::string ns;
-  std::string id;
-};
-inline bool operator<(const VmKey& a, const VmKey& b) {
-  return std::tie(a.ns, a.id) < std::tie(b.ns, b.id);
-}
-inline bool operator==(const VmKey& a, const VmKey& b) {
-  return a.ns == b.ns && a.id == b.id;
-}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, VmKey& x) {
   return f(caf::meta::type_name("VmKey"), x.ns, x.id);
 }
-
-// One fccontrol call for one VM: the serialized request as the client sent it
-// (forwarded to the shim unchanged) and the caller's deadline.
-struct VmCall {
-  Method method = Method::get_vm_info;
-  std::string payload;
-  int64_t timeout_ms = 0;  // what is left of the caller's deadline; 0: none
-};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, VmCall& x) {
   return f(caf::meta::type_name("VmCall"), x.method, x.payload, x.timeout_ms);
 }
-
-// The answer to a call: google.rpc code and message, serialized response.
-struct RpcReply {
-  int32_t code = 0;
-  std::string message;
-  std::string payload;
-  bool vm_gone = false;  // the supervisor has quit: the registry forgets the VM
-};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RpcReply& x) {
-  return f(caf::meta::type_name("RpcReply"), x.code, x.message, x.payload, x.vm_gone);
+  return f(caf::meta::type_name("RpcReply"), x.code, x.message, x.payload);
 }
-
-// A running shim found by a restarted emberd (from its shim-state.json).
-struct ShimRecord {
-  int32_t pid = 0;
-  uint64_t start_time = 0;  // guards against pid reuse
-  std::string shim_socket;
-  std::string fccontrol_socket;
-};
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ShimRecord& x) {
   return f(caf::meta::type_name("ShimRecord"), x.pid, x.start_time, x.shim_socket,
            x.fccontrol_socket);
 }
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ShimExit& x) {
+  return f(caf::meta::type_name("ShimExit"), x.code, x.signal);
+}
 
-// A decoded ttrpc request handed from the I/O thread to the frontend, with the
-// responder that completes it. Local only (never serialized).
-struct InboundRpc {
-  Method method = Method::get_vm_info;
-  std::string ns;
-  std::string payload;
-  int64_t timeout_nano = 0;
-  ttrpc::Responder responder;
-};
+// The exit reason of a supervisor that ends with the outcome of `method`'s
+// call (StopVM, CreateVM): the registry answers that call with `reply`.
+inline caf::error vm_end_reason(Method method, const RpcReply& reply) {
+  return caf::error{1, caf::atom("vmend"), caf::make_message(method, reply.code, reply.message)};
+}
+// Reads a reason made by vm_end_reason; false for any other reason.
+inline bool read_vm_end_reason(const caf::error& reason, Method* method, RpcReply* reply) {
+  if (!reason || reason.category() != caf::atom("vmend")) return false;  // none: no data
+  const caf::message& ctx = reason.context();
+  if (!ctx.match_elements<Method, int32_t, std::string>()) return false;
+  *method = ctx.get_as<Method>(0);
+  *reply = RpcReply{ctx.get_as<int32_t>(1), ctx.get_as<std::string>(2), {}};
+  return true;
+}
 
 using supervisor_actor =
     caf::typed_actor<caf::replies_to<call_atom, VmCall>::with<RpcReply>,
                      // take over a running shim instead of creating one (emberd restarted)
                      caf::replies_to<adopt_atom, ShimRecord>::with<RpcReply>,
-                     // from the I/O thread: a shim call completed; the shim process exited
+                     // completions of the VM's effects (messages/vm_effects.hpp)
+                     caf::reacts_to<started_atom, RpcReply, int32_t>,
                      caf::reacts_to<shim_reply_atom, uint64_t, RpcReply>,
-                     caf::reacts_to<shim_exit_atom>,
-                     // StopVM's timeout for the stop attempt with this generation ran out
-                     caf::reacts_to<stop_timer_atom, uint64_t>,
+                     caf::reacts_to<shim_exit_atom, ShimExit>, caf::reacts_to<timer_atom, uint64_t>,
                      // emberd is exiting: let go of the shim and its files, leave it running
                      caf::reacts_to<detach_atom>>;
 

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 
+#include "actors/control_plane.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -59,11 +60,8 @@ class FrontendTest : public RegistryTest {
       auto method = static_cast<Method>(i);
       server_->add_method(msg::kFirecrackerService, msg::method_name(method),
                           [this, method](ttrpc::Request req, ttrpc::Responder r) {
-                            msg::InboundRpc rpc{method, req.metadata_value(ttrpc::kNamespaceKey),
-                                                std::move(req.payload), req.timeout_nano,
-                                                std::move(r)};
                             std::lock_guard<std::mutex> lock(mu_);
-                            inbox_.push_back(std::move(rpc));
+                            inbox_.push_back(Inbound{inbound_rpc(method, std::move(req), r), r});
                             cv_.notify_all();
                           });
     }
@@ -111,11 +109,11 @@ class FrontendTest : public RegistryTest {
       ADD_FAILURE() << "the server did not receive the call";
       return p;
     }
-    msg::InboundRpc rpc = std::move(inbox_.front());
+    Inbound in = std::move(inbox_.front());
     inbox_.pop_front();
     lock.unlock();
-    p.responder = rpc.responder;
-    caf::anon_send(frontend, msg::rpc_atom::value, std::move(rpc));
+    p.responder = in.responder;
+    caf::anon_send(frontend, msg::rpc_atom::value, std::move(in.rpc));
     return p;
   }
 
@@ -140,7 +138,11 @@ class FrontendTest : public RegistryTest {
   std::shared_ptr<ttrpc::Client> client_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<msg::InboundRpc> inbox_;  // guarded by mu_
+  struct Inbound {
+    msg::InboundRpc rpc;
+    ttrpc::Responder responder;  // what rpc.reply completes
+  };
+  std::deque<Inbound> inbox_;  // guarded by mu_
 };
 
 // Note: these tests use sched.run(), never run(): run() would also fire the
@@ -158,7 +160,7 @@ TEST_F(FrontendTest, CreateVmReachesANewSupervisorAndItsReplyReachesTheClient) {
   EXPECT_EQ(got.timeout_ms, 0);                   // the client set no deadline
   EXPECT_TRUE(unanswered(f));
 
-  reply(0, 0, make_reply(Code::ok, "", false, "created"));
+  reply(0, 0, make_reply(Code::ok, "", "created"));
   sched.run();
   auto r = result_of(f);
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();
@@ -278,7 +280,7 @@ TEST_F(FrontendTest, CallWithoutDeadlineWaitsForItsAnswer) {
   EXPECT_TRUE(result_of(f).status.ok());
 }
 
-TEST_F(FrontendTest, DelegatedCallToASupervisorThatDiedIsNotFound) {
+TEST_F(FrontendTest, CallToASupervisorThatDiedIsNotFound) {
   auto create = call(Method::create_vm, create_payload("vm1"), "ns1");
   sched.run();
   reply(0, 0, make_reply(Code::ok, ""));
@@ -288,14 +290,14 @@ TEST_F(FrontendTest, DelegatedCallToASupervisorThatDiedIsNotFound) {
   auto f = call(Method::get_vm_info, info_payload("vm1"), "ns1");
   expect((msg::rpc_atom, msg::InboundRpc), from(_).to(frontend));
   expect((msg::call_atom, msg::VmKey, msg::VmCall), from(frontend).to(registry));
-  kill_fake(0);  // with the delegated call still in its mailbox
+  kill_fake(0);  // with the relayed call still in its mailbox
   sched.run();
   auto r = result_of(f);
   EXPECT_EQ(r.status.code(), Code::not_found);
   EXPECT_EQ(r.status.message(), "VM vm1 not found in namespace ns1");
 }
 
-TEST_F(FrontendTest, DelegatedCallIsAnsweredByTheSupervisor) {
+TEST_F(FrontendTest, RelayedCallIsAnsweredByTheSupervisor) {
   auto create = call(Method::create_vm, create_payload("vm1"), "ns1");
   sched.run();
   reply(0, 0, make_reply(Code::ok, ""));
@@ -305,7 +307,7 @@ TEST_F(FrontendTest, DelegatedCallIsAnsweredByTheSupervisor) {
   auto f = call(Method::get_vm_info, info_payload("vm1"), "ns1");
   sched.run();
   ASSERT_EQ(methods_of(0), (std::vector<Method>{Method::create_vm, Method::get_vm_info}));
-  reply(0, 1, make_reply(Code::ok, "", false, "info"));
+  reply(0, 1, make_reply(Code::ok, "", "info"));
   sched.run();
   auto r = result_of(f);
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();

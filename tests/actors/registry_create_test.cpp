@@ -31,7 +31,7 @@ TEST_F(RegistryTest, CreateVmForANewKeySpawnsOneSupervisorAndRelaysItsReply) {
   EXPECT_EQ(fakes[0].log->calls[0].payload, "create vm1");  // forwarded unchanged
   EXPECT_FALSE(client[0].done);                             // the supervisor has not answered
 
-  reply(0, 0, make_reply(Code::ok, "", false, "created"));
+  reply(0, 0, make_reply(Code::ok, "", "created"));
   expect((msg::shim_reply_atom, uint64_t, msg::RpcReply), from(_).to(fakes[0].handle));
   expect((msg::RpcReply), from(fakes[0].handle).to(registry));
   expect((msg::RpcReply), from(registry).to(client.actor));
@@ -53,7 +53,6 @@ TEST_F(RegistryTest, SecondCreateVmWhileTheFirstIsCreatingIsAlreadyExistsAtOnce)
   ASSERT_TRUE(second[0].done);  // without the first create having finished
   EXPECT_EQ(second[0].reply.code, 6);
   EXPECT_EQ(second[0].reply.message, "VM vm1 already exists in namespace ns1");
-  EXPECT_FALSE(second[0].reply.vm_gone);
   EXPECT_EQ(fakes.size(), 1u);                // the factory was not called again
   EXPECT_EQ(fakes[0].log->calls.size(), 1u);  // nor the supervisor bothered
   EXPECT_FALSE(first[0].done);
@@ -91,7 +90,7 @@ TEST_F(RegistryTest, MaxVmsIsResourceExhaustedNamingTheLimit) {
   // Once a VM is gone there is room again.
   auto stop = send(kVm1, call_of(Method::stop_vm));
   run();
-  reply(0, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
   run();
   ASSERT_TRUE(stop[0].done);
   auto fourth = send(kVm3, create(kVm3).second);
@@ -139,7 +138,7 @@ TEST_F(RegistryTest, FailedCreateVmReplyFreesItsConcurrentCreateSlot) {
   settings.limits.max_concurrent_creates = 1;
   auto first = send(kVm1, create(kVm1).second);
   run();
-  reply(0, 0, make_reply(Code::internal, "VMM failed to start", true));
+  end_with(0, 0, make_reply(Code::internal, "VMM failed to start"));
   run();
   ASSERT_TRUE(first[0].done);
   EXPECT_EQ(first[0].reply.code, 13);
@@ -174,12 +173,11 @@ TEST_F(RegistryTest, FailedCreateVmIsForgottenBeforeTheCallerSeesTheReply) {
   auto c = send_chained({create(kVm1), create(kVm1)});
   run();
   ASSERT_EQ(fakes.size(), 1u);
-  reply(0, 0, make_reply(Code::unavailable, "shim of VM vm1 exited during CreateVM", true));
+  end_with(0, 0, make_reply(Code::unavailable, "shim of VM vm1 exited during CreateVM"));
   run();
   ASSERT_TRUE(c[0].done);
   EXPECT_EQ(c[0].reply.code, 14);
   EXPECT_EQ(c[0].reply.message, "shim of VM vm1 exited during CreateVM");
-  EXPECT_TRUE(c[0].reply.vm_gone);
   EXPECT_FALSE(c[1].done);  // the retry waits for its own, new supervisor
   ASSERT_EQ(fakes.size(), 2u);
   EXPECT_EQ(fakes[1].key, kVm1);

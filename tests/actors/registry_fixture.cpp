@@ -16,10 +16,13 @@ using Promise = caf::typed_response_promise<RpcReply>;
 
 // A supervisor that never answers by itself: the test delivers its replies
 // through shim_reply_atom (call number, reply), the way the real one hears
-// from its shim, and ends it through shim_exit_atom.
+// from its shim; ends it with a call's outcome through started_atom (outcome,
+// call number), as the real one ends after StopVM; and kills it through
+// shim_exit_atom.
 struct FakeSupervisorState {
   std::shared_ptr<FakeLog> log;
   std::vector<Promise> promises;  // one per request, by request number
+  std::vector<Method> methods;    // the method of each request (adopt: get_vm_info)
   static inline const char* name = "fake-supervisor";
 };
 
@@ -32,12 +35,14 @@ supervisor_actor::behavior_type fake_supervisor(FakeSelf self, std::shared_ptr<F
         self->state.log->calls.push_back(call);
         auto rp = self->make_response_promise<RpcReply>();
         self->state.promises.push_back(rp);
+        self->state.methods.push_back(call.method);
         return rp;
       },
       [=](adopt_atom, const ShimRecord& rec) -> caf::result<RpcReply> {
         self->state.log->adopted.push_back(rec);
         auto rp = self->make_response_promise<RpcReply>();
         self->state.promises.push_back(rp);
+        self->state.methods.push_back(Method::get_vm_info);
         return rp;
       },
       [=](shim_reply_atom, uint64_t call, RpcReply& r) {
@@ -48,9 +53,18 @@ supervisor_actor::behavior_type fake_supervisor(FakeSelf self, std::shared_ptr<F
         }
         promises[call].deliver(std::move(r));
       },
+      // Ends with the outcome of call number `call`, leaving it unanswered.
+      [=](started_atom, const RpcReply& outcome, int32_t call) {
+        auto& methods = self->state.methods;
+        if (call < 0 || static_cast<size_t>(call) >= methods.size()) {
+          ADD_FAILURE() << "the fake supervisor has no call number " << call;
+          return;
+        }
+        self->quit(vm_end_reason(methods[call], outcome));
+      },
       // Dies like a supervisor whose actor failed: what it holds stays unanswered.
-      [=](shim_exit_atom) { self->quit(); },
-      [=](stop_timer_atom, uint64_t) {},
+      [=](shim_exit_atom, const ShimExit&) { self->quit(); },
+      [=](timer_atom, uint64_t) {},
       [=](detach_atom) {
         self->state.log->detached = true;
         self->quit();
@@ -100,8 +114,8 @@ msg::VmCall call_of(msg::Method method, std::string payload) {
   return VmCall{method, std::move(payload), 0};
 }
 
-msg::RpcReply make_reply(Code code, std::string message, bool vm_gone, std::string payload) {
-  return RpcReply{static_cast<int32_t>(code), std::move(message), std::move(payload), vm_gone};
+msg::RpcReply make_reply(Code code, std::string message, std::string payload) {
+  return RpcReply{static_cast<int32_t>(code), std::move(message), std::move(payload)};
 }
 
 RegistryTest::RegistryTest() {
@@ -111,7 +125,7 @@ RegistryTest::RegistryTest() {
     fakes.push_back(FakeVm{std::move(key), handle, log});
     return handle;
   };
-  registry = spawn_registry(sys, ActorDeps{nullptr, &settings}, factory);
+  registry = spawn_registry(sys, ActorDeps{&settings, nullptr}, factory);
   run();  // spawn only queues the registry's start
 }
 
@@ -181,9 +195,15 @@ void RegistryTest::reply(size_t vm, size_t call, msg::RpcReply r) {
   caf::anon_send(fakes[vm].handle, shim_reply_atom::value, uint64_t{call}, std::move(r));
 }
 
+void RegistryTest::end_with(size_t vm, size_t call, msg::RpcReply outcome) {
+  ASSERT_LT(vm, fakes.size());
+  caf::anon_send(fakes[vm].handle, started_atom::value, std::move(outcome),
+                 static_cast<int32_t>(call));
+}
+
 void RegistryTest::exit_fake(size_t vm) {
   ASSERT_LT(vm, fakes.size());
-  caf::anon_send(fakes[vm].handle, shim_exit_atom::value);
+  caf::anon_send(fakes[vm].handle, shim_exit_atom::value, ShimExit{});
 }
 
 void RegistryTest::kill_fake(size_t vm) {

@@ -61,8 +61,7 @@ struct Client {
 
 msg::VmKey key_of(std::string ns, std::string id);
 msg::VmCall call_of(msg::Method method, std::string payload = {});
-msg::RpcReply make_reply(Code code, std::string message, bool vm_gone = false,
-                         std::string payload = {});
+msg::RpcReply make_reply(Code code, std::string message, std::string payload = {});
 
 class RegistryTest : public ::testing::Test, public test_coordinator_fixture<> {
  protected:
@@ -81,6 +80,10 @@ class RegistryTest : public ::testing::Test, public test_coordinator_fixture<> {
   // Makes fake `vm` answer its request number `call` with r. Requests (calls
   // and adopts together) are numbered from 0 in arrival order.
   void reply(size_t vm, size_t call, msg::RpcReply r);
+  // Fake `vm` quits with the outcome of its request number `call` as its exit
+  // reason (vm_end_reason), leaving that request to the registry: how a real
+  // supervisor ends after StopVM or a failed CreateVM.
+  void end_with(size_t vm, size_t call, msg::RpcReply outcome);
   // Fake `vm` quits after the messages already queued for it, leaving every
   // call it holds unanswered (a supervisor dying mid-call).
   void exit_fake(size_t vm);

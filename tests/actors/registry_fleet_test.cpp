@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/rpc_payloads.hpp"
+#include "messages/fccontrol_payloads.hpp"
 
 namespace ember::actors::testing {
 namespace {
@@ -56,15 +56,15 @@ TEST_F(RegistryFleetTest, StopAllSendsStopVmToEverySupervisorAndRepliesWithTheCo
     std::string id;
     ASSERT_TRUE(decode_vm_id(Method::stop_vm, payload, &id).ok());
     EXPECT_EQ(id, fakes[i].key.id);
-    EXPECT_EQ(stop_timeout_seconds(payload), 7u);
+    EXPECT_EQ(msg::stop_timeout_seconds(payload), 7u);
   }
   EXPECT_FALSE(all->done);  // not before every VM answered
 
-  reply(0, 1, make_reply(Code::ok, "", true));
-  reply(1, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
+  end_with(1, 1, make_reply(Code::ok, ""));
   run();
   EXPECT_FALSE(all->done);
-  reply(2, 1, make_reply(Code::internal, "forcefully terminated VM a", true));
+  end_with(2, 1, make_reply(Code::internal, "forcefully terminated VM a"));
   run();
   ASSERT_TRUE(all->done);
   EXPECT_EQ(all->count, 3u);
@@ -85,7 +85,7 @@ TEST_F(RegistryFleetTest, StopAllCountsASupervisorKilledBeforeItTookTheStop) {
   expect((msg::stop_all_atom), from(_).to(registry));
   kill_fake(1);  // with its StopVM still in the mailbox: the request bounces
   run();
-  reply(0, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
   run();
   ASSERT_TRUE(all->done);
   EXPECT_EQ(all->count, 2u);
@@ -105,7 +105,7 @@ TEST_F(RegistryFleetTest, SameIdInTwoNamespacesIsTwoVms) {
   run();
   EXPECT_EQ(methods_of(0), (std::vector<Method>{Method::create_vm, Method::stop_vm}));
   EXPECT_EQ(methods_of(1), std::vector<Method>{Method::create_vm});
-  reply(0, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
   run();
   ASSERT_TRUE(s[0].done);
   EXPECT_EQ(registered(), 1u);
@@ -134,17 +134,16 @@ TEST_F(RegistryFleetTest, StopAllCompletesWhenASupervisorDiesHoldingItsStop) {
   auto all = send_stop_all();
   run();
   exit_fake(1);  // it took the StopVM, then died
-  reply(0, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
   run();
   ASSERT_TRUE(all->done) << "stop_all got no reply";
   EXPECT_EQ(all->count, 2u);
   EXPECT_EQ(registered(), 0u);
 }
 
-// Regression (fixed in actors/registry.cpp): a VM whose StopVM answer lacks
-// vm_gone (it was already stopping) stays registered, and stop_all waits for
-// its supervisor to go down.
-TEST_F(RegistryFleetTest, StopAllKeepsAVmWhoseStopReplyLacksVmGone) {
+// A VM that answers stop_all's StopVM with "already stopping" stays
+// registered, and stop_all waits for its supervisor to go down.
+TEST_F(RegistryFleetTest, StopAllWaitsForAVmThatWasAlreadyStopping) {
   const auto a = key_of("ns1", "a");
   CreateRunningVms({a});
   auto all = send_stop_all();

@@ -37,29 +37,28 @@ class RegistryStopTest : public RegistryTest {
   }
 };
 
-TEST_F(RegistryStopTest, StopVmIsRelayedAndItsVmGoneReplyForgetsTheVmBeforeTheCallerSeesIt) {
+TEST_F(RegistryStopTest, StopVmOutcomeIsAnsweredFromTheDownMessageAfterTheVmIsForgotten) {
   CreateRunningVm();
   // The create is sent from the stop reply's handler: it may only succeed if
-  // the registry forgot the VM before relaying that reply. The fake never
-  // quits here, so no down message can do the forgetting.
+  // the registry forgot the VM before answering. The supervisor leaves the
+  // StopVM unanswered and quits with its outcome; the down message carries it.
   auto c = send_chained({stop(kVm1), create(kVm1)});
   run();
   ASSERT_EQ(methods_of(0), (std::vector<Method>{Method::create_vm, Method::stop_vm}));
   EXPECT_EQ(fakes[0].log->calls[1].payload, "stop vm1");
   EXPECT_FALSE(c[0].done);  // answered only when the supervisor answers
 
-  reply(0, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
   run();
   ASSERT_TRUE(c[0].done);
   EXPECT_EQ(c[0].reply.code, 0);
-  EXPECT_TRUE(c[0].reply.vm_gone);
   EXPECT_FALSE(c[1].done);  // accepted: a new supervisor is creating
   ASSERT_EQ(fakes.size(), 2u);
   EXPECT_EQ(fakes[1].key, kVm1);
   EXPECT_EQ(methods_of(1), std::vector<Method>{Method::create_vm});
 }
 
-TEST_F(RegistryStopTest, StopVmReplyWithoutVmGoneKeepsTheVm) {
+TEST_F(RegistryStopTest, StopVmAnsweredByTheSupervisorItselfKeepsTheVm) {
   CreateRunningVm();
   auto c = send(kVm1, stop(kVm1).second);
   run();
@@ -93,16 +92,17 @@ TEST_F(RegistryStopTest, CallsForAnUnknownVmAreNotFoundNamingIdAndNamespace) {
   EXPECT_EQ(methods_of(0), std::vector<Method>{Method::create_vm});
 }
 
-TEST_F(RegistryStopTest, OtherCallsAreDelegatedAndAnsweredByTheSupervisor) {
+TEST_F(RegistryStopTest, OtherCallsAreRelayedTheSameWayAsEveryCall) {
   CreateRunningVm();
   auto c = send(kVm1, info(kVm1).second);
   sched.run_once();
   expect((msg::call_atom, msg::VmKey, msg::VmCall), from(c.actor).to(registry));
-  // Delegated: the supervisor sees the client as sender and answers it directly.
-  expect((msg::call_atom, msg::VmCall), from(c.actor).to(fakes[0].handle));
-  reply(0, 1, make_reply(Code::ok, "", false, "info"));
+  // Relayed: the registry asks the supervisor and passes its answer on.
+  expect((msg::call_atom, msg::VmCall), from(registry).to(fakes[0].handle));
+  reply(0, 1, make_reply(Code::ok, "", "info"));
   expect((msg::shim_reply_atom, uint64_t, msg::RpcReply), from(_).to(fakes[0].handle));
-  expect((msg::RpcReply), from(fakes[0].handle).to(c.actor));
+  expect((msg::RpcReply), from(fakes[0].handle).to(registry));
+  expect((msg::RpcReply), from(registry).to(c.actor));
   ASSERT_TRUE(c[0].done);
   EXPECT_EQ(c[0].reply.payload, "info");
 }
@@ -116,7 +116,7 @@ TEST_F(RegistryStopTest, StopVmDuringCreateVmReachesTheSameSupervisorInOrder) {
   EXPECT_FALSE(c[1].done);
 
   reply(0, 0, make_reply(Code::ok, ""));
-  reply(0, 1, make_reply(Code::ok, "", true));
+  end_with(0, 1, make_reply(Code::ok, ""));
   run();
   ASSERT_TRUE(c[0].done && c[1].done);
   EXPECT_EQ(c[0].reply.code, 0);
@@ -156,8 +156,8 @@ TEST_F(RegistryStopTest, TwoCreateVmsRacingWithAStopVmSeeExactlyOneVm) {
     auto methods = methods_of(fake);
     ASSERT_FALSE(methods.empty());
     EXPECT_EQ(methods[0], Method::create_vm);
-    for (size_t i = 0; i < methods.size(); ++i)
-      reply(fake, i, make_reply(Code::ok, "", i > 0));
+    reply(fake, 0, make_reply(Code::ok, ""));
+    if (methods.size() > 1) end_with(fake, 1, make_reply(Code::ok, ""));
     run();
     for (size_t i = 0; i < calls.size(); ++i)
       EXPECT_TRUE(c[i].done) << "call " << i;
@@ -166,7 +166,7 @@ TEST_F(RegistryStopTest, TwoCreateVmsRacingWithAStopVmSeeExactlyOneVm) {
     if (methods.size() == 1) {
       auto s = send(key, stop(key).second);
       run();
-      reply(fake, 1, make_reply(Code::ok, "", true));
+      end_with(fake, 1, make_reply(Code::ok, ""));
       run();
       ASSERT_TRUE(s[0].done);
     }
@@ -181,7 +181,7 @@ TEST_F(RegistryStopTest, SupervisorDyingDuringStopVmFailsTheCallAndForgetsTheVm)
   run();
   ASSERT_EQ(methods_of(0), (std::vector<Method>{Method::create_vm, Method::stop_vm}));
   exit_fake(0);  // it dies holding the StopVM call
-  expect((msg::shim_exit_atom), from(_).to(fakes[0].handle));
+  expect((msg::shim_exit_atom, msg::ShimExit), from(_).to(fakes[0].handle));
   expect((caf::down_msg), from(_).to(registry));
   run();
   EXPECT_EQ(registered(), 0u);
@@ -221,32 +221,29 @@ TEST_F(RegistryStopTest, SupervisorKilledWithStopVmInItsMailboxFailsTheCall) {
 TEST_F(RegistryStopTest, SupervisorDyingWhileRunningIsForgotten) {
   CreateRunningVm();
   exit_fake(0);
-  expect((msg::shim_exit_atom), from(_).to(fakes[0].handle));
+  expect((msg::shim_exit_atom, msg::ShimExit), from(_).to(fakes[0].handle));
   expect((caf::down_msg), from(_).to(registry));
   EXPECT_EQ(registered(), 0u);
 }
 
-TEST_F(RegistryStopTest, DownMessageOfAReplacedSupervisorKeepsTheNewerOne) {
-  // Fake 0 reports its create failed (vm_gone) but has not quit yet; the
-  // client's immediate retry gets fake 1 for the same key. Fake 0's down
-  // message arrives only then and must not remove fake 1.
-  auto c = send_chained({create(kVm1), create(kVm1)});
+TEST_F(RegistryStopTest, CallsLeftOpenByAnEndedSupervisorHearTheVmIsGone) {
+  // Only the call the exit reason names gets the outcome; a GetVMInfo the
+  // supervisor still held hears that the VM is gone.
+  CreateRunningVm();
+  auto c = send_together({info(kVm1), stop(kVm1)});
   run();
-  reply(0, 0, make_reply(Code::internal, "VMM failed to start", true));
+  ASSERT_EQ(methods_of(0),
+            (std::vector<Method>{Method::create_vm, Method::get_vm_info, Method::stop_vm}));
+  end_with(0, 2, make_reply(Code::internal, "forcefully terminated VM vm1"));
   run();
-  ASSERT_EQ(fakes.size(), 2u);
   ASSERT_TRUE(c[0].done);
-  EXPECT_FALSE(c[1].done);
-
-  exit_fake(0);
-  expect((msg::shim_exit_atom), from(_).to(fakes[0].handle));
-  expect((caf::down_msg), from(_).to(registry));
-  EXPECT_EQ(registered(), 1u);
-  auto s = send(kVm1, stop(kVm1).second);
-  run();
-  EXPECT_EQ(methods_of(1), (std::vector<Method>{Method::create_vm, Method::stop_vm}));
-  EXPECT_EQ(methods_of(0), std::vector<Method>{Method::create_vm});
-  EXPECT_FALSE(s[0].done);
+  ASSERT_TRUE(c[1].done);
+  EXPECT_EQ(c[0].reply.code, 14);
+  EXPECT_NE(c[0].reply.message.find("supervisor of VM vm1 is gone"), std::string::npos)
+      << c[0].reply.message;
+  EXPECT_EQ(c[1].reply.code, 13);
+  EXPECT_EQ(c[1].reply.message, "forcefully terminated VM vm1");
+  EXPECT_EQ(registered(), 0u);
 }
 
 }  // namespace

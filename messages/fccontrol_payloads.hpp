@@ -7,14 +7,14 @@
 #include "base/status.hpp"
 #include "messages/fccontrol_methods.hpp"
 
-namespace ember::actors {
+namespace ember::msg {
 
 // Decodes the request for `method` (which checks the payload is well formed)
 // and returns its VMID. INVALID_ARGUMENT if the payload does not decode.
-Status decode_vm_id(msg::Method method, const std::string& payload, std::string* vm_id);
+Status decode_vm_id(Method method, const std::string& payload, std::string* vm_id);
 // StopVMRequest.TimeoutSeconds of a payload already known to decode; 0 if unset.
 uint32_t stop_timeout_seconds(const std::string& stop_vm_payload);
 // A serialized StopVMRequest.
 std::string stop_vm_payload(const std::string& vm_id, uint32_t timeout_seconds);
 
-}  // namespace ember::actors
+}  // namespace ember::msg

@@ -14,11 +14,11 @@ namespace ember::config {
 struct Config;
 }
 
-namespace ember::actors {
+namespace ember::shimproc {
 
 // The launch contract for ember-shim: containerd-style arguments, the config
 // file emberd runs with, the VM dir as cwd, the two listening sockets.
-shimproc::ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
+ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
                                       const std::string& id, const std::string& vm_dir,
                                       UniqueFd shim_socket, UniqueFd fccontrol_socket);
 
@@ -28,4 +28,4 @@ shimproc::ShimLaunch make_shim_launch(const config::Config& cfg, const std::stri
 std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
                                                     const std::string& tag);
 
-}  // namespace ember::actors
+}  // namespace ember::shimproc

@@ -1,4 +1,4 @@
-#include "actors/recovery.hpp"
+#include "shimproc/recovery_scan.hpp"
 
 #include <dirent.h>
 #include <spdlog/spdlog.h>
@@ -15,7 +15,7 @@
 #include "shimproc/shim_process.hpp"
 #include "shimproc/vm_dir.hpp"
 
-namespace ember::actors {
+namespace ember::shimproc {
 namespace {
 
 std::vector<std::string> entries_of(const std::string& dir) {
@@ -53,12 +53,12 @@ bool is_socket(const std::string& path) {
 }
 
 // The shim of (ns, id) as recorded, if it is still the same running process.
-bool live_shim(const shimproc::VmDir& dir, shimproc::ShimState* state) {
+bool live_shim(const VmDir& dir, ShimState* state) {
   std::string text;
   if (!read_text(dir.state_path(), &text)) return false;
-  if (!shimproc::from_json(text, state).ok()) return false;
+  if (!from_json(text, state).ok()) return false;
   return state->pid > 0 && state->start_time != 0 &&
-         shimproc::process_start_time(state->pid) == state->start_time;
+         process_start_time(state->pid) == state->start_time;
 }
 
 }  // namespace
@@ -72,9 +72,9 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
     std::string ns = name.substr(0, hash), id = name.substr(hash + 1);
     if (!validate_identifier(ns, "namespace").ok() || !validate_identifier(id, "VM id").ok())
       continue;
-    shimproc::VmDir dir;
-    if (!shimproc::VmDir::adopt(cfg.shim_base_dir, ns, id, &dir).ok()) continue;
-    shimproc::ShimState state;
+    VmDir dir;
+    if (!VmDir::adopt(cfg.shim_base_dir, ns, id, &dir).ok()) continue;
+    ShimState state;
     if (live_shim(dir, &state)) {
       dir.release();
       live_sockets.insert(state.task_socket);
@@ -95,4 +95,4 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
   return scan;
 }
 
-}  // namespace ember::actors
+}  // namespace ember::shimproc

@@ -1,8 +1,8 @@
-#include "actors/rpc_payloads.hpp"
+#include "messages/fccontrol_payloads.hpp"
 
 #include "fccontrol.pb.h"
 
-namespace ember::actors {
+namespace ember::msg {
 namespace {
 
 template <class Request>
@@ -17,8 +17,8 @@ Status decode_as(const std::string& payload, std::string* vm_id) {
 
 }  // namespace
 
-Status decode_vm_id(msg::Method method, const std::string& payload, std::string* vm_id) {
-  using msg::Method;
+Status decode_vm_id(Method method, const std::string& payload, std::string* vm_id) {
+  
   switch (method) {
     case Method::create_vm:
       return decode_as<CreateVMRequest>(payload, vm_id);
@@ -61,4 +61,4 @@ std::string stop_vm_payload(const std::string& vm_id, uint32_t timeout_seconds) 
   return req.SerializeAsString();
 }
 
-}  // namespace ember::actors
+}  // namespace ember::msg

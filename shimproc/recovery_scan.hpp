@@ -10,12 +10,12 @@ namespace ember::config {
 struct Config;
 }
 
-namespace ember::actors {
+namespace ember::shimproc {
 
 struct FoundShim {
   std::string ns;
   std::string id;
-  shimproc::ShimState state;
+  ShimState state;
 };
 
 struct RecoveryScan {
@@ -29,4 +29,4 @@ struct RecoveryScan {
 // Entries that are not VM directories of ours are left alone.
 RecoveryScan scan_for_shims(const config::Config& cfg);
 
-}  // namespace ember::actors
+}  // namespace ember::shimproc

@@ -1,4 +1,4 @@
-#include "actors/shim_launch.hpp"
+#include "shimproc/shim_launch.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,12 +8,12 @@
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
 
-namespace ember::actors {
+namespace ember::shimproc {
 
-shimproc::ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
+ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
                                       const std::string& id, const std::string& vm_dir,
                                       UniqueFd shim_socket, UniqueFd fccontrol_socket) {
-  shimproc::ShimLaunch l;
+  ShimLaunch l;
   l.binary = cfg.shim_binary;
   l.args = {"-namespace", ns, "-id", id, "-address", cfg.containerd_address};
   if (!cfg.source.empty()) {
@@ -36,4 +36,4 @@ std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueF
   });
 }
 
-}  // namespace ember::actors
+}  // namespace ember::shimproc

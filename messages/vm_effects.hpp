@@ -1,0 +1,76 @@
+#pragma once
+// The effects seam: everything a VM's supervisor asks of the world goes
+// through VmEffects, and every completion comes back through VmEvents, which
+// the supervisor turns into a message to itself. The actors make no syscall
+// of their own, so the same actor code runs over the real OS (ShimHost in
+// shimproc/), over simulated effects in tests, and over a journal in replay.
+//
+// CAF-free: the production side includes this without any actor header.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/status.hpp"
+#include "messages/vm_types.hpp"
+
+namespace ember::msg {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// Completions, in the order they happen. Implementations must be callable from
+// any thread and must not block.
+class VmEvents {
+ public:
+  virtual ~VmEvents() = default;
+  // launch() or adopt() finished. OK: the shim runs as shim_pid and takes
+  // calls. Not OK: nothing of the VM is left, except a shim (shim_pid > 0)
+  // that is being killed; its shim_exited follows.
+  virtual void started(Status status, int32_t shim_pid) = 0;
+  // The shim answered call call_id (or the call failed: deadline, connection).
+  virtual void shim_replied(uint64_t call_id, RpcReply reply) = 0;
+  // The shim process ended and was reaped; at most once, after started().
+  virtual void shim_exited(ShimExit exit) = 0;
+  // start_timer(token) ran out.
+  virtual void timer_fired(uint64_t token) = 0;
+};
+
+// One VM's effects, owned by its supervisor. Destroying it releases what it
+// still holds: connection closed, an unreleased shim killed and reaped, the
+// VM directory and socket files removed.
+class VmEffects {
+ public:
+  virtual ~VmEffects() = default;
+  // Creates the VM directory and the shim's two listening sockets, spawns the
+  // shim on them, watches for its exit and connects to it. -> started
+  virtual void launch() = 0;
+  // Takes over a shim that outlived a previous emberd: its directory, socket
+  // files and process (checked against pid reuse), and a new connection.
+  // -> started
+  virtual void adopt(const ShimRecord& record) = 0;
+  // Sends call to the shim; call.timeout_ms (if > 0) is its deadline.
+  // -> shim_replied(call_id)
+  virtual void call_shim(uint64_t call_id, const VmCall& call) = 0;
+  // SIGKILL to the shim's process group. -> shim_exited
+  virtual void kill_shim(const std::string& why) = 0;
+  // -> timer_fired(token) after `after`. A timer is not cancelled: a
+  // supervisor ignores tokens it no longer waits for.
+  virtual void start_timer(std::chrono::milliseconds after, uint64_t token) = 0;
+  // Closes the connection and the shim's output, removes the VM directory and
+  // socket files. Done when it returns: a reply sent after it finds them gone.
+  virtual void remove_all() = 0;
+  // emberd is exiting: lets go of everything; the shim keeps running with its
+  // directory and sockets, for the next emberd to adopt.
+  virtual void detach() = 0;
+  // The monotonic clock the supervisor measures waits with.
+  virtual SteadyTime now() const = 0;
+};
+
+// Makes the effects of each VM. Shared by all supervisors; thread-safe.
+class EffectsFactory {
+ public:
+  virtual ~EffectsFactory() = default;
+  virtual std::unique_ptr<VmEffects> make(const VmKey& key, std::shared_ptr<VmEvents> events) = 0;
+};
+
+}  // namespace ember::msg

@@ -1,0 +1,72 @@
+#pragma once
+// The values emberd's actors pass around, as plain CAF-free structs. Their CAF
+// message declarations (atoms, inspect, actor interfaces) are in
+// vm_protocol.hpp, which only actor translation units include.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <tuple>
+
+#include "base/status.hpp"
+#include "messages/fccontrol_methods.hpp"
+
+namespace ember::msg {
+
+// A VM's identity: (namespace, VM id), both valid containerd identifiers.
+struct VmKey {
+  std::string ns;
+  std::string id;
+};
+inline bool operator<(const VmKey& a, const VmKey& b) {
+  return std::tie(a.ns, a.id) < std::tie(b.ns, b.id);
+}
+inline bool operator==(const VmKey& a, const VmKey& b) { return a.ns == b.ns && a.id == b.id; }
+
+// One fccontrol call for one VM: the serialized request as the client sent it
+// (forwarded to the shim unchanged) and the caller's deadline.
+struct VmCall {
+  Method method = Method::get_vm_info;
+  std::string payload;
+  int64_t timeout_ms = 0;  // what is left of the caller's deadline; 0: none
+};
+
+// The answer to a call: google.rpc code and message, serialized response.
+struct RpcReply {
+  int32_t code = 0;
+  std::string message;
+  std::string payload;
+};
+inline RpcReply reply_of(const Status& s) {
+  return RpcReply{static_cast<int32_t>(s.code()), s.message(), {}};
+}
+
+// A running shim found by a restarted emberd (from its shim-state.json).
+struct ShimRecord {
+  int32_t pid = 0;
+  uint64_t start_time = 0;  // guards against pid reuse
+  std::string shim_socket;
+  std::string fccontrol_socket;
+};
+
+// How a shim process ended: exit code, or the signal that killed it. An
+// adopted shim is not our child: its status is unknown (-1, 0).
+struct ShimExit {
+  int32_t code = 0;
+  int32_t signal = 0;
+};
+
+// Completes one inbound call exactly once (the first reply wins). Production
+// wraps a ttrpc::Responder; replay and tests capture the reply.
+using ReplyFn = std::function<void(const RpcReply&)>;
+
+// A decoded ttrpc request handed from the I/O thread to the frontend, with
+// what answers it. Local only (never serialized).
+struct InboundRpc {
+  Method method = Method::get_vm_info;
+  std::string ns;
+  std::string payload;
+  int64_t timeout_nano = 0;
+  ReplyFn reply;
+};
+
+}  // namespace ember::msg

@@ -1,0 +1,209 @@
+#include "shimproc/shim_host.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <mutex>
+
+#include "config/config.hpp"
+#include "io/event_loop.hpp"
+#include "io/line_reader.hpp"
+#include "io/ttrpc/ttrpc.hpp"
+#include "io/unix_socket.hpp"
+#include "messages/fccontrol_methods.hpp"
+#include "shimproc/shim_address.hpp"
+#include "shimproc/shim_launch.hpp"
+#include "shimproc/shim_process.hpp"
+#include "shimproc/vm_dir.hpp"
+
+namespace ember::shimproc {
+namespace {
+
+// The shim process, shared with its exit watch on the I/O thread, which reaps
+// it. The mutex is held only around one call on the process, never a wait.
+struct ShimCell {
+  std::mutex mu;
+  ShimProcess proc;
+};
+
+class ShimHost final : public msg::VmEffects {
+ public:
+  ShimHost(io::EventLoop& loop, const config::Config& cfg, msg::VmKey key,
+           std::shared_ptr<msg::VmEvents> events)
+      : loop_(loop), cfg_(cfg), key_(std::move(key)), events_(std::move(events)) {}
+  ~ShimHost() override { close_connections(); }
+
+  void launch() override;
+  void adopt(const msg::ShimRecord& rec) override;
+  void call_shim(uint64_t call_id, const msg::VmCall& call) override;
+  void kill_shim(const std::string& why) override;
+  void start_timer(std::chrono::milliseconds after, uint64_t token) override;
+  void remove_all() override;
+  void detach() override;
+  msg::SteadyTime now() const override { return std::chrono::steady_clock::now(); }
+
+ private:
+  Status make_files(UniqueFd* shim_fd, UniqueFd* fccontrol_fd);
+  void own_shim(ShimProcess proc);
+  void start_with(Status s);
+  void close_connections();
+  std::string name() const { return key_.ns + "/" + key_.id; }
+
+  io::EventLoop& loop_;
+  const config::Config& cfg_;
+  msg::VmKey key_;
+  std::shared_ptr<msg::VmEvents> events_;
+  // Owned resources, released in reverse order by their destructors.
+  VmDir dir_;
+  io::BoundSocket shim_socket_;       // file only: the fd went to the shim
+  io::BoundSocket fccontrol_socket_;  // file only: the fd went to the shim
+  std::shared_ptr<ShimCell> shim_;    // null until spawned or adopted
+  int32_t pid_ = 0;
+  std::shared_ptr<ttrpc::Client> client_;   // persistent, multiplexed
+  std::shared_ptr<io::LineReader> output_;  // shim stdout/stderr -> our log
+};
+
+// The VM directory, both listening sockets and the address file.
+Status ShimHost::make_files(UniqueFd* shim_fd, UniqueFd* fccontrol_fd) {
+  Status s = VmDir::create(cfg_.shim_base_dir, key_.ns, key_.id, &dir_);
+  if (!s.ok()) return s;
+  auto shim_path = shim_socket_path(cfg_.state_dir, cfg_.containerd_address, key_.ns, key_.id);
+  s = io::bind_listener(shim_path, &shim_socket_);
+  if (!s.ok()) return s;
+  s = io::bind_listener(fccontrol_socket_path(shim_path), &fccontrol_socket_);
+  if (!s.ok()) return s;
+  s = dir_.write_address(unix_address(shim_path));
+  if (!s.ok()) return s;
+  *shim_fd = shim_socket_.take_fd();
+  *fccontrol_fd = fccontrol_socket_.take_fd();
+  return Status::Ok();
+}
+
+void ShimHost::own_shim(ShimProcess proc) {
+  pid_ = proc.pid();
+  shim_ = std::make_shared<ShimCell>();
+  shim_->proc = std::move(proc);
+}
+
+// Reports the start (connecting first), then watches for the exit: the exit
+// can never overtake `started`.
+void ShimHost::start_with(Status s) {
+  if (s.ok()) client_ = ttrpc::Client::connect(loop_, fccontrol_socket_.path(), &s);
+  if (!s.ok() && shim_) kill_shim("cannot connect to its fccontrol socket: " + s.message());
+  events_->started(s, shim_ ? pid_ : 0);
+  if (!shim_) return;
+  auto cell = shim_;
+  auto events = events_;
+  loop_.watch_readable(cell->proc.pidfd(), [cell, events] {
+    int code = -1, sig = 0;
+    {
+      std::lock_guard<std::mutex> lock(cell->mu);
+      if (cell->proc.pid() < 0) return;  // released: emberd let go of it
+      cell->proc.try_reap(&code, &sig);
+    }
+    events->shim_exited(msg::ShimExit{code, sig});
+  });
+}
+
+void ShimHost::launch() {
+  UniqueFd shim_fd, fccontrol_fd;
+  Status s = make_files(&shim_fd, &fccontrol_fd);
+  if (s.ok()) {
+    ShimProcess proc;
+    s = ShimProcess::spawn(make_shim_launch(cfg_, key_.ns, key_.id, dir_.path(),
+                                            std::move(shim_fd), std::move(fccontrol_fd)),
+                           &proc);
+    if (s.ok()) {
+      output_ = forward_shim_output(loop_, proc.take_output(), name());
+      own_shim(std::move(proc));
+    }
+  }
+  if (!s.ok() && !shim_) remove_all();  // nothing runs: nothing may stay
+  start_with(s);
+}
+
+void ShimHost::adopt(const msg::ShimRecord& rec) {
+  shim_socket_ = io::BoundSocket(UniqueFd(), rec.shim_socket);
+  fccontrol_socket_ = io::BoundSocket(UniqueFd(), rec.fccontrol_socket);
+  Status s = VmDir::adopt(cfg_.shim_base_dir, key_.ns, key_.id, &dir_);
+  if (s.ok()) {
+    ShimProcess proc;
+    s = ShimProcess::adopt(rec.pid, rec.start_time, &proc);
+    if (s.ok()) own_shim(std::move(proc));
+  }
+  if (!s.ok()) remove_all();
+  start_with(s);
+}
+
+void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
+  ttrpc::CallOptions opts;
+  opts.timeout = std::chrono::milliseconds(call.timeout_ms);
+  opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
+  auto events = events_;
+  client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
+                std::move(opts), [events, call_id](ttrpc::CallResult r) {
+                  events->shim_replied(call_id, msg::RpcReply{static_cast<int32_t>(r.status.code()),
+                                                              r.status.message(),
+                                                              std::move(r.payload)});
+                });
+}
+
+void ShimHost::kill_shim(const std::string& why) {
+  if (!shim_) return;
+  spdlog::warn("VM {}: killing shim pid {} ({})", name(), pid_, why);
+  std::lock_guard<std::mutex> lock(shim_->mu);
+  Status s = shim_->proc.kill_group(SIGKILL);
+  if (!s.ok()) spdlog::warn("VM {}: {}", name(), s.message());
+}
+
+void ShimHost::start_timer(std::chrono::milliseconds after, uint64_t token) {
+  auto events = events_;
+  loop_.after(after.count(), [events, token] { events->timer_fired(token); });
+}
+
+// The connection and the output reader close on the loop thread. The loop
+// runs these before it writes any reply sent after this call, so a caller who
+// got the reply finds emberd's fd count back where it was.
+void ShimHost::close_connections() {
+  if (client_) client_->close();
+  client_.reset();
+  std::shared_ptr<ShimCell> reaped;
+  if (shim_) {
+    std::lock_guard<std::mutex> lock(shim_->mu);
+    if (shim_->proc.reaped()) reaped = std::move(shim_);
+  }
+  if (output_ || reaped)
+    loop_.post([r = std::move(output_), c = std::move(reaped)]() mutable {
+      r.reset();
+      c.reset();
+    });
+}
+
+void ShimHost::remove_all() {
+  close_connections();
+  Status s = dir_.remove();
+  if (!s.ok()) spdlog::warn("VM {}: {}", name(), s.message());
+  shim_socket_.reset();
+  fccontrol_socket_.reset();
+}
+
+// emberd is exiting: the shim keeps running with its directory and sockets.
+void ShimHost::detach() {
+  if (client_) client_->close();
+  dir_.release();
+  shim_socket_.release();
+  fccontrol_socket_.release();
+  if (shim_) {
+    std::lock_guard<std::mutex> lock(shim_->mu);
+    shim_->proc.release();
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<msg::VmEffects> ShimHostFactory::make(const msg::VmKey& key,
+                                                      std::shared_ptr<msg::VmEvents> events) {
+  return std::make_unique<ShimHost>(loop_, cfg_, key, std::move(events));
+}
+
+}  // namespace ember::shimproc
