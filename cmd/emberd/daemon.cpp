@@ -57,39 +57,37 @@ void notify_ready(int fd) {
   ::close(fd);
 }
 
-}  // namespace
-
-int run_emberd(int argc, char** argv) {
-  CLI::App app{"emberd: the ember microVM control plane daemon"};
-  std::string config_path;
-  bool stop_vms_on_exit = false;
-  int ready_fd = -1;
-  app.add_option("--config", config_path,
-                 "YAML config file (default: $EMBER_CONFIG, else built-in defaults)");
-  app.add_flag("--stop-vms-on-exit", stop_vms_on_exit,
-               "stop every VM before exiting on SIGTERM/SIGINT (default: leave them running)");
-  app.add_option("--ready-fd", ready_fd,
-                 "write \"ready\\n\" to this inherited fd, then close it, once serving");
-  app.set_version_flag("--version", "emberd 0.1.0");
-  CLI11_PARSE(app, argc, argv);
-
-  config::Config cfg;
-  if (Status s = config::resolve(config_path, self_exe(), &cfg); !s.ok()) {
+// The config from file or defaults, logging set up, the shim binary
+// checked. 0, or the exit code to return.
+int prepare(const std::string& config_path, bool stop_vms_on_exit, config::Config* cfg) {
+  if (Status s = config::resolve(config_path, self_exe(), cfg); !s.ok()) {
     std::cerr << "emberd: " << s.message() << "\n";
     return 2;
   }
-  if (stop_vms_on_exit) cfg.stop_vms_on_exit = true;
-  if (Status s = setup_logging(cfg.log); !s.ok()) {
+  if (stop_vms_on_exit) cfg->stop_vms_on_exit = true;
+  if (Status s = setup_logging(cfg->log); !s.ok()) {
     std::cerr << "emberd: " << s.message() << "\n";
     return 2;
   }
-  if (::access(cfg.shim_binary.c_str(), X_OK) != 0) {
-    spdlog::error("shim binary {} is not executable: {}", cfg.shim_binary, std::strerror(errno));
+  if (::access(cfg->shim_binary.c_str(), X_OK) != 0) {
+    spdlog::error("shim binary {} is not executable: {}", cfg->shim_binary, std::strerror(errno));
     return 2;
   }
+  return 0;
+}
+
+void log_recovery(const actors::ControlPlane::Recovered& rec) {
+  if (rec.adopted || rec.failed || rec.removed_dirs || rec.removed_sockets)
+    spdlog::info(
+        "recovery: adopted {} running VM(s), {} failed; removed {} dead VM dir(s), {} "
+        "stale socket(s)",
+        rec.adopted, rec.failed, rec.removed_dirs, rec.removed_sockets);
+}
+
+// Serves until SIGTERM/SIGINT, then shuts down. The exit code.
+int serve(const config::Config& cfg, int ready_fd) {
   raise_fd_limit();
   sigset_t signals = block_shutdown_signals();
-
   io::EventLoop loop;
   auto server = std::make_unique<ttrpc::Server>(loop);
   auto plane = std::make_unique<actors::ControlPlane>(loop, cfg);
@@ -100,12 +98,7 @@ int run_emberd(int argc, char** argv) {
   }
   // Shims that outlived a previous emberd are adopted before any call is
   // served (connections wait in the listen backlog meanwhile).
-  auto rec = plane->recover();
-  if (rec.adopted || rec.failed || rec.removed_dirs || rec.removed_sockets)
-    spdlog::info(
-        "recovery: adopted {} running VM(s), {} failed; removed {} dead VM dir(s), {} "
-        "stale socket(s)",
-        rec.adopted, rec.failed, rec.removed_dirs, rec.removed_sockets);
+  log_recovery(plane->recover());
   std::thread io_thread([&loop] { loop.run(); });
   if (ready_fd >= 0) notify_ready(ready_fd);
   spdlog::info("emberd listening on {} (backend {}, config {})", cfg.socket,
@@ -125,6 +118,27 @@ int run_emberd(int argc, char** argv) {
   server.reset();
   spdlog::info("emberd: exited");
   return 0;
+}
+
+}  // namespace
+
+int run_emberd(int argc, char** argv) {
+  CLI::App app{"emberd: the ember microVM control plane daemon"};
+  std::string config_path;
+  bool stop_vms_on_exit = false;
+  int ready_fd = -1;
+  app.add_option("--config", config_path,
+                 "YAML config file (default: $EMBER_CONFIG, else built-in defaults)");
+  app.add_flag("--stop-vms-on-exit", stop_vms_on_exit,
+               "stop every VM before exiting on SIGTERM/SIGINT (default: leave them running)");
+  app.add_option("--ready-fd", ready_fd,
+                 "write \"ready\\n\" to this inherited fd, then close it, once serving");
+  app.set_version_flag("--version", "emberd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  config::Config cfg;
+  if (int rc = prepare(config_path, stop_vms_on_exit, &cfg); rc != 0) return rc;
+  return serve(cfg, ready_fd);
 }
 
 }  // namespace ember

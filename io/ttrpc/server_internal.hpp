@@ -1,0 +1,114 @@
+#pragma once
+// ttrpc::Server's internals, shared by server.cpp (accepting, the Server
+// object) and server_conn.cpp (one connection, the Responder). Not for use
+// outside io/ttrpc.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <array>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "io/event_loop_impl.hpp"
+#include "io/ttrpc/frame.hpp"
+#include "io/ttrpc/ttrpc.hpp"
+#include "io/unix_socket.hpp"
+
+namespace ember::ttrpc {
+
+using Socket = asio::local::stream_protocol::socket;
+using Acceptor = asio::local::stream_protocol::acceptor;
+using Clock = std::chrono::steady_clock;
+
+// Timeouts beyond this are treated as "no deadline" (and cannot overflow).
+inline constexpr int64_t kMaxTimeoutNano = int64_t{10} * 365 * 24 * 3600 * 1000000000;
+
+struct ServerConn;
+
+struct Responder::State {
+  std::mutex mu;
+  bool done = false;  // guarded by mu
+  io::EventLoop::Impl* loop = nullptr;
+  std::weak_ptr<ServerConn> conn;
+  uint32_t stream_id = 0;
+  Clock::time_point deadline = Clock::time_point::max();
+};
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(io::EventLoop& l, ServerOptions o) : loop(l.impl()), opts(o), retry_timer(loop.ctx) {}
+
+  void start(UniqueFd fd);
+  void accept();
+  void drain();
+  void retry_later();
+  void on_accept(UniqueFd fd);
+  void stop_accepting();
+  void shutdown();
+
+  io::EventLoop::Impl& loop;
+  ServerOptions opts;
+  std::map<std::string, std::map<std::string, Handler>> methods;
+  io::BoundSocket bound;  // owns the socket file (unlinked on destruction)
+  std::string path;
+  bool started = false;
+
+  // Loop thread only from here on.
+  std::unique_ptr<Acceptor> acceptor;
+  asio::steady_timer retry_timer;  // accept retry after EMFILE and the like
+  std::unordered_set<std::shared_ptr<ServerConn>> conns;
+  bool shut = false;
+  bool accepting = true;
+};
+
+// One accepted connection (named, not anonymous: Responder::State refers to it).
+struct ServerConn : std::enable_shared_from_this<ServerConn> {
+  ServerConn(std::weak_ptr<Server::Impl> s, io::EventLoop::Impl* l, Socket sk, PeerCred p)
+      : server(std::move(s)), loop(l), sock(std::move(sk)), peer(p) {}
+
+  struct Pending {
+    std::shared_ptr<Responder::State> state;
+    std::unique_ptr<asio::steady_timer> timer;
+  };
+  struct Out {
+    std::string bytes;
+    std::function<void()> on_sent;
+  };
+
+  void read();
+  void handle(Frame& f);
+  void dispatch(uint32_t sid, Request req);
+  // Answers stream sid (a response frame); on_sent runs once it is written
+  // or could not be.
+  void send(uint32_t sid, const Status& st, std::string_view payload = {},
+            std::function<void()> on_sent = nullptr);
+  void write(std::string bytes, std::function<void()> on_sent);
+  void write_next();
+  void fail_writes();
+  // Completion of a Responder: the pending entry goes (if still st's).
+  void finish(uint32_t sid, const Responder::State* st);
+  void close();
+
+  std::weak_ptr<Server::Impl> server;
+  io::EventLoop::Impl* loop;
+  Socket sock;
+  PeerCred peer;
+  FrameDecoder decoder;
+  std::vector<Frame> frames;
+  std::array<char, 64 * 1024> buf;
+  std::unordered_map<uint32_t, Pending> pending;
+  std::deque<Out> outq;
+  size_t in_flight = 0;  // entries of outq being written by the current async_write
+  bool closed = false;
+};
+
+}  // namespace ember::ttrpc
