@@ -38,4 +38,9 @@ Status errno_status(std::string_view what, int err) {
   }
 }
 
+// Here rather than in status.cpp: one mapping, whichever name the caller uses.
+Status Status::FromErrno(std::string_view what, int err) {
+  return errno_status(what, err);
+}
+
 }  // namespace ember

@@ -1,6 +1,7 @@
 #pragma once
 // errno_status: a failed syscall as a Status whose code says what the caller
-// can do about it (NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, ...).
+// can do about it (NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, ...). The one
+// errno mapping in ember: Status::FromErrno is the same function.
 #include <string_view>
 
 #include "base/status.hpp"

@@ -1,6 +1,6 @@
 #include "base/status.hpp"
 
-#include <cstring>
+#include <string>
 
 namespace ember {
 namespace {
@@ -26,10 +26,6 @@ bool code_from_name(std::string_view name, Code* out) {
     }
   }
   return false;
-}
-
-Status Status::FromErrno(std::string_view what, int err) {
-  return {Code::internal, std::string(what) + ": " + std::strerror(err)};
 }
 
 std::string Status::ToString() const {

@@ -52,7 +52,8 @@ class Status {
   static Status Unavailable(std::string m) { return {Code::unavailable, std::move(m)}; }
   static Status PermissionDenied(std::string m) { return {Code::permission_denied, std::move(m)}; }
   static Status Unknown(std::string m) { return {Code::unknown, std::move(m)}; }
-  // A failed syscall: INTERNAL with "<what>: <strerror(err)>".
+  // A failed syscall: the same as errno_status(what, err) (base/errno_status.hpp),
+  // the one errno mapping, and defined beside it.
   static Status FromErrno(std::string_view what, int err);
 
   bool ok() const { return code_ == Code::ok; }

@@ -1,18 +1,12 @@
 // load_file: reads the YAML file over the caller's config, key by key, with
 // every unknown key, duplicate, wrong type and bad value reported by line.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <climits>
 #include <cstdlib>
-
-#include <cerrno>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <vector>
 
-#include "base/unique_fd.hpp"
+#include "base/files.hpp"
 #include "config/config.hpp"
 #include "config/yaml_values.hpp"
 
@@ -30,28 +24,6 @@ struct Field {
 
 constexpr bool kRequired = false;
 constexpr bool kOptional = true;
-
-Status read_file(const std::string& path, std::string* out) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) {
-    int err = errno;
-    std::string what = path + ": " + std::strerror(err);
-    if (err == ENOENT) return Status::NotFound(what);
-    if (err == EACCES || err == EPERM) return Status::PermissionDenied(what);
-    return Status::FromErrno(path, err);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return Status::FromErrno(path, errno);
-  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + ": not a regular file");
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n == 0) return Status::Ok();
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno(path, errno);
-    out->append(buf, static_cast<size_t>(n));
-  }
-}
 
 // Walks one mapping: each key must be a string, named in `fields`, and given once.
 Status walk_map(const std::string& file, const YAML::Node& map, const std::string& prefix,

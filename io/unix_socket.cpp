@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/errno_status.hpp"
+
 namespace ember::io {
 namespace {
 
@@ -145,12 +147,14 @@ Status connect_unix(const std::string& path, UniqueFd* out, bool nonblocking) {
   if (!fd.valid()) return Status::FromErrno("socket", errno);
   if (connect_retry(fd.get(), addr) != 0) {
     int err = errno;
-    std::string what = "connect " + path + ": " + std::strerror(err);
-    if (err == ENOENT) return Status::NotFound(what);
-    if (err == ECONNREFUSED) return Status::Unavailable(what);
-    if (err == EAGAIN) return Status::Unavailable(what + " (accept backlog full)");
-    if (err == EACCES || err == EPERM) return Status::PermissionDenied(what);
-    return Status::Internal(what);
+    // Nobody serving yet, or not now: UNAVAILABLE, which callers retry. The
+    // rest (NOT_FOUND for no socket, ...) maps as any failed syscall does.
+    std::string what = "connect " + path;
+    if (err == ECONNREFUSED) return Status::Unavailable(what + ": " + std::strerror(err));
+    if (err == EAGAIN) {
+      return Status::Unavailable(what + ": " + std::strerror(err) + " (accept backlog full)");
+    }
+    return errno_status(what, err);
   }
   *out = std::move(fd);
   return Status::Ok();

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-namespace ember::shimproc {
+namespace ember {
 namespace {
 
 TEST(ErrnoStatusTest, MapsErrnoToWhatTheCallerCanDo) {
@@ -25,5 +25,10 @@ TEST(ErrnoStatusTest, MessageIsWhatThenStrerror) {
   EXPECT_EQ(errno_status("open /a", ENOENT).message(), "open /a: No such file or directory");
 }
 
+TEST(ErrnoStatusTest, StatusFromErrnoIsTheSameMapping) {
+  for (int err : {ENOENT, EEXIST, EACCES, ENOTDIR, ENAMETOOLONG, EMFILE, EIO})
+    EXPECT_EQ(Status::FromErrno("open /a", err), errno_status("open /a", err)) << err;
+}
+
 }  // namespace
-}  // namespace ember::shimproc
+}  // namespace ember

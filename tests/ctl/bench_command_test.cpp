@@ -343,10 +343,10 @@ TEST_F(BenchCommandTest, InterruptStopsStartingFinishesInFlightAndCleansUp) {
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
-  const std::string err_text = read_file(err);
+  const std::string err_text = read_file(err).value_or("");
   EXPECT_NE(err_text.find("interrupted: finishing the calls in flight"), std::string::npos);
   EXPECT_NE(err_text.find("\"code\":\"CANCELLED\""), std::string::npos) << err_text;
-  json j = json::parse(read_file(out), nullptr, false);
+  json j = json::parse(read_file(out).value_or(""), nullptr, false);
   ASSERT_FALSE(j.is_discarded());
   const auto started = j["cycles"]["started"].get<size_t>();
   EXPECT_LT(started, 1000000u);

@@ -139,7 +139,7 @@ TEST_F(FileWaiterTest, AMissingDirectoryIsAnError) {
     int key = -1;
     Status s = waiter_.wait(
         dir_ + "/nope", "x", "", [](const Status&) {}, &key);
-    EXPECT_EQ(s.code(), Code::internal);
+    EXPECT_EQ(s.code(), Code::not_found);
     EXPECT_NE(s.message().find("inotify_add_watch " + dir_ + "/nope"), std::string::npos);
   });
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/files.hpp"
+
 namespace ember::ctltest {
 
 // A fresh directory under /tmp, removed with its contents on destruction.
@@ -37,8 +39,7 @@ using EnvChanges = std::map<std::string, std::optional<std::string>>;
 CtlResult run_emberctl(const std::string& work_dir, const std::vector<std::string>& args,
                        const std::string& stdin_text = "", const EnvChanges& env = {});
 
-// Whole file contents ("" if it cannot be read); writes text to path.
-std::string read_file(const std::string& path);
+// Writes text to path (read it back with read_file, base/files.hpp).
 bool write_file(const std::string& path, const std::string& text);
 
 }  // namespace ember::ctltest

@@ -167,13 +167,6 @@ class ChaosTest : public ::testing::Test {
   std::vector<std::string> ids_;
 };
 
-std::string describe_fds(const std::map<int, std::string>& fds) {
-  std::string out;
-  for (const auto& [fd, target] : fds)
-    out += "  " + std::to_string(fd) + " -> " + target + "\n";
-  return out;
-}
-
 // Owns the chaos threads: however the test ends, they are finished and joined.
 struct Crew {
   explicit Crew(QuiesceGate& g) : gate(g) {}

@@ -4,9 +4,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 
+#include "base/files.hpp"
 #include "fccontrol.pb.h"
 #include "io/ttrpc/ttrpc.hpp"
 
@@ -241,8 +241,7 @@ void ChurnWorker::disconnect_mid_call() {
 namespace {
 
 pid_t parent_pid(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat").value_or("");
   auto close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream rest(stat.substr(close + 2));

@@ -13,8 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
+#include "base/files.hpp"
 #include "fccontrol.pb.h"
 #include "io/ttrpc/frame.hpp"
 #include "shimproc/shim_address.hpp"
@@ -56,13 +56,6 @@ Mode mode_of(const std::string& path) {
 
 std::string parent_of(const std::string& path) {
   return path.substr(0, path.rfind('/'));
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -195,7 +188,7 @@ TEST_F(SecurityTest, SymlinkWhereTheVmDirWouldGoFailsCreateAndIsNotFollowed) {
   }
   EXPECT_EQ(list_tree(target), std::vector<std::string>{"canary"});
   EXPECT_EQ(mode_of(target).perm, 0755);
-  EXPECT_EQ(read_text(target + "/canary"), "untouched");
+  EXPECT_EQ(read_file(target + "/canary"), "untouched");
   EXPECT_FALSE(path_exists(dangling));
   EXPECT_TRUE(list_dir(emberd.state_dir()).empty());
   expect_no_vm_left();
@@ -219,7 +212,7 @@ TEST_F(SecurityTest, SymlinkAtAShimSocketPathIsNotFollowed) {
     EXPECT_FALSE(path_exists(emberd.vm_dir("default", id))) << id;
   }
   EXPECT_EQ(mode_of(target).type, S_IFREG);
-  EXPECT_EQ(read_text(target), "untouched");
+  EXPECT_EQ(read_file(target), "untouched");
   EXPECT_EQ(mode_of(at_shim).type, S_IFLNK);
   EXPECT_EQ(mode_of(at_fccontrol).type, S_IFLNK);
   EXPECT_EQ(list_dir(emberd.state_dir()).size(), 2u);  // the two links, nothing else

@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/files.hpp"
 #include "shim/metadata_store.hpp"
 #include "tests/fuzz/metadata_ops.hpp"
 
@@ -26,18 +26,16 @@ std::vector<fs::path> inputs_in(const std::string& dir) {
   return out;
 }
 
-std::string contents(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 std::string replay(const std::string& bytes) {
   return replay_metadata_ops(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
 }
 
 TEST(FuzzRegressionTest, SavedMetadataInputsKeepEveryPromise) {
-  for (const auto& p : inputs_in("metadata"))
-    EXPECT_EQ(replay(contents(p)), "") << p;
+  for (const auto& p : inputs_in("metadata")) {
+    const std::optional<std::string> bytes = read_file(p);
+    ASSERT_TRUE(bytes.has_value()) << p;
+    EXPECT_EQ(replay(*bytes), "") << p;
+  }
 }
 
 // Regression: the limit holds for the document as stored, whose compact form

@@ -19,6 +19,7 @@ namespace {
 
 using ember::testing::run_on_loop;
 using ember::testing::wait_for;
+using ember::testing::wait_until_idle;
 
 struct Pipe {
   Pipe() {
@@ -48,7 +49,7 @@ TEST(EventLoopTest, RunReturnsAfterStopNotWhenIdle) {
     loop.run();
     returned = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(wait_until_idle(loop)) << "run() returned when idle";
   EXPECT_FALSE(returned);  // idle, but work-guarded
   loop.stop();
   t.join();
@@ -65,13 +66,13 @@ TEST(EventLoopTest, WatchReadableFiresOnceWhenReadable) {
     in_loop = loop.in_loop_thread();
     ++calls;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_TRUE(wait_until_idle(loop));
   EXPECT_EQ(calls, 0);
   ASSERT_EQ(::write(p.w.get(), "x", 1), 1);
   ASSERT_TRUE(wait_for([&] { return calls == 1; }));
   EXPECT_TRUE(in_loop);
   // Still readable, but the watch was one-shot.
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_TRUE(wait_until_idle(loop));
   EXPECT_EQ(calls, 1);
   // The caller's fd is untouched (the loop waited on a dup).
   char c;
@@ -109,7 +110,7 @@ TEST(EventLoopTest, CancelledWatchNeverFires) {
   auto id3 = loop.watch_readable(p.r.get(), [&] { ++calls; });  // from another thread
   ASSERT_TRUE(wait_for([&] { return calls == 1; }));
   run_on_loop(loop, [&] { loop.cancel_watch(id3); });  // already fired: a no-op
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_TRUE(wait_until_idle(loop));
   EXPECT_EQ(calls, 1);
 }
 
@@ -132,7 +133,7 @@ TEST(EventLoopTest, AfterFiresAndCanBeCancelled) {
   });
   ASSERT_TRUE(wait_for([&] { return fired == 1; }));
   EXPECT_GE(elapsed_ms, 50);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(wait_until_idle(loop));  // the 20 ms timer, had it stayed, would have fired first
   EXPECT_EQ(cancelled_fired, 0);
   EXPECT_EQ(fired, 1);
 }
@@ -145,7 +146,7 @@ TEST(EventLoopTest, StopDropsPendingWorkAndDestructorJoins) {
     loop.start_thread();
     loop.after(10000, [&] { ran = 1; });
     loop.watch_readable(p.r.get(), [&] { ran = 2; });
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(wait_until_idle(loop));  // both armed: the loop waits on them
   }
   EXPECT_EQ(ran, 0);
 }
@@ -184,7 +185,7 @@ TEST(LineReaderTest, LinesPartialWritesAndTrailingPartialAtEof) {
   ASSERT_TRUE(wait_for([&] { return c.get().size() == 1; }));
   ASSERT_EQ(::write(p.w.get(), "o\n\nthree\nfour", 13), 13);
   ASSERT_TRUE(wait_for([&] { return c.get().size() == 4; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(wait_until_idle(loop));
   EXPECT_EQ(c.get().size(), 4u) << "no partial line before EOF";
   p.w.reset();
   ASSERT_TRUE(wait_for([&] { return c.eof.load(); }));
@@ -241,7 +242,7 @@ TEST(LineReaderTest, DestroyedReaderStopsCallingBack) {
   run_on_loop(loop, [&] { reader.reset(); });
   ASSERT_EQ(::write(p.w.get(), "b\n", 2), -1) << "the read end was closed";
   p.w.reset();
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ASSERT_TRUE(wait_until_idle(loop));
   EXPECT_EQ(lines, 1);
   EXPECT_EQ(eofs, 0);
 }

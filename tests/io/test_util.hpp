@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,9 +11,11 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 
+#include "base/files.hpp"
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/frame.hpp"
@@ -58,6 +61,36 @@ inline bool wait_for(const std::function<bool()>& cond,
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return true;
+}
+
+// True once the loop thread is blocked waiting for work, the event that proves
+// a negative ("this callback never runs") without a fixed sleep. Asio blocks
+// only with no handler queued: in epoll_wait, which blocks only while nothing
+// the loop watches (fds, timers, posts) is ready, or, before the loop's first
+// fd or timer, on its condition variable (a futex), woken by any post. So what
+// has not run by then cannot run until something new happens. Only for tests
+// where no other thread uses the loop meanwhile (that would also take the futex).
+// False if the loop does not answer a post or never blocks within the timeout.
+inline bool wait_until_idle(io::EventLoop& loop,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  auto tid = std::make_shared<std::promise<long>>();
+  auto answer = tid->get_future();
+  loop.post([tid] { tid->set_value(::syscall(SYS_gettid)); });
+  if (answer.wait_for(timeout) != std::future_status::ready) return false;
+  const std::string path = "/proc/self/task/" + std::to_string(answer.get()) + "/syscall";
+  return wait_for(
+      [&] {
+        // "<number> <args...>" while blocked in a system call, "running" otherwise.
+        const std::string now = read_file(path).value_or("running");
+        if (now.rfind("running", 0) == 0) return false;
+        const long nr = std::atol(now.c_str());
+        return nr == SYS_epoll_pwait || nr == SYS_futex
+#ifdef SYS_epoll_wait
+               || nr == SYS_epoll_wait
+#endif
+            ;
+      },
+      timeout);
 }
 
 inline bool send_all(int fd, std::string_view data) {

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <filesystem>
 #include <mutex>
 #include <set>
 
@@ -19,6 +18,7 @@
 #include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
 #include "test_util.hpp"
+#include "tests/support/fd_census.hpp"
 
 namespace ember::ttrpc {
 namespace {
@@ -118,8 +118,7 @@ TEST_F(TtrpcTest, EchoWithMetadataAndPeerCredentials) {
 
 std::set<int> FdsWithoutCloexec() {
   std::set<int> out;
-  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
-    int fd = std::stoi(e.path().filename().string());
+  for (const auto& [fd, target] : testsupport::open_fds(::getpid())) {
     int flags = ::fcntl(fd, F_GETFD);
     if (flags >= 0 && !(flags & FD_CLOEXEC)) out.insert(fd);
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/files.hpp"
 #include "io/unix_socket.hpp"
 #include "test_util.hpp"
 
@@ -105,10 +106,7 @@ TEST(UnixSocketTest, NonSocketFileIsFailedPrecondition) {
   std::ofstream(path) << "precious";
   BoundSocket s;
   EXPECT_EQ(bind_listener(path, &s).code(), Code::failed_precondition);
-  std::ifstream in(path);
-  std::string content;
-  in >> content;
-  EXPECT_EQ(content, "precious");
+  EXPECT_EQ(read_file(path), "precious");
 
   ASSERT_EQ(::mkdir((dir / "d").c_str(), 0700), 0);
   EXPECT_EQ(bind_listener(dir / "d", &s).code(), Code::failed_precondition);

@@ -19,6 +19,9 @@
 #include <fstream>
 #include <string>
 
+#include "base/files.hpp"
+#include "tests/support/fd_census.hpp"
+
 namespace ember::shimproc {
 namespace {
 
@@ -65,19 +68,7 @@ ino_t inode_of(int fd) {
   return st.st_ino;
 }
 
-int open_fd_count() {
-  int n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
-    ++n;
-  return n - 1;  // the iterator's own directory fd
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
+using testsupport::fd_count;
 
 class ShimProcessTest : public ::testing::Test {
  protected:
@@ -196,10 +187,10 @@ TEST_F(ShimProcessTest, ShimLeadsItsOwnProcessGroup) {
 }
 
 TEST_F(ShimProcessTest, OomScoreAdjIsOursPlusOne) {
-  int ours = std::atoi(read_file("/proc/self/oom_score_adj").c_str());
+  int ours = std::atoi(read_file("/proc/self/oom_score_adj").value_or("").c_str());
   ShimProcess p = spawn("exec sleep 1000");
   EXPECT_EQ(read_file("/proc/" + std::to_string(p.pid()) + "/oom_score_adj"),
-            std::to_string(std::min(ours + 1, 1000)));
+            std::to_string(std::min(ours + 1, 1000)) + "\n");
 }
 
 TEST_F(ShimProcessTest, OomScoreAdjStopsAtTheMaximum) {
@@ -209,9 +200,9 @@ TEST_F(ShimProcessTest, OomScoreAdjStopsAtTheMaximum) {
   if (pid == 0) {
     std::ofstream("/proc/self/oom_score_adj") << "1000";
     ShimProcess p;
-    bool ok = read_file("/proc/self/oom_score_adj") == "1000" &&
+    bool ok = read_file("/proc/self/oom_score_adj") == "1000\n" &&
               ShimProcess::spawn(sh("exec sleep 1000"), &p).ok() &&
-              read_file("/proc/" + std::to_string(p.pid()) + "/oom_score_adj") == "1000";
+              read_file("/proc/" + std::to_string(p.pid()) + "/oom_score_adj") == "1000\n";
     p = ShimProcess();
     ::_exit(ok ? 0 : 1);
   }
@@ -306,7 +297,7 @@ TEST_F(ShimProcessTest, MoveTransfersTheProcessAndMoveAssignKillsTheOldOne) {
 }
 
 TEST_F(ShimProcessTest, SpawnOfAMissingBinaryIsNotFoundAndLeavesNoFd) {
-  int before = open_fd_count();
+  size_t before = fd_count(::getpid());
   ShimLaunch l = sh("");
   l.binary = dir_ + "/missing/ember-shim";
   ShimProcess p;
@@ -314,32 +305,32 @@ TEST_F(ShimProcessTest, SpawnOfAMissingBinaryIsNotFoundAndLeavesNoFd) {
   EXPECT_EQ(s.code(), Code::not_found);
   EXPECT_EQ(s.message(), "spawn " + dir_ + "/missing/ember-shim: No such file or directory");
   EXPECT_EQ(p.pid(), -1);
-  EXPECT_EQ(open_fd_count(), before);
+  EXPECT_EQ(fd_count(::getpid()), before);
 }
 
 TEST_F(ShimProcessTest, SpawnOfANonExecutableFileIsPermissionDenied) {
   std::string path = dir_ + "/not-executable";
   std::ofstream(path) << "#!/bin/sh\n";
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
-  int before = open_fd_count();
+  size_t before = fd_count(::getpid());
   ShimLaunch l = sh("");
   l.binary = path;
   ShimProcess p;
   Status s = ShimProcess::spawn(std::move(l), &p);
   EXPECT_EQ(s.code(), Code::permission_denied);
   EXPECT_EQ(s.message(), "spawn " + path + ": Permission denied");
-  EXPECT_EQ(open_fd_count(), before);
+  EXPECT_EQ(fd_count(::getpid()), before);
 }
 
 TEST_F(ShimProcessTest, SpawnInAMissingWorkingDirectoryIsNotFound) {
-  int before = open_fd_count();
+  size_t before = fd_count(::getpid());
   ShimLaunch l = sh("");
   l.cwd = dir_ + "/gone";
   ShimProcess p;
   Status s = ShimProcess::spawn(std::move(l), &p);
   EXPECT_EQ(s.code(), Code::not_found);
   EXPECT_EQ(s.message(), "shim working directory " + dir_ + "/gone: No such file or directory");
-  EXPECT_EQ(open_fd_count(), before);
+  EXPECT_EQ(fd_count(::getpid()), before);
 }
 
 TEST_F(ShimProcessTest, SpawnWithAFileAsWorkingDirectoryIsFailedPrecondition) {
@@ -353,7 +344,7 @@ TEST_F(ShimProcessTest, SpawnWithAFileAsWorkingDirectoryIsFailedPrecondition) {
 }
 
 TEST_F(ShimProcessTest, SpawnRejectsARelativeBinaryMissingSocketsAndBadEnvironment) {
-  int before = open_fd_count();
+  size_t before = fd_count(::getpid());
   ShimProcess p;
   ShimLaunch l = sh("");
   l.binary = "sh";
@@ -374,7 +365,7 @@ TEST_F(ShimProcessTest, SpawnRejectsARelativeBinaryMissingSocketsAndBadEnvironme
   EXPECT_EQ(s.message(),
             "shim environment entry \"TTRPC_ADDRESS=/elsewhere\": TTRPC_ADDRESS is set by the "
             "launch contract");
-  EXPECT_EQ(open_fd_count(), before);
+  EXPECT_EQ(fd_count(::getpid()), before);
 }
 
 // A process that is not our child: sh starts sleep in the background and exits.

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "base/files.hpp"
 
 namespace ember::shimproc {
 namespace {
@@ -28,13 +28,6 @@ class ShimStateTest : public ::testing::Test {
     state_.backend = "hollow";
   }
   void TearDown() override { ::rmdir(dir_.c_str()); }
-
-  static std::string read(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
 
   std::string dir_;
   ShimState state_;
@@ -72,7 +65,7 @@ TEST_F(ShimStateTest, WritesTheFileWithMode0600AndRemovesItOnDestruction) {
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0600u);
     ShimState back;
-    ASSERT_TRUE(from_json(read(path), &back).ok());
+    ASSERT_TRUE(from_json(read_file(path).value_or(""), &back).ok());
     EXPECT_EQ(back.id, "vm1");
     EXPECT_NE(::access((path + ".tmp").c_str(), F_OK), 0);
   }
@@ -83,7 +76,7 @@ TEST_F(ShimStateTest, AFailedWriteNamesThePathAndLeavesNothing) {
   const std::string path = dir_ + "/missing/shim-state.json";
   ShimStateFile file;
   Status s = file.write(path, state_);
-  EXPECT_EQ(s.code(), Code::internal);
+  EXPECT_EQ(s.code(), Code::not_found);  // ENOENT: the directory is missing
   EXPECT_NE(s.message().find(path + ".tmp"), std::string::npos) << s.message();
 }
 
@@ -95,7 +88,7 @@ TEST_F(ShimStateTest, AFailedRenameRemovesTheTemporaryFile) {
   {
     ShimStateFile file;
     Status s = file.write(path, state_);
-    EXPECT_EQ(s.code(), Code::internal);
+    EXPECT_EQ(s.code(), Code::failed_precondition);  // EISDIR: a directory is in the way
     EXPECT_NE(s.message().find("rename"), std::string::npos) << s.message();
   }
   EXPECT_NE(::access((path + ".tmp").c_str(), F_OK), 0);

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "base/files.hpp"
+
 namespace ember::shimproc {
 namespace {
 
@@ -22,10 +24,6 @@ mode_t mode_of(const std::string& path) {
   struct stat st {};
   EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
   return st.st_mode;
-}
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 std::string link_target(const std::string& path) {
   char buf[PATH_MAX];
@@ -244,10 +242,10 @@ TEST_F(VmDirTest, NamesFollowFirecrackerContainerdsLayout) {
 TEST_F(VmDirTest, WriteAddressWritesAPrivateFileAndReplacesIt) {
   VmDir dir = make();
   ASSERT_TRUE(dir.write_address("unix:///run/ember/s/abc").ok());
-  EXPECT_EQ(read_text(dir.address_path()), "unix:///run/ember/s/abc");
+  EXPECT_EQ(read_file(dir.address_path()), "unix:///run/ember/s/abc");
   EXPECT_EQ(mode_of(dir.address_path()) & 07777, 0600u);
   ASSERT_TRUE(dir.write_address("unix:///other").ok());
-  EXPECT_EQ(read_text(dir.address_path()), "unix:///other");
+  EXPECT_EQ(read_file(dir.address_path()), "unix:///other");
   EXPECT_FALSE(exists(dir.path() + "/.address.tmp"));
 }
 
@@ -308,7 +306,7 @@ TEST_F(VmDirTest, FifoPathHoldingAFileOrSymlinkIsRefused) {
     EXPECT_EQ(s.message(), path + " exists and is not a FIFO");
     EXPECT_FALSE(w);
   }
-  EXPECT_EQ(read_text(file), "data");
+  EXPECT_EQ(read_file(file), "data");
 }
 
 TEST_F(VmDirTest, FifoInAMissingDirectoryIsNotFound) {
@@ -396,7 +394,7 @@ TEST_F(VmDirTest, RemoveDeletesNestedContentButNoSymlinkTarget) {
   ASSERT_TRUE(dir.remove().ok());
   EXPECT_FALSE(dir.valid());
   EXPECT_FALSE(exists(p));
-  EXPECT_EQ(read_text(outside + "/precious"), "keep");
+  EXPECT_EQ(read_file(outside + "/precious"), "keep");
   EXPECT_TRUE(dir.remove().ok());
 }
 
@@ -418,7 +416,7 @@ TEST_F(VmDirTest, RemoveLeavesASymlinkThatReplacedTheDirectory) {
   Status s = dir.remove();
   EXPECT_EQ(s.code(), Code::failed_precondition);
   EXPECT_EQ(s.message(), "remove " + p + ": not a directory (a symlink or file); left in place");
-  EXPECT_EQ(read_text(outside + "/precious"), "keep");
+  EXPECT_EQ(read_file(outside + "/precious"), "keep");
   dir.release();
 }
 

@@ -19,6 +19,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "base/files.hpp"
+
 extern char** environ;
 
 namespace ember::e2e {
@@ -26,13 +28,6 @@ namespace {
 
 int pidfd_open_(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Waits for fd to become readable; false at the timeout.
@@ -143,7 +138,7 @@ Emberd::~Emberd() {
 }
 
 std::string Emberd::log() const {
-  return read_file(log_path_);
+  return read_file(log_path_).value_or("");
 }
 
 int Emberd::stop(int sig) {
@@ -221,7 +216,7 @@ bool wait_process_exit(pid_t pid, std::chrono::milliseconds timeout) {
 
 bool process_alive(pid_t pid) {
   // A zombie still answers kill(0): look at its state instead.
-  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat").value_or("");
   if (stat.empty()) return false;
   auto close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
@@ -231,7 +226,7 @@ std::vector<pid_t> children_of(pid_t ppid) {
   std::vector<pid_t> out;
   for (const auto& e : list_dir("/proc")) {
     if (e.empty() || e.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_file("/proc/" + e + "/stat");
+    std::string stat = read_file("/proc/" + e + "/stat").value_or("");
     auto close = stat.rfind(')');
     if (close == std::string::npos) continue;
     std::istringstream rest(stat.substr(close + 2));
@@ -243,19 +238,8 @@ std::vector<pid_t> children_of(pid_t ppid) {
   return out;
 }
 
-std::map<int, std::string> open_fds(pid_t pid) {
-  std::map<int, std::string> out;
-  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  for (const auto& e : list_dir(dir)) {
-    char target[512];
-    ssize_t n = ::readlink((dir + "/" + e).c_str(), target, sizeof target - 1);
-    out[std::stoi(e)] = n > 0 ? std::string(target, static_cast<size_t>(n)) : "?";
-  }
-  return out;
-}
-
 pid_t shim_pid_of(const std::string& vm_dir) {
-  std::string text = read_file(vm_dir + "/shim-state.json");
+  std::string text = read_file(vm_dir + "/shim-state.json").value_or("");
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.contains("pid")) return -1;
   return j["pid"].get<pid_t>();
@@ -283,7 +267,7 @@ std::vector<std::string> list_tree(const std::string& root) {
 }
 
 char process_state(pid_t pid) {
-  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat").value_or("");
   auto close = stat.rfind(')');
   if (close == std::string::npos || close + 2 >= stat.size()) return 0;
   return stat[close + 2];

@@ -14,6 +14,7 @@
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "messages/fccontrol_methods.hpp"
+#include "tests/support/fd_census.hpp"
 
 namespace ember::e2e {
 
@@ -103,8 +104,9 @@ bool wait_process_exit(pid_t pid, std::chrono::milliseconds timeout);
 bool process_alive(pid_t pid);
 // Pids whose parent is ppid.
 std::vector<pid_t> children_of(pid_t ppid);
-// Number of open fds of a process, and their targets (readlink of /proc/pid/fd/N).
-std::map<int, std::string> open_fds(pid_t pid);
+// The fd census (tests/support/fd_census.hpp), as the e2e tests call it.
+using testsupport::describe_fds;
+using testsupport::open_fds;
 // The shim pid recorded in a VM dir's shim-state.json; -1 if unreadable.
 pid_t shim_pid_of(const std::string& vm_dir);
 // Every path below root (relative, sorted; directories end in '/'), without

@@ -7,21 +7,13 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
+#include "base/files.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
 
 namespace ember::shim::fc {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs a shell command as the VMM and waits for its exit.
 Status run(const std::string& command, FirecrackerProcess* proc) {

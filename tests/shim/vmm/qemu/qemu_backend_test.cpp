@@ -10,24 +10,17 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "base/files.hpp"
 #include "tests/shim/vmm/qemu/qemu_vm_fixture.hpp"
 
 namespace ember::shimtest {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool is_socket(const std::string& path) {
   struct stat st;
@@ -63,11 +56,14 @@ TEST_F(QemuBackendTest, BootsPausesResumesBalloonsAndStopsAVm) {
   EXPECT_TRUE(is_socket(file("agent.sock")));
   const pid_t qemu = qemu_pid();
   ASSERT_GT(qemu, 0);
-  EXPECT_EQ(slurp("/proc/" + std::to_string(qemu) + "/comm").rfind("qemu-system", 0), 0u);
+  EXPECT_EQ(
+      read_file("/proc/" + std::to_string(qemu) + "/comm").value_or("").rfind("qemu-system", 0),
+      0u);
 
   ASSERT_TRUE(guest_ready());
-  EXPECT_EQ(slurp(file("guest-ready")).rfind("EMBER-GUEST-READY uptime=", 0), 0u);
-  EXPECT_NE(slurp(file("console.log")).find("EMBER-GUEST-READY"), std::string::npos);
+  EXPECT_EQ(read_file(file("guest-ready")).value_or("").rfind("EMBER-GUEST-READY uptime=", 0), 0u);
+  EXPECT_NE(read_file(file("console.log")).value_or("").find("EMBER-GUEST-READY"),
+            std::string::npos);
 
   GuestAgent agent;
   ASSERT_TRUE(agent.connect(file("agent.sock")).ok());

@@ -8,12 +8,11 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/files.hpp"
 #include "tests/shim/vmm/qemu/qemu_test_loop.hpp"
 #include "tests/support/temp_tree.hpp"
 
@@ -21,13 +20,6 @@ namespace ember::shimtest {
 namespace {
 
 using shim::QemuConsole;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool exists(const std::string& path) {
   struct stat st;
@@ -63,8 +55,8 @@ class QemuConsoleTest : public ::testing::Test {
     loop_.on_loop([&] { out = ready_lines_; });
     return out;
   }
-  std::string log() { return slurp(tree_.path() + "/console.log"); }
-  std::string old_log() { return slurp(tree_.path() + "/console.log.1"); }
+  std::string log() { return read_file(tree_.path() + "/console.log").value_or(""); }
+  std::string old_log() { return read_file(tree_.path() + "/console.log.1").value_or(""); }
 
   TempTree tree_;
   TestLoop loop_;

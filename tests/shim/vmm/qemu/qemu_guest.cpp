@@ -15,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "base/files.hpp"
 #include "io/unix_socket.hpp"
 #include "shim/vmm/qemu/qemu_command.hpp"
 #include "tests/support/shim_harness.hpp"
@@ -40,13 +41,11 @@ Status build_guest(std::string* kernel) {
   const std::string cmd = std::string("'") + EMBER_SOURCE_DIR +
                           "/deploy/guest/build-guest.sh' --out '" + dir + "' >'" + log + "' 2>&1";
   const int rc = std::system(cmd.c_str());
-  std::ifstream in(log);
-  std::stringstream output;
-  output << in.rdbuf();
+  const std::string output = read_file(log).value_or("");
   ::unlink(log.c_str());
   if (rc != 0) {
     return Status::FailedPrecondition("build-guest.sh failed (" + std::to_string(rc) +
-                                      "): " + output.str());
+                                      "): " + output);
   }
   *kernel = dir + "/vmlinuz";
   return Status::Ok();

@@ -2,7 +2,6 @@
 // its end is reported, and that no child outlives its owner.
 #include "shim/vmm/qemu/qemu_process.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,9 +11,10 @@
 
 #include <cerrno>
 #include <fstream>
-#include <set>
 #include <string>
+#include <vector>
 
+#include "tests/support/fd_census.hpp"
 #include "tests/support/shim_harness.hpp"
 #include "tests/support/temp_tree.hpp"
 
@@ -23,17 +23,6 @@ namespace {
 
 using shim::QemuLaunch;
 using shim::QemuProcess;
-
-std::set<std::string> open_fds(pid_t pid) {
-  std::set<std::string> out;
-  DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] != '.') out.insert(e->d_name);
-  }
-  ::closedir(d);
-  return out;
-}
 
 std::string link_target(const std::string& path) {
   char buf[4096];
@@ -92,7 +81,7 @@ TEST_F(QemuProcessTest, ChildGetsStdioTheGivenFdsAndNothingElse) {
 
   // spawn returns after the exec: the fd table is final.
   const std::string proc = "/proc/" + std::to_string(child->pid());
-  EXPECT_EQ(open_fds(child->pid()), (std::set<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(testsupport::fd_numbers(child->pid()), (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(link_target(proc + "/fd/0"), "/dev/null");
   EXPECT_EQ(link_target(proc + "/fd/3"),
             link_target("/proc/self/fd/" + std::to_string(given_write.get())));

@@ -1,58 +1,30 @@
-// The ember-shim process as the OS sees it: its state file, its fds, its
+// The ember-shim binary as the OS sees it: its state file, its fds, its
 // backend choice, and (stubborn-shim) a backend that never finishes a stop.
 #include <fcntl.h>
-#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <dirent.h>
-
-#include <fstream>
-#include <map>
 #include <sstream>
 #include <string>
 
+#include "base/files.hpp"
 #include "fccontrol.pb.h"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/shim_state.hpp"
+#include "tests/support/fd_census.hpp"
 #include "tests/support/shim_harness.hpp"
 
 namespace ember::shimtest {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string link_target(const std::string& path) {
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-// fd number -> readlink of /proc/<pid>/fd/<n>.
-std::map<int, std::string> open_fds(pid_t pid) {
-  std::map<int, std::string> fds;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return fds;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    fds[std::stoi(e->d_name)] = link_target(dir + "/" + e->d_name);
-  }
-  ::closedir(d);
-  return fds;
-}
+using testsupport::open_fds;
 
 // The "flags:" line of /proc/<pid>/fdinfo/<fd>, octal.
 long fd_flags(pid_t pid, int fd) {
   std::istringstream in(
-      read_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd)));
+      read_file("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd)).value_or(""));
   std::string key;
   while (in >> key) {
     if (key == "flags:") {
@@ -70,7 +42,7 @@ Status create_vm(ShimUnderTest& shim) {
   return shim.call("CreateVM", req);
 }
 
-TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
+TEST(ShimBinaryTest, WritesShimStateJsonIntoTheVmDirectory) {
   ShimUnderTest shim;
   ASSERT_TRUE(shim.start({}).ok());
   // The client is connected and served, so the state was written before.
@@ -80,7 +52,8 @@ TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   shimproc::ShimState state;
-  ASSERT_TRUE(shimproc::from_json(read_file(path), &state).ok()) << read_file(path);
+  const std::string text = read_file(path).value_or("");
+  ASSERT_TRUE(shimproc::from_json(text, &state).ok()) << text;
   EXPECT_EQ(state.pid, shim.pid());
   EXPECT_EQ(state.start_time, shimproc::process_start_time(shim.pid()));
   EXPECT_NE(state.start_time, 0u);
@@ -98,7 +71,7 @@ TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
   EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the state file outlived the shim";
 }
 
-TEST(ShimProcessTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
+TEST(ShimBinaryTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
   ShimUnderTest shim;
   ASSERT_TRUE(shim.start({}).ok());
   ASSERT_TRUE(create_vm(shim).ok());  // the shim has accepted our connection by now
@@ -123,7 +96,7 @@ TEST(ShimProcessTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
   }
 }
 
-TEST(ShimProcessTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {
+TEST(ShimBinaryTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {
   ShimUnderTest shim;
   ShimOptions opts;
   opts.binary = STUBBORN_SHIM_BINARY;
