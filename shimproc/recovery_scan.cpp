@@ -5,10 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "base/files.hpp"
 #include "base/ids.hpp"
 #include "config/config.hpp"
 #include "shimproc/shim_address.hpp"
@@ -30,15 +29,6 @@ std::vector<std::string> entries_of(const std::string& dir) {
   return out;
 }
 
-bool read_text(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
 // <64 hex digits> or <64 hex digits>-fccontrol: containerd's formula.
 bool is_shim_socket_name(const std::string& name) {
   std::string hex = name.substr(0, 64);
@@ -55,7 +45,7 @@ bool is_socket(const std::string& path) {
 // The shim of (ns, id) as recorded, if it is still the same running process.
 bool live_shim(const VmDir& dir, ShimState* state) {
   std::string text;
-  if (!read_text(dir.state_path(), &text)) return false;
+  if (!read_file(dir.state_path(), &text).ok()) return false;
   if (!from_json(text, state).ok()) return false;
   return state->pid > 0 && state->start_time != 0 &&
          process_start_time(state->pid) == state->start_time;
