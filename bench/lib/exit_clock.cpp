@@ -1,4 +1,4 @@
-#include "cmd/emberctl/bench_exit_clock.hpp"
+#include "bench/lib/exit_clock.hpp"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

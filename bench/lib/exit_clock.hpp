@@ -11,7 +11,7 @@
 
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
-#include "cmd/emberctl/bench_stats.hpp"
+#include "bench/lib/stats.hpp"
 
 namespace ember::bench {
 

@@ -1,4 +1,4 @@
-#include "cmd/emberctl/bench_file_waiter.hpp"
+#include "bench/lib/file_waiter.hpp"
 
 #include <fcntl.h>
 #include <sys/inotify.h>

@@ -1,13 +1,12 @@
-#include "cmd/emberctl/bench_fleet.hpp"
+#include "bench/lib/fleet.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 
-#include "cmd/emberctl/bench_progress.hpp"
-#include "cmd/emberctl/bench_target.hpp"
-#include "cmd/emberctl/invocation.hpp"
+#include "bench/lib/progress.hpp"
+#include "bench/lib/target.hpp"
 #include "io/event_loop.hpp"
+#include "messages/fccontrol_methods.hpp"
 
 namespace ember::bench {
 namespace {
@@ -31,11 +30,8 @@ Fleet::Fleet(Target& target, std::string id_prefix, const VmTemplate& vm, size_t
     : target_(target),
       prefix_(std::move(id_prefix)),
       proto_(request_of(vm)),
-      // As `emberctl vm create` / `vm stop` wait (see invocation.hpp).
-      create_timeout_(target.call_timeout(
-          std::max(ctl::kDefaultCreateTimeout,
-                   std::chrono::seconds(int64_t{vm.create_timeout_seconds} + 10)))),
-      stop_timeout_(target.call_timeout(ctl::kDefaultCallTimeout)),
+      create_timeout_(target.create_timeout(vm.create_timeout_seconds)),
+      stop_timeout_(target.call_timeout()),
       state_(capacity, VmState::none) {}
 
 Fleet::~Fleet() {
@@ -52,34 +48,37 @@ void Fleet::create(size_t index, Done done) {
   CreateVMRequest req = proto_;
   req.set_vmid(id(index));
   const auto sent = Clock::now();
-  target_.call("CreateVM", req, create_timeout_, [this, index, sent, done](ttrpc::CallResult r) {
-    const auto took = Clock::now() - sent;
-    const Code c = r.status.code();
-    if (r.status.ok()) {
-      state_[index] = VmState::alive;
-    } else if (c == Code::deadline_exceeded || c == Code::unavailable || c == Code::cancelled) {
-      // The server may still finish creating it.
-      state_[index] = VmState::maybe;
-    }
-    done(r.status, took);
-  });
+  target_.call(
+      msg::method_name(msg::Method::create_vm), req, create_timeout_,
+      [this, index, sent, done](ttrpc::CallResult r) {
+        const auto took = Clock::now() - sent;
+        const Code c = r.status.code();
+        if (r.status.ok()) {
+          state_[index] = VmState::alive;
+        } else if (c == Code::deadline_exceeded || c == Code::unavailable || c == Code::cancelled) {
+          // The server may still finish creating it.
+          state_[index] = VmState::maybe;
+        }
+        done(r.status, took);
+      });
 }
 
 void Fleet::stop(size_t index, Done done) {
   StopVMRequest req;
   req.set_vmid(id(index));
   const auto sent = Clock::now();
-  target_.call("StopVM", req, stop_timeout_, [this, index, sent, done](ttrpc::CallResult r) {
-    const auto took = Clock::now() - sent;
-    const Code c = r.status.code();
-    const bool was_maybe = state_[index] == VmState::maybe;
-    // A forced stop (INTERNAL "forcefully terminated VM <id>") leaves no VM either.
-    const bool forced =
-        c == Code::internal && r.status.message().rfind("forcefully terminated", 0) == 0;
-    if (r.status.ok() || c == Code::not_found || forced) state_[index] = VmState::none;
-    // Stopping a VM whose create timed out is cleanup, not a failure.
-    done(c == Code::not_found && was_maybe ? Status::Ok() : r.status, took);
-  });
+  target_.call(msg::method_name(msg::Method::stop_vm), req, stop_timeout_,
+               [this, index, sent, done](ttrpc::CallResult r) {
+                 const auto took = Clock::now() - sent;
+                 const Code c = r.status.code();
+                 const bool was_maybe = state_[index] == VmState::maybe;
+                 // A forced stop (INTERNAL "forcefully terminated VM <id>") leaves no VM either.
+                 const bool forced = c == Code::internal &&
+                                     r.status.message().rfind("forcefully terminated", 0) == 0;
+                 if (r.status.ok() || c == Code::not_found || forced) state_[index] = VmState::none;
+                 // Stopping a VM whose create timed out is cleanup, not a failure.
+                 done(c == Code::not_found && was_maybe ? Status::Ok() : r.status, took);
+               });
 }
 
 std::vector<size_t> Fleet::live() const {

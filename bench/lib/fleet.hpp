@@ -10,14 +10,25 @@
 #include <string>
 #include <vector>
 
-#include "cmd/emberctl/bench_runner.hpp"
-#include "cmd/emberctl/bench_scenarios.hpp"
+#include "bench/lib/runner.hpp"
+#include "bench/lib/stats.hpp"
 #include "fccontrol.pb.h"
 
 namespace ember::bench {
 
 class Target;
 class Progress;
+
+// What every VM a bench creates looks like; unset parts are left to the
+// server's defaults (its `vm:` config section).
+struct VmTemplate {
+  uint32_t vcpus = 0;    // 0: unset
+  uint32_t mem_mib = 0;  // 0: unset
+  std::string kernel;
+  std::string kernel_args;
+  std::string root_drive;
+  uint32_t create_timeout_seconds = 0;  // CreateVMRequest.TimeoutSeconds
+};
 
 class Fleet {
  public:

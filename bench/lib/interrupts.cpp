@@ -1,4 +1,4 @@
-#include "cmd/emberctl/bench_interrupt.hpp"
+#include "bench/lib/interrupts.hpp"
 
 #include <pthread.h>
 #include <signal.h>

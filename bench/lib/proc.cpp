@@ -1,4 +1,4 @@
-#include "cmd/emberctl/bench_proc.hpp"
+#include "bench/lib/proc.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-#include <nlohmann/json.hpp>
 
 namespace ember::bench {
 
@@ -67,38 +65,6 @@ Status open_pidfd(pid_t pid, UniqueFd* out) {
     return err == ESRCH ? Status::NotFound(what) : Status::Internal(what);
   }
   out->reset(fd);
-  return Status::Ok();
-}
-
-Status read_shim_info(const std::string& vm_dir, ShimInfo* out) {
-  const std::string path = vm_dir + "/shim-state.json";
-  std::string text;
-  Status s = read_text_file(path, &text);
-  if (!s.ok()) return s;
-  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument(path + ": not JSON");
-  const auto pid = j.find("pid");
-  if (pid == j.end() || !pid->is_number_integer() || pid->get<long long>() <= 0) {
-    return Status::InvalidArgument(path + ": no positive integer \"pid\"");
-  }
-  ShimInfo info;
-  info.pid = static_cast<pid_t>(pid->get<long long>());
-  const auto sock = j.find("fccontrol_socket");
-  if (sock != j.end() && sock->is_string() && !sock->get<std::string>().empty()) {
-    info.fccontrol_socket = sock->get<std::string>();
-  } else {
-    // The address file holds "unix://<shim socket>"; fccontrol is beside it.
-    std::string address;
-    s = read_text_file(vm_dir + "/address", &address);
-    if (!s.ok())
-      return Status::InvalidArgument(path + ": no \"fccontrol_socket\" and " + s.message());
-    while (!address.empty() && (address.back() == '\n' || address.back() == ' '))
-      address.pop_back();
-    const std::string scheme = "unix://";
-    if (address.compare(0, scheme.size(), scheme) == 0) address.erase(0, scheme.size());
-    info.fccontrol_socket = address + "-fccontrol";
-  }
-  *out = std::move(info);
   return Status::Ok();
 }
 

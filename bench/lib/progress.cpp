@@ -1,4 +1,4 @@
-#include "cmd/emberctl/bench_progress.hpp"
+#include "bench/lib/progress.hpp"
 
 #include <unistd.h>
 

@@ -6,14 +6,10 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
-#include <map>
-#include <string>
-#include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.hpp"
-#include "cmd/emberctl/bench_stats.hpp"
+#include "bench/lib/error_tally.hpp"
+#include "bench/lib/stats.hpp"
 
 namespace ember::io {
 class EventLoop;
@@ -22,23 +18,6 @@ class EventLoop;
 namespace ember::bench {
 
 class Progress;
-
-// Failures grouped by status, the first kept whole.
-class ErrorTally {
- public:
-  void add(const Status& s);
-  size_t total() const { return total_; }
-  const Status& first() const { return first_; }
-  // [{"code":"NOT_FOUND","message":"...","count":3}, ...]: at most 10 kinds.
-  nlohmann::ordered_json to_json() const;
-  void merge(const ErrorTally& other);
-
- private:
-  static constexpr size_t kMaxKinds = 10;
-  size_t total_ = 0;
-  Status first_;
-  std::map<std::pair<int, std::string>, size_t> kinds_;
-};
 
 // Finishes one operation: OK or the status it failed with. Loop thread.
 using Finish = std::function<void(const Status&)>;

@@ -1,4 +1,4 @@
-#include "cmd/emberctl/bench_stats.hpp"
+#include "bench/lib/stats.hpp"
 
 #include <algorithm>
 #include <cmath>

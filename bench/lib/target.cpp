@@ -1,8 +1,9 @@
-#include "cmd/emberctl/bench_target.hpp"
+#include "bench/lib/target.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -11,11 +12,11 @@
 
 #include <google/protobuf/message_lite.h>
 
-#include "cmd/emberctl/bench_proc.hpp"
-#include "cmd/emberctl/session.hpp"
+#include "bench/lib/proc.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/unix_socket.hpp"
+#include "messages/fccontrol_methods.hpp"
 
 namespace ember::bench {
 namespace {
@@ -48,6 +49,13 @@ Status connect_socket(const std::string& path, UniqueFd* out) {
   return Status::Ok();
 }
 
+// --timeout when given (seconds > 0), else dflt.
+std::chrono::nanoseconds timeout_or(double seconds, std::chrono::nanoseconds dflt) {
+  if (seconds <= 0) return dflt;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::duration<double>(seconds));
+}
+
 }  // namespace
 
 std::string encode(const google::protobuf::MessageLite& request) {
@@ -56,8 +64,7 @@ std::string encode(const google::protobuf::MessageLite& request) {
   return payload;
 }
 
-Target::Target(const ctl::GlobalOptions& globals, const TargetOptions& opts)
-    : globals_(globals), opts_(opts), loop_(std::make_unique<io::EventLoop>()) {}
+Target::Target(const TargetOptions& opts) : opts_(opts), loop_(std::make_unique<io::EventLoop>()) {}
 
 Target::~Target() {
   for (auto& c : others_)
@@ -68,13 +75,12 @@ Target::~Target() {
   loop_.reset();  // stops and joins the loop thread
 }
 
-Status Target::open(const ctl::GlobalOptions& globals, const TargetOptions& opts,
-                    std::unique_ptr<Target>* out) {
-  std::unique_ptr<Target> t(new Target(globals, opts));
-  t->address_ = globals.address;
+Status Target::open(const TargetOptions& opts, std::unique_ptr<Target>* out) {
+  std::unique_ptr<Target> t(new Target(opts));
+  t->address_ = opts.address;
   if (t->address_.empty()) {
     config::Config cfg;
-    Status s = config::resolve(globals.config_path, self_exe(), &cfg);
+    Status s = config::resolve(opts.config_path, self_exe(), &cfg);
     if (!s.ok()) return s;
     if (cfg.socket.empty()) {
       return Status::FailedPrecondition("no socket configured in " +
@@ -93,10 +99,14 @@ Status Target::open(const ctl::GlobalOptions& globals, const TargetOptions& opts
   return Status::Ok();
 }
 
-std::chrono::nanoseconds Target::call_timeout(std::chrono::nanoseconds dflt) const {
-  if (globals_.timeout_seconds <= 0) return dflt;
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(globals_.timeout_seconds));
+std::chrono::nanoseconds Target::call_timeout() const {
+  return timeout_or(opts_.timeout_seconds, opts_.call_timeout);
+}
+
+std::chrono::nanoseconds Target::create_timeout(uint32_t server_timeout_seconds) const {
+  return timeout_or(
+      opts_.timeout_seconds,
+      std::max(opts_.create_timeout, std::chrono::seconds(int64_t{server_timeout_seconds} + 10)));
 }
 
 void Target::call(const char* method, const google::protobuf::MessageLite& request,
@@ -108,8 +118,8 @@ void Target::call_on(ttrpc::Client& client, const char* method, std::string payl
                      std::chrono::nanoseconds timeout, ttrpc::Client::Done done) {
   ttrpc::CallOptions opts;
   opts.timeout = timeout;
-  opts.metadata.emplace_back(ttrpc::kNamespaceKey, globals_.ns);
-  client.call(ctl::kFirecrackerService, method, std::move(payload), std::move(opts),
+  opts.metadata.emplace_back(ttrpc::kNamespaceKey, opts_.ns);
+  client.call(msg::kFirecrackerService, method, std::move(payload), std::move(opts),
               std::move(done));
 }
 
@@ -131,7 +141,7 @@ Status Target::vm_dir_base(std::string* out) {
   std::string from = "--vm-dir-base";
   if (base.empty()) {
     config::Config cfg;
-    Status s = config::resolve(globals_.config_path, self_exe(), &cfg);
+    Status s = config::resolve(opts_.config_path, self_exe(), &cfg);
     if (!s.ok()) return s;
     base = cfg.shim_base_dir;
     from =

@@ -5,11 +5,12 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.hpp"
-#include "cmd/emberctl/invocation.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 
 namespace google::protobuf {
@@ -21,17 +22,24 @@ class EventLoop;
 
 namespace ember::bench {
 
+// Where emberd is and how to call it; the comments name emberctl's options.
 struct TargetOptions {
-  std::string vm_dir_base;  // --vm-dir-base; "": the config's shim_base_dir
-  pid_t emberd_pid = 0;     // --emberd-pid; 0: the socket's peer (SO_PEERCRED)
+  std::string config_path;     // --config; "": $EMBER_CONFIG or the defaults
+  std::string address;         // --address; "": the socket of the config
+  std::string ns = "default";  // --namespace
+  double timeout_seconds = 0;  // --timeout; 0: the defaults below
+  // Deadlines without --timeout: emberctl passes those of its vm commands.
+  std::chrono::seconds call_timeout{30};
+  std::chrono::seconds create_timeout{70};  // at least; see Target::create_timeout
+  std::string vm_dir_base;                  // --vm-dir-base; "": the config's shim_base_dir
+  pid_t emberd_pid = 0;                     // --emberd-pid; 0: the socket's peer (SO_PEERCRED)
 };
 
 class Target {
  public:
   // Connects to --address (else the config's socket). A socket that is
   // missing or refuses gives UNAVAILABLE "cannot connect to <path>: ...".
-  static Status open(const ctl::GlobalOptions& globals, const TargetOptions& opts,
-                     std::unique_ptr<Target>* out);
+  static Status open(const TargetOptions& opts, std::unique_ptr<Target>* out);
   // Closes the connections (pending calls complete with UNAVAILABLE), then
   // stops the loop.
   ~Target();
@@ -39,13 +47,16 @@ class Target {
   Target& operator=(const Target&) = delete;
 
   io::EventLoop& loop() { return *loop_; }
-  const std::string& ns() const { return globals_.ns; }
+  const std::string& ns() const { return opts_.ns; }
   const std::string& address() const { return address_; }
   // 0 when unknown (peer credentials unavailable and no --emberd-pid).
   pid_t emberd_pid() const { return emberd_pid_; }
 
-  // --timeout when given, else dflt.
-  std::chrono::nanoseconds call_timeout(std::chrono::nanoseconds dflt) const;
+  // --timeout when given, else the options' call_timeout.
+  std::chrono::nanoseconds call_timeout() const;
+  // --timeout when given, else the options' create_timeout or, when longer,
+  // the server's own creation deadline plus 10 s (as `emberctl vm create`).
+  std::chrono::nanoseconds create_timeout(uint32_t server_timeout_seconds) const;
 
   // Firecracker/<method> to emberd with the namespace; done runs on the loop
   // thread. Any thread.
@@ -67,13 +78,12 @@ class Target {
   // time (the loop thread while a phase runs).
   Status vm_dir_base(std::string* out);
   std::string vm_dir(const std::string& base, const std::string& id) const {
-    return base + "/" + globals_.ns + "#" + id;
+    return base + "/" + opts_.ns + "#" + id;
   }
 
  private:
-  Target(const ctl::GlobalOptions& globals, const TargetOptions& opts);
+  explicit Target(const TargetOptions& opts);
 
-  ctl::GlobalOptions globals_;
   TargetOptions opts_;
   std::string address_;
   pid_t emberd_pid_ = 0;

@@ -1,24 +1,27 @@
-// bench stop-latency: how long after the shim's exit emberd's StopVM reply
-// arrives, measured from outside: a pidfd on the shim (pid from its VM
-// directory's shim-state.json) watched by a thread of its own (ExitClock),
-// and the reply's arrival on the client's loop, both on CLOCK_MONOTONIC.
-#include <memory>
+// bench stop-latency: the measurement (stop_latency_report.cpp prints it).
+#include "bench/scenarios/stop_latency.hpp"
 
-#include "cmd/emberctl/bench_exit_clock.hpp"
-#include "cmd/emberctl/bench_fleet.hpp"
-#include "cmd/emberctl/bench_proc.hpp"
-#include "cmd/emberctl/bench_progress.hpp"
-#include "cmd/emberctl/bench_report.hpp"
-#include "cmd/emberctl/bench_scenarios.hpp"
-#include "cmd/emberctl/bench_target.hpp"
+#include <memory>
+#include <string>
+
+#include "bench/lib/exit_clock.hpp"
+#include "bench/lib/fleet.hpp"
+#include "bench/lib/proc.hpp"
+#include "bench/lib/shim_info.hpp"
+#include "bench/lib/target.hpp"
 #include "io/event_loop.hpp"
 
-namespace ember::bench {
+namespace ember::bench::stop_latency {
 namespace {
 
 // How long the exit may stay unseen after emberd replied (it replies only
 // after it saw the exit itself, so this means the measurement broke).
 constexpr long kExitGraceMs = 10000;
+
+struct Measured {
+  Samples exit_to_reply, stop_to_exit, stop_call;
+  size_t reply_first = 0;
+};
 
 // One stop being timed; loop thread only.
 struct Timing {
@@ -27,126 +30,117 @@ struct Timing {
   bool have_exit = false;
   bool done = false;
   io::EventLoop::WatchId timer = 0;
+  Finish finish;
 };
 
-struct Measured {
-  Samples exit_to_reply;   // the headline: reply time - exit time
-  Samples stop_to_exit;    // StopVM sent -> shim exit seen
-  Samples stop_call;       // StopVM sent -> reply
-  size_t reply_first = 0;  // replies seen before the exit (clock skew between threads)
+// Both halves (reply, exit) arrive on the loop thread; the second one
+// records the sample and finishes the operation.
+void complete(const std::shared_ptr<Timing>& t, Measured& m, io::EventLoop& loop) {
+  if (t->done || !t->have_reply || !t->have_exit) return;
+  t->done = true;
+  loop.cancel_watch(t->timer);
+  m.exit_to_reply.add(t->exited, t->replied);
+  m.stop_to_exit.add(t->sent, t->exited);
+  m.stop_call.add(t->sent, t->replied);
+  if (t->replied < t->exited) ++m.reply_first;
+  t->finish(Status::Ok());
+}
+
+// The operations of the phase: create VM i, watch its shim's exit, stop it.
+class StopTimer {
+ public:
+  StopTimer(BenchContext& ctx, Fleet& fleet, ExitClock& clock, Measured& m)
+      : ctx_(ctx), loop_(ctx.target.loop()), fleet_(fleet), clock_(clock), m_(m) {}
+
+  void run(size_t i, Finish finish) {
+    fleet_.create(i, [this, i, finish](const Status& cs, std::chrono::nanoseconds) {
+      if (!cs.ok()) return finish(cs);
+      auto t = std::make_shared<Timing>();
+      t->finish = finish;
+      pid_t pid = 0;
+      const Status st = watch_exit(i, t, &pid);
+      if (!st.ok()) {
+        // Still stop it (the fleet would anyway), but this sample is lost.
+        return fleet_.stop(i,
+                           [st, finish](const Status&, std::chrono::nanoseconds) { finish(st); });
+      }
+      stop(i, t, pid);
+    });
+  }
+
+ private:
+  // Resolved once a VM exists: a fresh emberd makes the base with its first VM.
+  Status watch_exit(size_t i, const std::shared_ptr<Timing>& t, pid_t* pid) {
+    std::string base;
+    ShimInfo shim;
+    UniqueFd pidfd;
+    Status st = ctx_.target.vm_dir_base(&base);
+    if (st.ok()) st = read_shim_info(ctx_.target.vm_dir(base, fleet_.id(i)), &shim);
+    if (st.ok()) st = open_pidfd(shim.pid, &pidfd);
+    if (!st.ok()) return st;
+    *pid = shim.pid;
+    io::EventLoop& loop = loop_;
+    Measured& m = m_;
+    return clock_.watch(std::move(pidfd), [&loop, &m, t](Clock::time_point when) {
+      loop.post([&loop, &m, t, when] {
+        t->exited = when;
+        t->have_exit = true;
+        complete(t, m, loop);
+      });
+    });
+  }
+
+  void stop(size_t i, const std::shared_ptr<Timing>& t, pid_t pid) {
+    io::EventLoop& loop = loop_;
+    Measured& m = m_;
+    t->sent = Clock::now();
+    fleet_.stop(i, [&loop, &m, t, pid](const Status& ss, std::chrono::nanoseconds) {
+      t->replied = Clock::now();
+      if (!ss.ok()) {
+        t->done = true;
+        return t->finish(ss);
+      }
+      t->have_reply = true;
+      t->timer = loop.after(kExitGraceMs, [t, pid] {
+        if (t->done) return;
+        t->done = true;
+        t->finish(Status::Internal("no exit of shim pid " + std::to_string(pid) +
+                                   " seen 10 s after its StopVM reply"));
+      });
+      complete(t, m, loop);
+    });
+  }
+
+  BenchContext& ctx_;
+  io::EventLoop& loop_;
+  Fleet& fleet_;
+  ExitClock& clock_;
+  Measured& m_;
 };
 
 }  // namespace
 
-Status run_stop_latency(BenchContext& ctx, const StopLatencyOptions& o, Report* out) {
-  auto& j = out->json;
-  j["scenario"] = "stop-latency";
-  j["params"] = {{"count", o.count}, {"concurrency", o.concurrency}};
+Result measure(BenchContext& ctx, const Options& o) {
+  Result r;
   Fleet fleet(ctx.target, ctx.id_prefix, ctx.vm, o.count);
   ExitClock clock;  // destroyed before the fleet stops what is left
-  Status s = clock.start();
-  if (!s.ok()) return s;
-  io::EventLoop& loop = ctx.target.loop();
+  r.status = clock.start();
+  if (!r.status.ok()) return r;
   Measured m;
-
-  RunLimits limits;
-  limits.count = o.count;
-  limits.concurrency = o.concurrency;
-  limits.cancel = &ctx.interrupted;
-  ctx.progress.start("stop-latency", o.count);
-  RunStats run = run_closed_loop(
-      loop, limits,
-      [&](size_t i, Finish finish) {
-        fleet.create(i, [&, i, finish](const Status& cs, std::chrono::nanoseconds) {
-          if (!cs.ok()) return finish(cs);
-          // Resolved once a VM exists: a fresh emberd makes the base with its first VM.
-          std::string base;
-          ShimInfo shim;
-          UniqueFd pidfd;
-          Status st = ctx.target.vm_dir_base(&base);
-          if (st.ok()) st = read_shim_info(ctx.target.vm_dir(base, fleet.id(i)), &shim);
-          if (st.ok()) st = open_pidfd(shim.pid, &pidfd);
-          auto t = std::make_shared<Timing>();
-          // Both halves arrive on the loop thread; the second one finishes.
-          auto complete = [&m, &loop, t, finish] {
-            if (t->done || !t->have_reply || !t->have_exit) return;
-            t->done = true;
-            loop.cancel_watch(t->timer);
-            m.exit_to_reply.add(t->exited, t->replied);
-            m.stop_to_exit.add(t->sent, t->exited);
-            m.stop_call.add(t->sent, t->replied);
-            if (t->replied < t->exited) ++m.reply_first;
-            finish(Status::Ok());
-          };
-          if (st.ok()) {
-            st = clock.watch(std::move(pidfd), [&loop, t, complete](Clock::time_point when) {
-              loop.post([t, when, complete] {
-                t->exited = when;
-                t->have_exit = true;
-                complete();
-              });
-            });
-          }
-          if (!st.ok()) {
-            // Still stop it (the fleet would anyway), but this sample is lost.
-            return fleet.stop(
-                i, [st, finish](const Status&, std::chrono::nanoseconds) { finish(st); });
-          }
-          t->sent = Clock::now();
-          fleet.stop(i, [&, t, finish, complete, pid = shim.pid](const Status& ss,
-                                                                 std::chrono::nanoseconds) {
-            t->replied = Clock::now();
-            if (!ss.ok()) {
-              t->done = true;
-              return finish(ss);
-            }
-            t->have_reply = true;
-            t->timer = loop.after(kExitGraceMs, [t, finish, pid] {
-              if (t->done) return;
-              t->done = true;
-              finish(Status::Internal("no exit of shim pid " + std::to_string(pid) +
-                                      " seen 10 s after its StopVM reply"));
-            });
-            complete();
-          });
-        });
-      },
-      &ctx.progress);
-  ctx.progress.finish();
-
-  j["stops"] = {{"requested", run.requested},
-                {"started", run.started},
-                {"completed", run.succeeded},
-                {"failed", run.failed}};
-  j["exit_to_reply_us"] = to_json(m.exit_to_reply.summarize());
-  j["stop_to_exit_us"] = to_json(m.stop_to_exit.summarize());
-  j["stop_call_us"] = to_json(m.stop_call.summarize());
-  j["reply_before_exit"] = m.reply_first;
-  j["errors"] = run.errors.to_json();
-
-  ReportTable t;
-  t.title = "stop-latency: " + std::to_string(run.succeeded) + " of " + std::to_string(o.count) +
-            " stops timed, " + std::to_string(o.concurrency) + " in flight";
-  t.columns = latency_columns("interval");
-  t.rows.push_back(latency_row("shim exit -> StopVM reply", m.exit_to_reply.summarize()));
-  t.rows.push_back(latency_row("StopVM sent -> shim exit", m.stop_to_exit.summarize()));
-  t.rows.push_back(latency_row("StopVM sent -> reply", m.stop_call.summarize()));
-  out->tables.push_back(std::move(t));
-  out->notes.push_back(
-      "exit: the shim's pidfd became readable (a thread blocked in epoll); "
-      "reply: the StopVM reply reached this client. Both CLOCK_MONOTONIC.");
-  if (m.reply_first > 0) {
-    out->notes.push_back(std::to_string(m.reply_first) +
-                         " StopVM reply(s) arrived before the exit was seen: the two watching "
-                         "threads woke in the other order (negative samples)");
+  StopTimer timer(ctx, fleet, clock, m);
+  r.stops = run_phase(ctx, "stop-latency", phase_limits(ctx, o.count, o.concurrency),
+                      [&timer](size_t i, Finish finish) { timer.run(i, std::move(finish)); });
+  r.measured = true;
+  r.exit_to_reply = m.exit_to_reply.summarize();
+  r.stop_to_exit = m.stop_to_exit.summarize();
+  r.stop_call = m.stop_call.summarize();
+  r.reply_first = m.reply_first;
+  if (r.stops.failed > 0) {
+    r.status = r.stops.errors.first();
+  } else if (r.stops.cut_short && ctx.interrupted.load()) {
+    r.status = interrupted_status();
   }
-  if (run.failed > 0) {
-    out->notes.push_back(std::to_string(run.failed) +
-                         " stop(s) failed; first: " + run.errors.first().ToString());
-    return run.errors.first();
-  }
-  if (run.cut_short && ctx.interrupted.load()) return Status(Code::cancelled, "interrupted");
-  return Status::Ok();
+  return r;
 }
 
-}  // namespace ember::bench
+}  // namespace ember::bench::stop_latency

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <optional>
 
-#include "cmd/emberctl/bench_file_waiter.hpp"
+#include "bench/lib/file_waiter.hpp"
 #include "io/event_loop.hpp"
-#include "run_emberctl.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::bench {
 namespace {
@@ -71,7 +71,7 @@ class FileWaiterTest : public ::testing::Test {
     ::close(fd);
   }
 
-  ctltest::TempDir scratch_;
+  shimtest::TempTree scratch_;
   std::string dir_;
   io::EventLoop loop_;
   FileWaiter waiter_;

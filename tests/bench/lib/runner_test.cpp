@@ -3,7 +3,7 @@
 
 #include <atomic>
 
-#include "cmd/emberctl/bench_runner.hpp"
+#include "bench/lib/runner.hpp"
 #include "io/event_loop.hpp"
 
 namespace ember::bench {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "run_emberctl.hpp"
+#include "tests/cmd/emberctl/run_emberctl.hpp"
 #include "tests/support/emberd_harness.hpp"
 
 extern char** environ;
