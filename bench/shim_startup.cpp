@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/remove_tree.hpp"
-#include "cmd/emberctl/bench_stats.hpp"
+#include "bench/lib/stats.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"

@@ -17,8 +17,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cmd/emberctl/bench_runner.hpp"
-#include "cmd/emberctl/bench_stats.hpp"
+#include "bench/lib/runner.hpp"
+#include "bench/lib/stats.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 
@@ -60,9 +60,10 @@ class SocketDir {
   std::string path_;
 };
 
-RunStats drive(ember::io::EventLoop& loop,
-               const std::vector<std::shared_ptr<ember::ttrpc::Client>>& clients, const Row& row,
-               size_t count, double duration, const std::string& payload, Samples* lat) {
+using Clients = std::vector<std::shared_ptr<ember::ttrpc::Client>>;
+
+RunStats drive(ember::io::EventLoop& loop, const Clients& clients, const Row& row, size_t count,
+               double duration, const std::string& payload, Samples* lat) {
   RunLimits limits;
   limits.count = count;
   limits.concurrency = row.in_flight;
@@ -87,6 +88,30 @@ RunStats drive(ember::io::EventLoop& loop,
       nullptr);
 }
 
+// Every row: warm-up, then the measured calls. *failed when a call failed.
+nlohmann::ordered_json measure_rows(ember::io::EventLoop& loop, const Clients& clients,
+                                    const Options& o, bool* failed) {
+  const std::string payload(o.payload, 'x');
+  const std::vector<Row> rows = {
+      {1, 1}, {16, 1}, {64, 1}, {16, o.connections}, {64, o.connections}};
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  for (const Row& row : rows) {
+    drive(loop, clients, row, o.warmup, 0, payload, nullptr);
+    Samples lat;
+    lat.reserve(o.duration > 0 ? 1 << 20 : o.requests);
+    RunStats st = drive(loop, clients, row, o.requests, o.duration, payload, &lat);
+    *failed = *failed || st.failed > 0;
+    results.push_back({{"connections", row.conns},
+                       {"in_flight", row.in_flight},
+                       {"requests", st.succeeded},
+                       {"failed", st.failed},
+                       {"seconds", st.seconds()},
+                       {"requests_per_second", rate(st.succeeded, st.seconds())},
+                       {"latency_us", to_json(lat.summarize())}});
+  }
+  return results;
+}
+
 int run(const Options& o) {
   SocketDir dir;
   if (dir.path().empty()) {
@@ -106,7 +131,7 @@ int run(const Options& o) {
   }
   server_loop.start_thread();
   client_loop.start_thread();
-  std::vector<std::shared_ptr<ember::ttrpc::Client>> clients;
+  Clients clients;
   for (size_t i = 0; i < o.connections; ++i) {
     auto c = ember::ttrpc::Client::connect(client_loop, server->path(), &s);
     if (!c) {
@@ -115,26 +140,8 @@ int run(const Options& o) {
     }
     clients.push_back(std::move(c));
   }
-
-  const std::string payload(o.payload, 'x');
-  const std::vector<Row> rows = {
-      {1, 1}, {16, 1}, {64, 1}, {16, o.connections}, {64, o.connections}};
-  nlohmann::ordered_json results = nlohmann::ordered_json::array();
   bool failed = false;
-  for (const Row& row : rows) {
-    drive(client_loop, clients, row, o.warmup, 0, payload, nullptr);
-    Samples lat;
-    lat.reserve(o.duration > 0 ? 1 << 20 : o.requests);
-    RunStats st = drive(client_loop, clients, row, o.requests, o.duration, payload, &lat);
-    failed = failed || st.failed > 0;
-    results.push_back({{"connections", row.conns},
-                       {"in_flight", row.in_flight},
-                       {"requests", st.succeeded},
-                       {"failed", st.failed},
-                       {"seconds", st.seconds()},
-                       {"requests_per_second", rate(st.succeeded, st.seconds())},
-                       {"latency_us", to_json(lat.summarize())}});
-  }
+  nlohmann::ordered_json results = measure_rows(client_loop, clients, o, &failed);
   for (auto& c : clients)
     c->close();
   clients.clear();

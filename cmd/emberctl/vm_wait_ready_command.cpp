@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "cmd/emberctl/bench_file_waiter.hpp"
+#include "bench/lib/file_waiter.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"

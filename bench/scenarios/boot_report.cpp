@@ -1,0 +1,43 @@
+// bench boot: the report of a measurement.
+#include "bench/lib/format.hpp"
+#include "bench/scenarios/boot.hpp"
+
+namespace ember::bench::boot {
+
+Report report(const Options& o, const Result& r) {
+  Report out;
+  auto& j = out.json;
+  j["scenario"] = "boot";
+  j["params"] = {{"vms", o.vms},
+                 {"concurrency", r.concurrency},
+                 {"ready_file", o.ready_file},
+                 {"ready_marker", o.ready_marker},
+                 {"ready_timeout_seconds", o.ready_timeout_seconds}};
+  j["vms"] = {{"requested", o.vms},
+              {"started", r.booted.started},
+              {"ready", r.booted.succeeded},
+              {"failed", r.booted.failed},
+              {"stopped", r.stopped.succeeded}};
+  j["create_us"] = to_json(r.create);
+  j["ready_us"] = to_json(r.ready);
+  j["all_ready_seconds"] = r.booted.seconds();
+  j["stop_us"] = to_json(r.stop);
+  j["errors"] = r.errors.to_json();
+
+  ReportTable t;
+  t.title = "boot: " + std::to_string(r.booted.succeeded) + " of " + std::to_string(o.vms) +
+            " guests ready, " + std::to_string(r.concurrency) + " created at once, all ready in " +
+            format_number(r.booted.seconds(), 2) + " s";
+  t.columns = latency_columns("interval");
+  t.rows.push_back(latency_row("CreateVM call", r.create));
+  t.rows.push_back(latency_row("CreateVM sent -> " + o.ready_file, r.ready));
+  t.rows.push_back(latency_row("StopVM call", r.stop));
+  out.tables.push_back(std::move(t));
+  if (r.errors.total() > 0) {
+    out.notes.push_back(std::to_string(r.errors.total()) +
+                        " failure(s); first: " + r.errors.first().ToString());
+  }
+  return out;
+}
+
+}  // namespace ember::bench::boot
