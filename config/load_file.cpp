@@ -102,11 +102,66 @@ Handler log_format_field() {
 
 // Upper bounds keep values sane: 32 vCPUs is Firecracker's limit, 1 TiB of
 // memory, a day for any timeout.
-const std::vector<Field>& top_level_fields() {
-  using detail::read_bool;
+std::vector<Field> vmm_fields() {
+  using detail::read_string;
+  return {
+      {"backend", backend_field()},
+      {"qemu_binary",
+       [](const Entry& e, Config* c) { return read_string(e, &c->vmm.qemu_binary); }},
+      {"firecracker_binary",
+       [](const Entry& e, Config* c) { return read_string(e, &c->vmm.firecracker_binary); }},
+  };
+}
+
+std::vector<Field> vm_fields() {
   using detail::read_path;
   using detail::read_string;
   using detail::read_uint;
+  return {
+      {"kernel_image",
+       [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->vm.kernel_image); }},
+      {"kernel_args", [](const Entry& e, Config* c) { return read_string(e, &c->vm.kernel_args); }},
+      {"root_drive",
+       [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->vm.root_drive); }},
+      {"vcpus", [](const Entry& e, Config* c) { return read_uint(e, 1, 32, &c->vm.vcpus); }},
+      {"memory_mib",
+       [](const Entry& e, Config* c) { return read_uint(e, 1, 1u << 20, &c->vm.memory_mib); }},
+  };
+}
+
+std::vector<Field> limits_fields() {
+  using detail::read_uint;
+  return {
+      {"max_vms",
+       [](const Entry& e, Config* c) { return read_uint(e, 1, 1000000, &c->limits.max_vms); }},
+      {"max_concurrent_creates",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1, 1000000, &c->limits.max_concurrent_creates);
+       }},
+  };
+}
+
+std::vector<Field> timeouts_fields() {
+  using detail::read_uint;
+  return {
+      {"create_vm_seconds",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1, 86400, &c->timeouts.create_vm_seconds);
+       }},
+      {"stop_vm_seconds",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1, 86400, &c->timeouts.stop_vm_seconds);
+       }},
+      {"call_wait_seconds",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1, 86400, &c->timeouts.call_wait_seconds);
+       }},
+  };
+}
+
+const std::vector<Field>& top_level_fields() {
+  using detail::read_bool;
+  using detail::read_path;
   static const std::vector<Field> kFields = {
       {"socket", [](const Entry& e, Config* c) { return read_path(e, kRequired, &c->socket); }},
       {"state_dir",
@@ -119,53 +174,11 @@ const std::vector<Field>& top_level_fields() {
        [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->shim_binary); }},
       {"stop_vms_on_exit",
        [](const Entry& e, Config* c) { return read_bool(e, &c->stop_vms_on_exit); }},
-      {"vmm",
-       section({
-           {"backend", backend_field()},
-           {"qemu_binary",
-            [](const Entry& e, Config* c) { return read_string(e, &c->vmm.qemu_binary); }},
-           {"firecracker_binary",
-            [](const Entry& e, Config* c) { return read_string(e, &c->vmm.firecracker_binary); }},
-       })},
-      {"vm",
-       section({
-           {"kernel_image",
-            [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->vm.kernel_image); }},
-           {"kernel_args",
-            [](const Entry& e, Config* c) { return read_string(e, &c->vm.kernel_args); }},
-           {"root_drive",
-            [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->vm.root_drive); }},
-           {"vcpus", [](const Entry& e, Config* c) { return read_uint(e, 1, 32, &c->vm.vcpus); }},
-           {"memory_mib",
-            [](const Entry& e, Config* c) { return read_uint(e, 1, 1u << 20, &c->vm.memory_mib); }},
-       })},
-      {"limits",
-       section({
-           {"max_vms",
-            [](const Entry& e, Config* c) { return read_uint(e, 1, 1000000, &c->limits.max_vms); }},
-           {"max_concurrent_creates",
-            [](const Entry& e, Config* c) {
-              return read_uint(e, 1, 1000000, &c->limits.max_concurrent_creates);
-            }},
-       })},
-      {"timeouts", section({
-                       {"create_vm_seconds",
-                        [](const Entry& e, Config* c) {
-                          return read_uint(e, 1, 86400, &c->timeouts.create_vm_seconds);
-                        }},
-                       {"stop_vm_seconds",
-                        [](const Entry& e, Config* c) {
-                          return read_uint(e, 1, 86400, &c->timeouts.stop_vm_seconds);
-                        }},
-                       {"call_wait_seconds",
-                        [](const Entry& e, Config* c) {
-                          return read_uint(e, 1, 86400, &c->timeouts.call_wait_seconds);
-                        }},
-                   })},
-      {"log", section({
-                  {"level", log_level_field()},
-                  {"format", log_format_field()},
-              })},
+      {"vmm", section(vmm_fields())},
+      {"vm", section(vm_fields())},
+      {"limits", section(limits_fields())},
+      {"timeouts", section(timeouts_fields())},
+      {"log", section({{"level", log_level_field()}, {"format", log_format_field()}})},
   };
   return kFields;
 }
