@@ -1,0 +1,153 @@
+#include "replay/run.hpp"
+
+namespace ember::replay {
+
+Run::Run(const Journal& journal, const Inputs& inputs, const ActorSet* actors, std::string* trace,
+         const std::vector<char>* keep)
+    : journal_(journal),
+      inputs_(inputs),
+      keep_(keep),
+      trace_(trace),
+      fx_(journal.header.start_mono_nanos()),
+      world_(journal.header, fx_, actors, trace),
+      answers_(inputs.list.size()) {}
+
+bool Run::caused(size_t i, bool strict, std::string* why) {
+  const Input& in = inputs_.list[i];
+  if (in.kind != InputKind::completion) return true;
+  const journal::Completion& c = journal_.records[in.record].completion();
+  Incarnation* inc = fx_.find(in.vm, in.ordinal);
+  if (inc == nullptr) {
+    *why = "no supervisor made for incarnation " + std::to_string(in.ordinal) + " of " + in.vm;
+    return false;
+  }
+  switch (c.event_case()) {
+    case journal::Completion::kStarted:
+      *why = "neither launch nor adopt was asked (or started twice)";
+      return (inc->launched || inc->adopted) && !inc->started;
+    case journal::Completion::kShimReply:
+      *why = "call_shim " + std::to_string(c.shim_reply().call_id()) + " was not asked";
+      return inc->calls.count(c.shim_reply().call_id()) != 0;
+    case journal::Completion::kTimer:
+      *why = "start_timer " + std::to_string(c.timer().token()) + " was not asked";
+      return inc->timers.count(c.timer().token()) != 0;
+    case journal::Completion::kShimExit:
+      *why = "the shim had not started (or exited already)";
+      if (!inc->started || inc->exited) return false;
+      *why = "nothing asked the shim to end";
+      return !strict || inc->killed || inc->stop_asked || !inc->started_ok;
+    default:
+      *why = "empty completion";
+      return false;
+  }
+}
+
+void Run::deliver(size_t i) {
+  const Input& in = inputs_.list[i];
+  const journal::Record& rec = journal_.records[in.record];
+  fx_.set_now(in.mono);
+  if (trace_ != nullptr)
+    world_.note("input seq " + std::to_string(in.seq) + ": " + describe_input(journal_, in));
+  if (exploring_) note_inject(i);
+  switch (in.kind) {
+    case InputKind::rpc: {
+      const journal::Rpc& rpc = rec.rpc();
+      if (!in.method_known) return;  // emberd's server answers these itself
+      msg::InboundRpc inbound{in.method, rpc.ns(), rpc.payload(), rpc.timeout_nano(),
+                              [this, i](const msg::RpcReply& r) { on_reply(i, r); }};
+      world_.inject_rpc(std::move(inbound));
+      break;
+    }
+    case InputKind::adopt: {
+      const journal::Adopt& a = rec.adopt();
+      msg::ShimRecord shim{a.pid(), a.start_time(), a.shim_socket(), a.fccontrol_socket()};
+      world_.inject_adopt(msg::VmKey{a.ns(), a.vm_id()}, shim,
+                          [this, i](const msg::RpcReply& r) { on_reply(i, r); });
+      break;
+    }
+    case InputKind::completion:
+      deliver_completion(in, rec.completion());
+      break;
+  }
+}
+
+void Run::deliver_completion(const Input& in, const journal::Completion& c) {
+  Incarnation* inc = fx_.find(in.vm, in.ordinal);
+  switch (c.event_case()) {
+    case journal::Completion::kStarted:
+      inc->started = true;
+      inc->started_ok = c.started().code() == 0;
+      inc->events->started(Status(static_cast<Code>(c.started().code()), c.started().message()),
+                           c.started().pid());
+      break;
+    case journal::Completion::kShimReply: {
+      const journal::ShimReply& r = c.shim_reply();
+      inc->events->shim_replied(r.call_id(), msg::RpcReply{r.code(), r.message(), r.payload()});
+      break;
+    }
+    case journal::Completion::kShimExit:
+      inc->exited = true;
+      inc->events->shim_exited(msg::ShimExit{c.shim_exit().code(), c.shim_exit().signal()});
+      break;
+    case journal::Completion::kTimer:
+      inc->events->timer_fired(c.timer().token());
+      break;
+    default:
+      break;
+  }
+}
+
+void Run::on_reply(size_t i, const msg::RpcReply& r) {
+  Answer& a = answers_[i];
+  if (++a.count == 1) a.reply = r;
+  if (exploring_) check_reply(i, r);
+}
+
+void Run::sim(SimResult* out) {
+  for (size_t i = 0; i < inputs_.list.size(); ++i) {
+    if (!kept(i)) continue;
+    world_.run_until_idle();
+    std::string why;
+    if (!caused(i, false, &why)) {
+      const Input& in = inputs_.list[i];
+      out->divergences.push_back(
+          Divergence{in.seq, in.vm, "(completion)", describe_input(journal_, in), why});
+      continue;
+    }
+    deliver(i);
+    ++out->inputs;
+  }
+  world_.run_until_idle();
+  compare_replies(out);
+}
+
+void Run::compare_replies(SimResult* out) const {
+  for (size_t i = 0; i < inputs_.list.size(); ++i) {
+    const Input& in = inputs_.list[i];
+    if (in.kind != InputKind::rpc || !kept(i)) continue;
+    const journal::Rpc& rpc = journal_.records[in.record].rpc();
+    auto r = inputs_.reply.find(rpc.rpc_id());
+    if (r == inputs_.reply.end()) continue;  // the journal ended before its reply
+    const journal::Reply& rec = journal_.records[r->second].reply();
+    const Answer& a = answers_[i];
+    ++out->replies_checked;
+    std::string recorded = code_and_message(rec.code(), rec.message());
+    std::string replayed;
+    if (a.count == 0) {
+      replayed = "(no reply)";
+    } else if (a.count > 1) {
+      replayed = "answered " + std::to_string(a.count) + " times";
+    } else if (a.reply.code != rec.code() || a.reply.message != rec.message()) {
+      replayed = code_and_message(a.reply.code, a.reply.message);
+    } else if (a.reply.payload != rec.payload()) {
+      replayed = recorded + " (payload differs: " + std::to_string(a.reply.payload.size()) +
+                 " B, recorded " + std::to_string(rec.payload().size()) + " B)";
+    } else {
+      continue;
+    }
+    std::string vm = in.vm.empty() ? rpc.ns() + "/?" : in.vm;
+    out->divergences.push_back(Divergence{in.seq, vm, rpc.method(), recorded, replayed});
+  }
+}
+
+}  // namespace ember::replay

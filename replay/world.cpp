@@ -1,0 +1,194 @@
+// The actors on CAF's deterministic test coordinator (no DSL: the "testing"
+// scheduler policy), with names for the trace. Every message is handled by
+// run_one(), so the caller decides the interleaving.
+#include "replay/world.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "config/config.hpp"
+#include "replay/actor_set.hpp"
+#include "replay/trace_format.hpp"
+
+namespace ember::replay {
+namespace {
+
+using namespace msg;
+
+caf::actor_system_config& testing_policy(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  return cfg;
+}
+
+// The daemon's settings as the header recorded them (0: the default).
+config::Config settings_of(const journal::Header& h) {
+  config::Config cfg;
+  const journal::Settings& s = h.settings();
+  if (s.max_vms() != 0) cfg.limits.max_vms = s.max_vms();
+  if (s.max_concurrent_creates() != 0)
+    cfg.limits.max_concurrent_creates = s.max_concurrent_creates();
+  if (s.stop_vm_seconds() != 0) cfg.timeouts.stop_vm_seconds = s.stop_vm_seconds();
+  if (s.create_vm_seconds() != 0) cfg.timeouts.create_vm_seconds = s.create_vm_seconds();
+  return cfg;
+}
+
+const ActorSet kEmberd{};
+
+}  // namespace
+
+struct World::Impl {
+  config::Config cfg;
+  caf::actor_system_config caf_cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  registry_actor registry;
+  frontend_actor frontend;
+  caf::actor client;  // asks the registry for adoptions and its count
+  std::map<caf::actor_id, std::string> names;
+  std::set<caf::actor_id> initialized;
+  std::map<std::string, uint32_t> spawned;  // per VM, for names
+  std::vector<caf::actor_addr> supervisors;
+  std::string* trace;
+  bool tracing = true;
+  uint64_t next_adopt = 1;
+  std::map<uint64_t, ReplyFn> adopt_done;
+  uint32_t count = 0;
+
+  Impl(const journal::Header& header, EffectsFactory& effects, const ActorSet& actors,
+       std::string* trace_out)
+      : cfg(settings_of(header)),
+        sys(testing_policy(caf_cfg)),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+        trace(trace_out) {
+    sys.await_actors_before_shutdown(false);
+    actors::ActorDeps deps{&cfg, &effects};
+    registry = actors.spawn_registry(sys, deps, [this, deps](caf::actor_system& s, VmKey key) {
+      std::string vm = key.ns + "/" + key.id;
+      auto sup = actors::spawn_vm_supervisor(s, std::move(key), deps);
+      names[sup.id()] = "vm " + vm + "#" + std::to_string(++spawned[vm]);
+      supervisors.push_back(sup.address());
+      return sup;
+    });
+    frontend = actors::spawn_frontend(sys, registry);
+    client = sys.spawn([this](caf::event_based_actor* self) { return client_behavior(self); });
+    names[registry.id()] = "registry";
+    names[frontend.id()] = "frontend";
+    names[client.id()] = "client";
+  }
+
+  ~Impl() {
+    tracing = false;
+    for (auto& addr : supervisors)
+      if (auto sup = caf::actor_cast<caf::actor>(addr))
+        caf::anon_send_exit(sup, caf::exit_reason::kill);
+    caf::anon_send_exit(frontend, caf::exit_reason::kill);
+    caf::anon_send_exit(registry, caf::exit_reason::kill);
+    caf::anon_send_exit(client, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  caf::behavior client_behavior(caf::event_based_actor* self) {
+    return {
+        [=](adopt_atom, const VmKey& key, const ShimRecord& rec, uint64_t id) {
+          self->request(registry, caf::infinite, adopt_atom::value, key, rec)
+              .then([=](RpcReply& r) { adopted(id, r); },
+                    [=](caf::error& e) {
+                      adopted(id, reply_of(Status::Unavailable(caf::to_string(e))));
+                    });
+        },
+        [=](count_atom) {
+          self->request(registry, caf::infinite, count_atom::value)
+              .then([=](uint32_t n) { count = n; }, [](caf::error&) {});
+        },
+    };
+  }
+
+  void adopted(uint64_t id, const RpcReply& r) {
+    auto i = adopt_done.find(id);
+    if (i == adopt_done.end()) return;
+    ReplyFn done = std::move(i->second);
+    adopt_done.erase(i);
+    done(r);
+  }
+
+  std::string name_of(caf::actor_id id) const {
+    auto i = names.find(id);
+    return i != names.end() ? i->second : "actor " + std::to_string(id);
+  }
+
+  // The line of the message the first ready actor is about to handle.
+  void trace_next() {
+    auto* actor = dynamic_cast<caf::scheduled_actor*>(sched.jobs.front());
+    if (actor == nullptr) return;
+    std::string to = name_of(actor->id());
+    if (initialized.insert(actor->id()).second) *trace += "  init " + to + "\n";
+    caf::mailbox_element* next = actor->peek_at_next_mailbox_element();
+    if (next == nullptr) return;
+    std::string from = next->sender ? name_of(next->sender->id()) : "input";
+    auto name = [this](const caf::actor_addr& a) { return name_of(a.id()); };
+    *trace += "  " + from + " -> " + to + ": " + describe_message(next->content(), name) + "\n";
+  }
+
+  void run_front() {
+    if (trace != nullptr && tracing) trace_next();
+    sched.run_once();
+  }
+};
+
+World::World(const journal::Header& header, EffectsFactory& effects, const ActorSet* actors,
+             std::string* trace)
+    : impl_(std::make_unique<Impl>(header, effects, actors ? *actors : kEmberd, trace)) {}
+
+World::~World() = default;
+
+void World::inject_rpc(InboundRpc rpc) {
+  caf::anon_send(impl_->frontend, rpc_atom::value, std::move(rpc));
+}
+
+void World::inject_adopt(const VmKey& key, const ShimRecord& record, ReplyFn done) {
+  uint64_t id = impl_->next_adopt++;
+  impl_->adopt_done.emplace(id, std::move(done));
+  caf::anon_send(impl_->client, adopt_atom::value, key, record, id);
+}
+
+size_t World::ready() const {
+  return impl_->sched.jobs.size();
+}
+
+void World::run_one(size_t i) {
+  auto& jobs = impl_->sched.jobs;
+  if (i >= jobs.size()) return;
+  if (i != 0)
+    std::rotate(jobs.begin(), jobs.begin() + static_cast<std::ptrdiff_t>(i),
+                jobs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+  impl_->run_front();
+}
+
+void World::run_until_idle() {
+  while (!impl_->sched.jobs.empty())
+    impl_->run_front();
+}
+
+uint32_t World::registry_entries() {
+  impl_->tracing = false;
+  caf::anon_send(impl_->client, count_atom::value);
+  run_until_idle();
+  impl_->tracing = true;
+  return impl_->count;
+}
+
+void World::note(const std::string& line) {
+  if (impl_->trace != nullptr) *impl_->trace += line + "\n";
+}
+
+}  // namespace ember::replay

@@ -1,0 +1,49 @@
+#pragma once
+// World: emberd's frontend, registry and supervisors in one actor system on
+// CAF's deterministic test coordinator, stepped one message at a time. The
+// replay drivers (sim, explore) decide what runs next. CAF-free header.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "journal.pb.h"
+#include "messages/vm_effects.hpp"
+#include "messages/vm_types.hpp"
+
+namespace ember::replay {
+
+struct ActorSet;
+
+class World {
+ public:
+  // trace: where every delivered message is appended; null for none.
+  World(const journal::Header& header, msg::EffectsFactory& effects, const ActorSet* actors,
+        std::string* trace);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // An RPC from the I/O thread: (rpc_atom, InboundRpc) to the frontend.
+  void inject_rpc(msg::InboundRpc rpc);
+  // A recovered shim for the registry to adopt; done gets the registry's answer.
+  void inject_adopt(const msg::VmKey& key, const msg::ShimRecord& record, msg::ReplyFn done);
+
+  // Actors with a message to handle (or an initialization to run).
+  size_t ready() const;
+  // Lets ready actor number i (0: the first) handle one message.
+  void run_one(size_t i);
+  void run_until_idle();
+  // The registry's count of VMs; only when idle. Not traced, and leaves the
+  // world idle again.
+  uint32_t registry_entries();
+  // Adds a line to the trace (an input being injected).
+  void note(const std::string& line);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ember::replay
