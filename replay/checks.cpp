@@ -31,9 +31,10 @@ void Run::note_inject(size_t i) {
 
 void Run::check_reply(size_t i, const msg::RpcReply& r) {
   const Input& in = inputs_.list[i];
-  std::string what = describe_input(journal_, in);
+  auto what = [&] { return describe_input(journal_, in); };
   if (answers_[i].count > 1)
-    return fail("answered-once", what + " answered again: " + code_and_message(r.code, r.message));
+    return fail("answered-once",
+                what() + " answered again: " + code_and_message(r.code, r.message));
   Hold& hold = holds_[group_of_[i]];
   auto code = static_cast<Code>(r.code);
   if (makes_vm(in)) {
@@ -42,16 +43,16 @@ void Run::check_reply(size_t i, const msg::RpcReply& r) {
     if (code == Code::ok || in.kind == InputKind::adopt) hold.live = true;
     if (code == Code::already_exists && free_at_inject_[i])
       return fail("no-already-exists-when-free",
-                  what + " answered ALREADY_EXISTS although " + in.vm + " was free");
+                  what() + " answered ALREADY_EXISTS although " + in.vm + " was free");
   }
   if (in.kind == InputKind::rpc && in.method == msg::Method::stop_vm &&
       (code == Code::ok || code == Code::internal)) {
-    Incarnation* inc = fx_.latest(in.vm);
+    Incarnation* inc = fx_.latest(in.vm_index);
     while (inc != nullptr && !inc->stop_asked && inc->ordinal > 1)
-      inc = fx_.find(in.vm, inc->ordinal - 1);
+      inc = fx_.find(in.vm_index, inc->ordinal - 1);
     if (inc == nullptr || !inc->stop_asked || !inc->exited)
-      return fail("stop-after-exit",
-                  what + " answered " + code_name(code) + " before its shim's exit was delivered");
+      return fail("stop-after-exit", what() + " answered " + code_name(code) +
+                                         " before its shim's exit was delivered");
   }
   if (in.kind == InputKind::rpc && in.method == msg::Method::stop_vm &&
       (code == Code::ok || code == Code::internal || code == Code::not_found))
@@ -59,9 +60,9 @@ void Run::check_reply(size_t i, const msg::RpcReply& r) {
   if (in.kind == InputKind::rpc && code == Code::ok) {
     int64_t timeout = journal_.records[in.record].rpc().timeout_nano();
     if (timeout > 0 && fx_.now_nanos() > in.mono + timeout)
-      return fail("ok-after-deadline", what + " answered OK at " + std::to_string(fx_.now_nanos()) +
-                                           " ns, deadline " + std::to_string(in.mono + timeout) +
-                                           " ns");
+      return fail("ok-after-deadline", what() + " answered OK at " +
+                                           std::to_string(fx_.now_nanos()) + " ns, deadline " +
+                                           std::to_string(in.mono + timeout) + " ns");
   }
 }
 
@@ -71,7 +72,10 @@ void Run::check_step() {
 }
 
 void Run::check_idle() {
+  if (world_.registry_steps() == probed_registry_steps_ && fx_.live_total() == probed_live_) return;
   uint32_t entries = world_.registry_entries();
+  probed_registry_steps_ = world_.registry_steps();
+  probed_live_ = fx_.live_total();
   if (entries != fx_.live_total())
     fail("registry-matches-supervisors", "the registry holds " + std::to_string(entries) +
                                              " VMs while " + std::to_string(fx_.live_total()) +

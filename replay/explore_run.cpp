@@ -4,46 +4,64 @@
 // completion once the effect that causes it was asked. So an input may be
 // injected before the actors are idle, and one VM's completions may come
 // later than recorded relative to other VMs' inputs.
-#include <map>
-
 #include "replay/run.hpp"
 
 namespace ember::replay {
 
 void Run::build_queues() {
-  std::map<std::string, size_t> index;
+  groups_.assign(inputs_.vms.size(), {});
   group_of_.assign(inputs_.list.size(), 0);
   for (size_t i = 0; i < inputs_.list.size(); ++i) {
     if (!kept(i)) continue;
     const Input& in = inputs_.list[i];
-    auto [it, fresh] = index.emplace(in.vm, groups_.size());
-    if (fresh) groups_.emplace_back();
-    groups_[it->second].push_back(i);
-    group_of_[i] = it->second;
+    groups_[in.vm_index].push_back(i);
+    group_of_[i] = in.vm_index;
     if (in.kind != InputKind::completion) requests_.push_back(i);
   }
   holds_.assign(groups_.size(), Hold{});
+  group_ready_.assign(groups_.size(), 0);
+  for (size_t g = 0; g < groups_.size(); ++g)
+    dirty_.push_back(g);
   free_at_inject_.assign(inputs_.list.size(), 0);
 }
 
-void Run::candidates(std::vector<size_t>* out) {
-  out->clear();
-  std::string why;
-  for (auto& g : groups_) {
-    if (g.empty()) continue;
+// A group's readiness changes only when its head, the head of the requests
+// or its VM's effects change: only those groups are looked at again.
+void Run::refresh(size_t group) {
+  const auto& g = groups_[group];
+  bool ready = false;
+  if (!g.empty()) {
     size_t head = g.front();
-    if (inputs_.list[head].kind == InputKind::completion) {
-      if (caused(head, true, &why)) out->push_back(head);
-    } else if (!requests_.empty() && requests_.front() == head) {
-      out->push_back(head);
-    }
+    if (inputs_.list[head].kind == InputKind::completion)
+      ready = caused(head, true, nullptr);
+    else
+      ready = !requests_.empty() && requests_.front() == head;
   }
+  if (group_ready_[group] != ready) ready_changed_ = true;
+  group_ready_[group] = ready;
+}
+
+void Run::candidates(std::vector<size_t>* out) {
+  fx_.take_touched(&dirty_);
+  for (size_t g : dirty_)
+    if (g < groups_.size()) refresh(g);
+  dirty_.clear();
+  if (!ready_changed_) return;
+  ready_changed_ = false;
+  out->clear();
+  for (size_t g = 0; g < groups_.size(); ++g)
+    if (group_ready_[g]) out->push_back(groups_[g].front());
 }
 
 void Run::take(size_t i) {
+  ready_changed_ = true;  // i's group head changes
   auto& g = groups_[group_of_[i]];
   if (!g.empty() && g.front() == i) g.pop_front();
-  if (!requests_.empty() && requests_.front() == i) requests_.pop_front();
+  if (!requests_.empty() && requests_.front() == i) {
+    requests_.pop_front();
+    if (!requests_.empty()) dirty_.push_back(group_of_[requests_.front()]);
+  }
+  dirty_.push_back(group_of_[i]);
 }
 
 // Nothing can run and no input is allowed: the schedule left the recording

@@ -25,6 +25,7 @@ Inputs index_inputs(const Journal& journal) {
   // one went down), so first appearance order is their order.
   std::map<uint64_t, uint32_t> ordinal_of;  // recorded incarnation -> ordinal
   std::map<std::string, uint32_t> seen;     // vm -> incarnations so far
+  std::map<std::string, size_t> vm_index;
   for (size_t i = 0; i < journal.records.size(); ++i) {
     const journal::Record& r = journal.records[i];
     Input in;
@@ -55,6 +56,9 @@ Inputs index_inputs(const Journal& journal) {
       default:
         continue;
     }
+    auto [v, fresh] = vm_index.emplace(in.vm, out.vms.size());
+    if (fresh) out.vms.push_back(in.vm);
+    in.vm_index = v->second;
     out.list.push_back(std::move(in));
   }
   return out;

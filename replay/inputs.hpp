@@ -19,7 +19,8 @@ struct Input {
   uint64_t seq = 0;
   int64_t mono = 0;  // nanoseconds since the header's start_mono_nanos
   InputKind kind = InputKind::rpc;
-  std::string vm;  // "ns/id"; "" for an rpc whose payload names no VM
+  std::string vm;       // "ns/id"; "" for an rpc whose payload names no VM
+  size_t vm_index = 0;  // vm's index in Inputs::vms
   // rpc: the method (method_known false: not a method of the service).
   msg::Method method = msg::Method::get_vm_info;
   bool method_known = false;
@@ -30,6 +31,7 @@ struct Input {
 
 struct Inputs {
   std::vector<Input> list;
+  std::vector<std::string> vms;          // every vm named, in order of appearance
   std::map<uint64_t, size_t> rpc_input;  // rpc_id -> index in list
   std::map<uint64_t, size_t> reply;      // rpc_id -> record index of its Reply
 };

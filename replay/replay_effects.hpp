@@ -21,6 +21,7 @@ struct Incarnation {
   uint32_t ordinal = 0;  // 1 for the VM's first incarnation, ...
   msg::VmKey key;
   std::string vm;  // "ns/id"
+  size_t vm_index = 0;
   std::shared_ptr<msg::VmEvents> events;
   bool launched = false;
   bool adopted = false;
@@ -36,14 +37,16 @@ struct Incarnation {
 
 class ReplayFactory final : public msg::EffectsFactory {
  public:
-  explicit ReplayFactory(int64_t start_mono_nanos) : start_mono_(start_mono_nanos) {}
+  // vms: the VMs the journal names; index i in it is vm index i here. VMs
+  // the journal does not name get the next indexes.
+  ReplayFactory(int64_t start_mono_nanos, const std::vector<std::string>& vms);
   std::unique_ptr<msg::VmEffects> make(const msg::VmKey& key,
                                        std::shared_ptr<msg::VmEvents> events) override;
 
   // Incarnation `ordinal` of vm; null if it was not made (yet).
-  Incarnation* find(const std::string& vm, uint32_t ordinal);
+  Incarnation* find(size_t vm_index, uint32_t ordinal);
   // The latest incarnation of vm; null if none.
-  Incarnation* latest(const std::string& vm);
+  Incarnation* latest(size_t vm_index);
 
   // The clock now() reads: the recorded time of the input being delivered.
   void set_now(int64_t mono_nanos) { now_ = mono_nanos; }
@@ -56,15 +59,23 @@ class ReplayFactory final : public msg::EffectsFactory {
 
   // Called by the effects objects.
   void ended(Incarnation* inc);
+  void touch(size_t vm_index) { touched_.push_back(vm_index); }
+  // The VMs whose effects were asked since the last call, appended to *out.
+  void take_touched(std::vector<size_t>* out) {
+    out->insert(out->end(), touched_.begin(), touched_.end());
+    touched_.clear();
+  }
 
  private:
   int64_t start_mono_;
   int64_t now_ = 0;
   std::vector<std::unique_ptr<Incarnation>> incarnations_;
-  std::map<std::string, std::vector<Incarnation*>> by_vm_;
-  std::map<std::string, int> live_;
+  std::map<std::string, size_t> index_;
+  std::vector<std::vector<Incarnation*>> by_vm_;
+  std::vector<int> live_;
   size_t live_total_ = 0;
   std::string doubled_;
+  std::vector<size_t> touched_;
 };
 
 }  // namespace ember::replay

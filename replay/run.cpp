@@ -8,7 +8,7 @@ Run::Run(const Journal& journal, const Inputs& inputs, const ActorSet* actors, s
       inputs_(inputs),
       keep_(keep),
       trace_(trace),
-      fx_(journal.header.start_mono_nanos()),
+      fx_(journal.header.start_mono_nanos(), inputs.vms),
       world_(journal.header, fx_, actors, trace),
       answers_(inputs.list.size()) {}
 
@@ -16,29 +16,36 @@ bool Run::caused(size_t i, bool strict, std::string* why) {
   const Input& in = inputs_.list[i];
   if (in.kind != InputKind::completion) return true;
   const journal::Completion& c = journal_.records[in.record].completion();
-  Incarnation* inc = fx_.find(in.vm, in.ordinal);
-  if (inc == nullptr) {
-    *why = "no supervisor made for incarnation " + std::to_string(in.ordinal) + " of " + in.vm;
+  Incarnation* inc = fx_.find(in.vm_index, in.ordinal);
+  // Explaining costs more than checking: only when asked.
+  auto said = [why](auto&& text) {
+    if (why != nullptr) *why = text();
     return false;
-  }
+  };
+  if (inc == nullptr)
+    return said([&] {
+      return "no supervisor made for incarnation " + std::to_string(in.ordinal) + " of " + in.vm;
+    });
   switch (c.event_case()) {
     case journal::Completion::kStarted:
-      *why = "neither launch nor adopt was asked (or started twice)";
-      return (inc->launched || inc->adopted) && !inc->started;
+      if ((inc->launched || inc->adopted) && !inc->started) return true;
+      return said([] { return "neither launch nor adopt was asked (or started twice)"; });
     case journal::Completion::kShimReply:
-      *why = "call_shim " + std::to_string(c.shim_reply().call_id()) + " was not asked";
-      return inc->calls.count(c.shim_reply().call_id()) != 0;
+      if (inc->calls.count(c.shim_reply().call_id()) != 0) return true;
+      return said([&] {
+        return "call_shim " + std::to_string(c.shim_reply().call_id()) + " was not asked";
+      });
     case journal::Completion::kTimer:
-      *why = "start_timer " + std::to_string(c.timer().token()) + " was not asked";
-      return inc->timers.count(c.timer().token()) != 0;
+      if (inc->timers.count(c.timer().token()) != 0) return true;
+      return said(
+          [&] { return "start_timer " + std::to_string(c.timer().token()) + " was not asked"; });
     case journal::Completion::kShimExit:
-      *why = "the shim had not started (or exited already)";
-      if (!inc->started || inc->exited) return false;
-      *why = "nothing asked the shim to end";
-      return !strict || inc->killed || inc->stop_asked || !inc->started_ok;
+      if (!inc->started || inc->exited)
+        return said([] { return "the shim had not started (or exited already)"; });
+      if (!strict || inc->killed || inc->stop_asked || !inc->started_ok) return true;
+      return said([] { return "nothing asked the shim to end"; });
     default:
-      *why = "empty completion";
-      return false;
+      return said([] { return "empty completion"; });
   }
 }
 
@@ -72,7 +79,7 @@ void Run::deliver(size_t i) {
 }
 
 void Run::deliver_completion(const Input& in, const journal::Completion& c) {
-  Incarnation* inc = fx_.find(in.vm, in.ordinal);
+  Incarnation* inc = fx_.find(in.vm_index, in.ordinal);
   switch (c.event_case()) {
     case journal::Completion::kStarted:
       inc->started = true;

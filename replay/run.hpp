@@ -55,6 +55,7 @@ class Run {
   // explore
   void build_queues();
   void candidates(std::vector<size_t>* out);
+  void refresh(size_t group);
   void take(size_t i);  // delivered or skipped: off the queues
   bool force_earliest();
   void note_inject(size_t i);
@@ -77,9 +78,15 @@ class Run {
   std::vector<std::deque<size_t>> groups_;  // pending inputs per VM, in order
   std::vector<size_t> group_of_;            // input -> group
   std::deque<size_t> requests_;             // pending rpc/adopt inputs, in order
-  std::vector<char> free_at_inject_;        // CreateVM inputs: the VM was free
-  std::vector<Hold> holds_;                 // by group
-  bool skipped_ = false;                    // some input could not be delivered
+  std::vector<char> group_ready_;           // the group's head may be delivered now
+  std::vector<size_t> dirty_;               // groups whose readiness may have changed
+  bool ready_changed_ = true;
+  // The registry and supervisors as last compared: unchanged, no new probe.
+  uint64_t probed_registry_steps_ = ~uint64_t{0};
+  size_t probed_live_ = 0;
+  std::vector<char> free_at_inject_;  // CreateVM inputs: the VM was free
+  std::vector<Hold> holds_;           // by group
+  bool skipped_ = false;              // some input could not be delivered
 };
 
 }  // namespace ember::replay

@@ -63,6 +63,8 @@ struct World::Impl {
   uint64_t next_adopt = 1;
   std::map<uint64_t, ReplyFn> adopt_done;
   uint32_t count = 0;
+  uint64_t registry_steps = 0;
+  caf::resumable* registry_job = nullptr;  // the registry as the scheduler sees it
 
   Impl(const journal::Header& header, EffectsFactory& effects, const ActorSet& actors,
        std::string* trace_out)
@@ -79,6 +81,7 @@ struct World::Impl {
       supervisors.push_back(sup.address());
       return sup;
     });
+    registry_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(registry));
     frontend = actors::spawn_frontend(sys, registry);
     client = sys.spawn([this](caf::event_based_actor* self) { return client_behavior(self); });
     names[registry.id()] = "registry";
@@ -141,6 +144,7 @@ struct World::Impl {
 
   void run_front() {
     if (trace != nullptr && tracing) trace_next();
+    if (sched.jobs.front() == registry_job) ++registry_steps;
     sched.run_once();
   }
 };
@@ -185,6 +189,10 @@ uint32_t World::registry_entries() {
   run_until_idle();
   impl_->tracing = true;
   return impl_->count;
+}
+
+uint64_t World::registry_steps() const {
+  return impl_->registry_steps;
 }
 
 void World::note(const std::string& line) {

@@ -38,6 +38,8 @@ class World {
   // The registry's count of VMs; only when idle. Not traced, and leaves the
   // world idle again.
   uint32_t registry_entries();
+  // Messages the registry has handled so far (its state changes only then).
+  uint64_t registry_steps() const;
   // Adds a line to the trace (an input being injected).
   void note(const std::string& line);
 

@@ -41,7 +41,7 @@ JournalBuilder::JournalBuilder() {
   h.set_start_unix_nanos(1700000000000000000);
   h.set_start_mono_nanos(1000000000);
   h.mutable_settings()->set_max_vms(100);
-  h.mutable_settings()->set_max_concurrent_creates(16);
+  h.mutable_settings()->set_max_concurrent_creates(100);
   h.mutable_settings()->set_stop_vm_seconds(5);
   h.mutable_settings()->set_create_vm_seconds(60);
 }
