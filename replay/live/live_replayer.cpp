@@ -81,7 +81,8 @@ struct LiveReplayer::Run {
   void send(std::size_t i) {
     const PlannedCall& call = plan.calls[i];
     ttrpc::CallOptions opts;
-    opts.timeout = std::chrono::nanoseconds(call.timeout_nano);
+    // A negative recorded timeout cannot be a deadline; 0 means none.
+    opts.timeout = std::chrono::nanoseconds(std::max<int64_t>(0, call.timeout_nano));
     if (!call.ns.empty()) opts.metadata.emplace_back(ttrpc::kNamespaceKey, call.ns);
     client->call(msg::kFirecrackerService, call.method, call.payload, std::move(opts),
                  [this, i](ttrpc::CallResult r) { on_answer(i, r.status); });
