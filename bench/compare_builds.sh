@@ -15,37 +15,15 @@ CALLS=${5:-10000}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-WORK=$(mktemp -d /tmp/ember-compare-XXXXXX)
-EMBERD_PID=
-cleanup() {
-  if [ -n "$EMBERD_PID" ]; then
-    kill "$EMBERD_PID" 2>/dev/null || true
-    wait "$EMBERD_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-cat > "$WORK/ember.yaml" <<YAML
-socket: $WORK/ember.sock
-state_dir: $WORK/s
-shim_base_dir: $WORK/vm
-vmm:
-  backend: hollow
-YAML
-mkfifo "$WORK/ready"
+. "$(dirname "$0")/private_emberd.sh"
+private_emberd_init compare
 
 # run_round LABEL BUILD ROUND: one bench rpc on a fresh emberd of BUILD.
 run_round() {
-  "$2/bin/emberd" --config "$WORK/ember.yaml" --ready-fd 3 3>"$WORK/ready" \
-    >>"$WORK/emberd-$1.log" 2>&1 &
-  EMBERD_PID=$!
-  read -r _ <"$WORK/ready"
+  start_emberd "$2/bin" "emberd-$1"
   "$NEW/bin/emberctl" --config "$WORK/ember.yaml" --json bench rpc --vms 10 -n "$CALLS" \
     >"$OUT/rpc-$1-$3.json"
-  kill "$EMBERD_PID"
-  wait "$EMBERD_PID" || true
-  EMBERD_PID=
+  stop_emberd
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)

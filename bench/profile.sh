@@ -8,24 +8,9 @@ OUT=$2
 BIN=$BUILD/bin
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-WORK=$(mktemp -d /tmp/ember-profile-XXXXXX)
-EMBERD_PID=
-cleanup() {
-  if [ -n "$EMBERD_PID" ]; then kill "$EMBERD_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-cat > "$WORK/ember.yaml" <<YAML
-socket: $WORK/ember.sock
-state_dir: $WORK/s
-shim_base_dir: $WORK/vm
-vmm:
-  backend: hollow
-YAML
-mkfifo "$WORK/ready"
-"$BIN/emberd" --config "$WORK/ember.yaml" --ready-fd 3 3>"$WORK/ready" >"$WORK/emberd.log" 2>&1 &
-EMBERD_PID=$!
-read -r _ <"$WORK/ready"
+. "$(dirname "$0")/private_emberd.sh"
+private_emberd_init profile
+start_emberd "$BIN"
 CTL="$BIN/emberctl --config $WORK/ember.yaml --json bench"
 RPC="rpc --vms 1 -n 20000 --warmup 1000 --in-flight 1 --methods GetVMInfo --paths emberd"
 

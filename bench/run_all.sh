@@ -13,39 +13,8 @@ BIN=$BUILD/bin
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-WORK=$(mktemp -d /tmp/ember-bench-XXXXXX)
-EMBERD_PID=
-cleanup() {
-  if [ -n "$EMBERD_PID" ]; then
-    kill "$EMBERD_PID" 2>/dev/null || true
-    wait "$EMBERD_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-cat > "$WORK/ember.yaml" <<YAML
-socket: $WORK/ember.sock
-state_dir: $WORK/s
-shim_base_dir: $WORK/vm
-vmm:
-  backend: hollow
-YAML
-
-# A fresh emberd per scenario, so one's leftovers (heap, fds) do not show in
-# the next. It writes "ready" to fd 3 once it accepts connections.
-mkfifo "$WORK/ready"
-start_emberd() {
-  "$BIN/emberd" --config "$WORK/ember.yaml" --ready-fd 3 3>"$WORK/ready" \
-    >>"$WORK/emberd.log" 2>&1 &
-  EMBERD_PID=$!
-  read -r _ <"$WORK/ready"
-}
-stop_emberd() {
-  kill "$EMBERD_PID"
-  wait "$EMBERD_PID" || true
-  EMBERD_PID=
-}
+. "$(dirname "$0")/private_emberd.sh"
+private_emberd_init bench
 
 CTL="$BIN/emberctl --config $WORK/ember.yaml --json bench"
 if [ "$QUICK" = quick ]; then
@@ -61,7 +30,7 @@ fi
 run() {  # run NAME SCENARIO ARGS...: one scenario on a fresh emberd
   name=$1
   shift
-  start_emberd
+  start_emberd "$BIN"
   $CTL "$@" >"$OUT/$name.json"
   stop_emberd
 }

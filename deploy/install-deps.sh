@@ -13,6 +13,8 @@ packages=(
   qemu-system-x86 kmod cpio socat e2fsprogs
   # benchmark plots (bench/plot.sh, bench/report.sh)
   gnuplot-nox jq
+  # tests/style (size limits of production code)
+  python3
 )
 
 missing=()

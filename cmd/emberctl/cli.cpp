@@ -3,6 +3,7 @@
 #include <csignal>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -70,16 +71,18 @@ int run_cli(int argc, char** argv) {
   Output output(globals.json, std::cout, std::cerr);
   // Every group requires a leaf subcommand, and each leaf sets an action.
   Status status = Status::Internal("emberctl: the command line selected no action");
+  std::optional<int> exit_code;
   if (chosen) {
     try {
       Invocation invocation(globals, output);
       status = chosen(invocation);
+      exit_code = invocation.exit_code();
     } catch (const std::exception& e) {
       status = Status::Internal(std::string("emberctl: ") + e.what());
     }
   }
   if (!status.ok()) output.error(status);
-  return exit_code_for(status);
+  return exit_code.value_or(exit_code_for(status));
 }
 
 }  // namespace ember::ctl

@@ -2,6 +2,7 @@
 
 #include "cmd/emberctl/bench_commands.hpp"
 #include "cmd/emberctl/replay_commands.hpp"
+#include "cmd/emberctl/replay_live_command.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 
 namespace ember::ctl {
@@ -10,7 +11,8 @@ const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> groups = {
       {"vm", add_vm_commands},
       {"bench", add_bench_commands},
-      {"replay", add_replay_commands},
+      {"replay sim, replay explore", add_replay_commands},
+      {"replay live", add_replay_live_command},
   };
   return groups;
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.hpp"
@@ -36,6 +37,10 @@ class Invocation {
 
   const GlobalOptions& globals() const { return globals_; }
   Output& output() { return output_; }
+  // Replaces the exit code the returned status would give (replay: 1 when
+  // codes differ although the run succeeded, 2 for an unreadable journal).
+  void set_exit_code(int code) { exit_code_ = code; }
+  std::optional<int> exit_code() const { return exit_code_; }
 
   // One call to the Firecracker service, with the namespace as metadata and a
   // deadline of --timeout, or default_timeout when --timeout was not given.
@@ -49,6 +54,7 @@ class Invocation {
   const GlobalOptions& globals_;
   Output& output_;
   std::unique_ptr<Session> session_;  // null until the first call
+  std::optional<int> exit_code_;      // set_exit_code, else exit_code_for(status)
 };
 
 // A parsed command, ready to run. Returns the outcome; output is written

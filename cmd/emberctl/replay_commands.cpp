@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cmd/emberctl/replay_live_command.hpp"
 #include "replay/replay.hpp"
 
 namespace ember::ctl {
@@ -23,19 +24,9 @@ struct ExploreArgs {
   bool trace = false;
 };
 
-Status load(const std::string& file, replay::Journal* journal) {
-  Status st = replay::load_journal(file, journal);
-  if (!st.ok()) return st;
-  if (journal->header.format_version() != 1)
-    return Status::InvalidArgument(file + ": journal format_version " +
-                                   std::to_string(journal->header.format_version()) +
-                                   " (this emberctl reads 1)");
-  return Status::Ok();
-}
-
 Status run_sim(const SimArgs& a) {
   replay::Journal journal;
-  if (Status st = load(a.file, &journal); !st.ok()) return st;
+  if (Status st = replay::load_journal(a.file, &journal); !st.ok()) return st;
   replay::SimOptions options;
   if (a.trace) options.trace = &std::cout;
   replay::SimResult result = replay::simulate(journal, options);
@@ -47,7 +38,7 @@ Status run_sim(const SimArgs& a) {
 
 Status run_explore(const ExploreArgs& a) {
   replay::Journal journal;
-  if (Status st = load(a.file, &journal); !st.ok()) return st;
+  if (Status st = replay::load_journal(a.file, &journal); !st.ok()) return st;
   if (a.trace) std::cout << replay::explore_trace(journal, a.seed, nullptr);
   replay::ExploreOptions options;
   options.seed = a.seed;
@@ -89,14 +80,6 @@ void add_explore(CLI::App& replay, Action* chosen) {
 }
 
 }  // namespace
-
-CLI::App& replay_group(CLI::App& root) {
-  auto found = root.get_subcommands([](CLI::App* sub) { return sub->get_name() == "replay"; });
-  if (!found.empty()) return *found.front();
-  CLI::App* replay = root.add_subcommand("replay", "Replay an emberd journal (docs/replay.md)");
-  replay->require_subcommand(1);
-  return *replay;
-}
 
 void add_replay_commands(CLI::App& root, Action* chosen) {
   CLI::App& replay = replay_group(root);

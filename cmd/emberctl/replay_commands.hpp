@@ -1,7 +1,7 @@
 #pragma once
 // `emberctl replay sim|explore FILE`: emberd's actors replayed in-process from
-// a journal (docs/replay.md, docs/cli.md). `replay live` is added to the same
-// group from its own file; replay_group() gives both the one `replay` command.
+// a journal (docs/replay.md, docs/cli.md). They join `replay live` in the one
+// `replay` group (replay_group(), replay_live_command.hpp).
 #include "cmd/emberctl/invocation.hpp"
 
 namespace CLI {
@@ -9,9 +9,6 @@ class App;
 }
 
 namespace ember::ctl {
-
-// The `replay` subcommand of root, made on first use.
-CLI::App& replay_group(CLI::App& root);
 
 // Adds `replay sim` and `replay explore`.
 void add_replay_commands(CLI::App& root, Action* chosen);
