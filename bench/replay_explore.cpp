@@ -4,6 +4,7 @@
 // own seeds and actor systems). Prints one JSON object on stdout.
 // --write FILE saves the journal for `emberctl replay explore FILE`.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <iostream>
@@ -25,6 +26,15 @@ struct Options {
   unsigned threads = 1;
   std::string write;
 };
+
+// CPU seconds this process used so far: on a shared machine the rate per CPU
+// second is what other load does not change.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 struct ThreadResult {
   uint64_t runs = 0;
@@ -52,6 +62,7 @@ int main(int argc, char** argv) {
   const ember::replay::Journal journal = builder.journal();
   std::vector<ThreadResult> results(o.threads);
   auto start = std::chrono::steady_clock::now();
+  double cpu_start = cpu_seconds();
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < o.threads; ++t)
     threads.emplace_back([&, t] {
@@ -65,6 +76,7 @@ int main(int argc, char** argv) {
   for (auto& th : threads)
     th.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double cpu = cpu_seconds() - cpu_start;
   uint64_t runs = 0;
   bool violated = false;
   for (const ThreadResult& r : results) {
@@ -79,6 +91,8 @@ int main(int argc, char** argv) {
       {"runs", runs},
       {"seconds", seconds},
       {"runs_per_second", static_cast<double>(runs) / seconds},
+      {"cpu_seconds", cpu},
+      {"runs_per_cpu_second", static_cast<double>(runs) / cpu},
       {"violations", violated},
   };
   std::cout << out.dump() << "\n";

@@ -46,6 +46,7 @@ struct SimOptions {
 struct SimResult {
   uint64_t inputs = 0;           // inputs delivered
   uint64_t replies_checked = 0;  // recorded replies compared
+  uint64_t dropped = 0;          // records the recorder lost (Record.dropped_before)
   std::vector<Divergence> divergences;
 };
 

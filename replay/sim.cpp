@@ -29,6 +29,8 @@ SimResult simulate(const Journal& journal, const SimOptions& options) {
   Inputs inputs = index_inputs(journal);
   std::string trace;
   SimResult result;
+  for (const journal::Record& r : journal.records)
+    result.dropped += r.dropped_before();
   {
     Run run(journal, inputs, options.actors, options.trace ? &trace : nullptr, nullptr);
     run.sim(&result);
@@ -38,6 +40,9 @@ SimResult simulate(const Journal& journal, const SimOptions& options) {
 }
 
 void print_divergences(const SimResult& result, std::ostream& out) {
+  if (result.dropped > 0)
+    out << "warning: the recorder dropped " << result.dropped
+        << " records (full queue); divergences after them may be the journal's\n";
   if (!result.divergences.empty()) {
     out << std::left << std::setw(8) << "SEQ" << std::setw(24) << "VM" << std::setw(14) << "METHOD"
         << std::setw(40) << "RECORDED"

@@ -45,8 +45,8 @@ Status run_explore(const ExploreArgs& a) {
   options.runs = a.runs;
   replay::ExploreResult result = replay::explore(journal, options);
   if (!result.violation) {
-    std::cout << result.runs << " runs (seeds " << a.seed << " to " << a.seed + result.runs - 1
-              << "): no invariant violated\n";
+    std::cout << result.runs << (result.runs == 1 ? " run" : " runs") << " (seeds " << a.seed
+              << " to " << a.seed + result.runs - 1 << "): no invariant violated\n";
     return Status::Ok();
   }
   replay::print_violation(*result.violation, std::cout);
