@@ -12,8 +12,12 @@ void Run::build_queues() {
   groups_.assign(inputs_.vms.size(), {});
   group_of_.assign(inputs_.list.size(), 0);
   for (size_t i = 0; i < inputs_.list.size(); ++i) {
-    if (!kept(i)) continue;
     const Input& in = inputs_.list[i];
+    if (!kept(i)) {
+      // Shrinking dropped a completion: its call may stay unanswered.
+      if (in.kind == InputKind::completion) skipped_ = true;
+      continue;
+    }
     groups_[in.vm_index].push_back(i);
     group_of_[i] = in.vm_index;
     if (in.kind != InputKind::completion) requests_.push_back(i);

@@ -56,6 +56,42 @@ TEST(ReplayExploreTest, EmberdActorsHoldEveryInvariantIn1000Runs) {
   }
 }
 
+// The checks can fail: a journal missing a completion leaves an RPC the
+// recording answered without an answer.
+TEST(ReplayExploreTest, AnRpcLeftUnansweredIsAViolation) {
+  JournalBuilder b;
+  uint64_t create = b.rpc("CreateVM", "vm1");
+  b.started(1, "vm1");
+  b.shim_reply(1, "vm1", 1);
+  b.reply(create, Code::ok);
+  uint64_t info = b.rpc("GetVMInfo", "vm1");
+  b.reply(info, Code::ok);  // its shim_reply is missing
+  replay::ExploreResult r = explore(b.journal(), 10);
+  ASSERT_TRUE(r.violation.has_value());
+  EXPECT_EQ(r.violation->invariant, "answered-once");
+  EXPECT_NE(r.violation->detail.find("rpc 2 GetVMInfo default/vm1 conn 1 was never answered"),
+            std::string::npos)
+      << r.violation->detail << "\n"
+      << r.violation->trace;
+}
+
+// A shim answer recorded after the caller's deadline, relayed as OK.
+TEST(ReplayExploreTest, AnOkAfterTheDeadlineIsAViolation) {
+  JournalBuilder b;
+  uint64_t create = b.rpc("CreateVM", "vm1");
+  b.started(1, "vm1");
+  b.shim_reply(1, "vm1", 1);
+  b.reply(create, Code::ok);
+  uint64_t info = b.rpc("GetVMInfo", "vm1", 1, /*timeout_ms=*/2);
+  b.advance_ms(5);
+  b.shim_reply(1, "vm1", 2);
+  b.reply(info, Code::ok);
+  replay::ExploreResult r = explore(b.journal(), 10);
+  ASSERT_TRUE(r.violation.has_value());
+  EXPECT_EQ(r.violation->invariant, "ok-after-deadline");
+  EXPECT_EQ(r.violation->seed, 1u);
+}
+
 TEST(ReplayExploreTest, RegistryForgettingAStoppingVmIsFoundWithin1000Runs) {
   replay::ActorSet buggy;
   buggy.spawn_registry = &actors::spawn_registry_with_bug;
