@@ -5,6 +5,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "cmd/emberctl/replay_live_command.hpp"
 #include "replay/replay.hpp"
@@ -24,19 +25,49 @@ struct ExploreArgs {
   bool trace = false;
 };
 
-Status run_sim(const SimArgs& a) {
+// --json: the summary and the divergences as one object.
+nlohmann::ordered_json sim_json(const replay::SimResult& r) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const replay::Divergence& d : r.divergences)
+    rows.push_back({{"seq", d.seq},
+                    {"vm", d.vm},
+                    {"method", d.method},
+                    {"recorded", d.recorded},
+                    {"replayed", d.replayed}});
+  return {{"inputs", r.inputs},
+          {"replies_checked", r.replies_checked},
+          {"dropped", r.dropped},
+          {"divergences", rows}};
+}
+
+nlohmann::ordered_json explore_json(const replay::ExploreResult& r, uint64_t seed) {
+  nlohmann::ordered_json out = {{"runs", r.runs}, {"first_seed", seed}, {"violation", nullptr}};
+  if (const auto& v = r.violation)
+    out["violation"] = {{"seed", v->seed},
+                        {"invariant", v->invariant},
+                        {"detail", v->detail},
+                        {"inputs_total", v->inputs_total},
+                        {"inputs_kept", v->inputs_kept},
+                        {"trace", v->trace}};
+  return out;
+}
+
+Status run_sim(const SimArgs& a, Invocation& inv) {
   replay::Journal journal;
   if (Status st = replay::load_journal(a.file, &journal); !st.ok()) return st;
   replay::SimOptions options;
   if (a.trace) options.trace = &std::cout;
   replay::SimResult result = replay::simulate(journal, options);
-  replay::print_divergences(result, std::cout);
+  if (inv.globals().json)
+    inv.output().record(sim_json(result));
+  else
+    replay::print_divergences(result, std::cout);
   if (result.divergences.empty()) return Status::Ok();
   return Status(Code::aborted, a.file + ": the replay diverged from the recording in " +
                                    std::to_string(result.divergences.size()) + " place(s)");
 }
 
-Status run_explore(const ExploreArgs& a) {
+Status run_explore(const ExploreArgs& a, Invocation& inv) {
   replay::Journal journal;
   if (Status st = replay::load_journal(a.file, &journal); !st.ok()) return st;
   if (a.trace) std::cout << replay::explore_trace(journal, a.seed, nullptr);
@@ -44,12 +75,15 @@ Status run_explore(const ExploreArgs& a) {
   options.seed = a.seed;
   options.runs = a.runs;
   replay::ExploreResult result = replay::explore(journal, options);
-  if (!result.violation) {
+  if (inv.globals().json) {
+    inv.output().record(explore_json(result, a.seed));
+  } else if (!result.violation) {
     std::cout << result.runs << (result.runs == 1 ? " run" : " runs") << " (seeds " << a.seed
               << " to " << a.seed + result.runs - 1 << "): no invariant violated\n";
-    return Status::Ok();
+  } else {
+    replay::print_violation(*result.violation, std::cout);
   }
-  replay::print_violation(*result.violation, std::cout);
+  if (!result.violation) return Status::Ok();
   return Status(Code::aborted, a.file + ": invariant " + result.violation->invariant +
                                    " violated with seed " + std::to_string(result.violation->seed));
 }
@@ -60,7 +94,7 @@ void add_sim(CLI::App& replay, Action* chosen) {
       "sim", "Replay a journal in recorded order and compare every reply with the recorded one");
   sim->add_option("FILE", a->file, "journal file")->required()->check(CLI::ExistingFile);
   sim->add_flag("--trace", a->trace, "print every message delivered between actors");
-  sim->callback([a, chosen] { *chosen = [a](Invocation&) { return run_sim(*a); }; });
+  sim->callback([a, chosen] { *chosen = [a](Invocation& inv) { return run_sim(*a, inv); }; });
 }
 
 void add_explore(CLI::App& replay, Action* chosen) {
@@ -76,7 +110,8 @@ void add_explore(CLI::App& replay, Action* chosen) {
       ->type_name("S")
       ->capture_default_str();
   explore->add_flag("--trace", a->trace, "print the trace of the run with seed S first");
-  explore->callback([a, chosen] { *chosen = [a](Invocation&) { return run_explore(*a); }; });
+  explore->callback(
+      [a, chosen] { *chosen = [a](Invocation& inv) { return run_explore(*a, inv); }; });
 }
 
 }  // namespace

@@ -38,6 +38,16 @@ TEST_F(ReplayCliTest, SimPrintsTheDivergenceTableAndExitsOne) {
   EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.err;
 }
 
+TEST_F(ReplayCliTest, SimWithJsonPrintsOneObject) {
+  std::string path = write(lifecycle_journal(Code::not_found), "diverged.journal");
+  auto r = run_emberctl(dir.path(), {"--json", "replay", "sim", path});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out,
+            "{\"inputs\":8,\"replies_checked\":3,\"dropped\":0,\"divergences\":[{\"seq\":5,"
+            "\"vm\":\"default/vm1\",\"method\":\"GetVMInfo\",\"recorded\":\"NOT_FOUND: VM vm1 "
+            "not found\",\"replayed\":\"OK\"}]}\n");
+}
+
 TEST_F(ReplayCliTest, SimTraceIsByteIdenticalAcrossProcesses) {
   std::string path = write(fleet_journal(4, 2), "fleet.journal");
   auto a = run_emberctl(dir.path(), {"replay", "sim", path, "--trace"});
