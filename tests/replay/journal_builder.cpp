@@ -85,6 +85,16 @@ void JournalBuilder::reply(uint64_t rpc_id, Code code, const std::string& messag
   r->set_payload(payload);
 }
 
+void JournalBuilder::adopt(const std::string& vm_id, int32_t pid) {
+  journal::Adopt* a = add().mutable_adopt();
+  a->set_ns("default");
+  a->set_vm_id(vm_id);
+  a->set_pid(pid);
+  a->set_start_time(12345);
+  a->set_shim_socket("/run/ember/s/" + vm_id);
+  a->set_fccontrol_socket("/run/ember/s/" + vm_id + ".fc");
+}
+
 void JournalBuilder::started(uint64_t incarnation, const std::string& vm_id, Code code,
                              int32_t pid) {
   journal::Started* s = completion(incarnation, vm_id).mutable_started();

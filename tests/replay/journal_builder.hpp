@@ -24,6 +24,8 @@ class JournalBuilder {
                int64_t timeout_ms = 0, const std::string& ns = "default");
   void reply(uint64_t rpc_id, Code code, const std::string& message = "",
              const std::string& payload = "");
+  // A shim found running at start-up.
+  void adopt(const std::string& vm_id, int32_t pid);
   void started(uint64_t incarnation, const std::string& vm_id, Code code = Code::ok,
                int32_t pid = 100);
   void shim_reply(uint64_t incarnation, const std::string& vm_id, uint64_t call_id,

@@ -37,6 +37,25 @@ TEST(ReplaySimTest, FleetReplaysWithoutDivergence) {
   EXPECT_TRUE(r.divergences.empty());
 }
 
+TEST(ReplaySimTest, AdoptedShimTakesCallsAndStops) {
+  JournalBuilder b;
+  b.adopt("vm1", 4242);
+  b.started(1, "vm1", Code::ok, 4242);
+  uint64_t info = b.rpc("GetVMInfo", "vm1");
+  b.shim_reply(1, "vm1", 1, Code::ok, "info");
+  b.reply(info, Code::ok, "", "info");
+  uint64_t stop = b.rpc("StopVM", "vm1");
+  b.shim_reply(1, "vm1", 2);
+  b.shim_exit(1, "vm1");
+  b.reply(stop, Code::ok);
+  std::string trace;
+  replay::SimResult r = sim(b.journal(), &trace);
+  EXPECT_EQ(r.replies_checked, 2u);
+  EXPECT_TRUE(r.divergences.empty()) << trace;
+  EXPECT_NE(trace.find("client -> registry: adopt default/vm1 pid 4242"), std::string::npos)
+      << trace;
+}
+
 TEST(ReplaySimTest, DifferentRecordedReplyIsReportedWithSeqVmAndMethod) {
   replay::SimResult r = sim(lifecycle_journal(Code::not_found).journal());
   ASSERT_EQ(r.divergences.size(), 1u);
