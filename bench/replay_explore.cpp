@@ -1,15 +1,13 @@
 // replay_explore: runs per second of `replay explore` on a generated journal
 // of about 1,000 records (50 VMs, each created, asked GetVMInfo 4 times and
-// stopped, their calls interleaved), on one or more threads (each thread its
-// own seeds and actor systems). Prints one JSON object on stdout.
+// stopped, their calls interleaved), with explore's --jobs threads (each run
+// its own actor system). Prints one JSON object on stdout.
 // --write FILE saves the journal for `emberctl replay explore FILE`.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <iostream>
-#include <thread>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -22,8 +20,8 @@ namespace {
 struct Options {
   int vms = 50;
   int infos = 4;
-  uint64_t runs = 2000;  // per thread
-  unsigned threads = 1;
+  uint64_t runs = 2000;
+  unsigned jobs = 1;
   std::string write;
 };
 
@@ -36,11 +34,6 @@ double cpu_seconds() {
   return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
-struct ThreadResult {
-  uint64_t runs = 0;
-  bool violated = false;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,46 +41,35 @@ int main(int argc, char** argv) {
   CLI::App app("Runs per second of replay explore on a generated journal", "replay_explore");
   app.add_option("--vms", o.vms, "VMs in the journal")->capture_default_str();
   app.add_option("--infos", o.infos, "GetVMInfo calls per VM")->capture_default_str();
-  app.add_option("--runs", o.runs, "explore runs per thread")->capture_default_str();
-  app.add_option("--threads", o.threads, "threads, each with its own seeds")->capture_default_str();
+  app.add_option("--runs", o.runs, "explore runs")->capture_default_str();
+  app.add_option("--jobs", o.jobs, "threads (explore --jobs)")->capture_default_str();
   app.add_option("--write", o.write, "also write the journal to FILE")->type_name("FILE");
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_level(spdlog::level::off);  // before the threads: explore keeps it off
+  spdlog::set_level(spdlog::level::off);
   ember::replaytest::JournalBuilder builder = ember::replaytest::fleet_journal(o.vms, o.infos);
   if (!o.write.empty() && !builder.write(o.write)) {
     std::cerr << "cannot write " << o.write << "\n";
     return 1;
   }
   const ember::replay::Journal journal = builder.journal();
-  std::vector<ThreadResult> results(o.threads);
+  ember::replay::ExploreOptions eo;
+  eo.seed = 1;
+  eo.runs = o.runs;
+  eo.jobs = o.jobs;
+  eo.shrink_runs = 0;
   auto start = std::chrono::steady_clock::now();
   double cpu_start = cpu_seconds();
-  std::vector<std::thread> threads;
-  for (unsigned t = 0; t < o.threads; ++t)
-    threads.emplace_back([&, t] {
-      ember::replay::ExploreOptions eo;
-      eo.seed = 1 + t * o.runs;
-      eo.runs = o.runs;
-      eo.shrink_runs = 0;
-      ember::replay::ExploreResult r = ember::replay::explore(journal, eo);
-      results[t] = ThreadResult{r.runs, r.violation.has_value()};
-    });
-  for (auto& th : threads)
-    th.join();
+  ember::replay::ExploreResult result = ember::replay::explore(journal, eo);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double cpu = cpu_seconds() - cpu_start;
-  uint64_t runs = 0;
-  bool violated = false;
-  for (const ThreadResult& r : results) {
-    runs += r.runs;
-    violated = violated || r.violated;
-  }
+  uint64_t runs = result.runs;
+  bool violated = result.violation.has_value();
   nlohmann::ordered_json out = {
       {"bench", "replay_explore"},
       {"records", journal.records.size()},
       {"vms", o.vms},
-      {"threads", o.threads},
+      {"jobs", o.jobs},
       {"runs", runs},
       {"seconds", seconds},
       {"runs_per_second", static_cast<double>(runs) / seconds},

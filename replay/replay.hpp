@@ -57,6 +57,7 @@ void print_divergences(const SimResult& result, std::ostream& out);
 struct ExploreOptions {
   uint64_t seed = 1;  // runs use seeds seed, seed+1, ...
   uint64_t runs = 1;
+  unsigned jobs = 1;  // threads running seeds side by side (the result does not depend on it)
   const ActorSet* actors = nullptr;
   uint32_t shrink_runs = 4000;  // runs the shrinking of a failure may take
 };
@@ -73,7 +74,7 @@ struct Violation {
 };
 
 struct ExploreResult {
-  uint64_t runs = 0;  // runs done (the failing one included)
+  uint64_t runs = 0;  // seeds S .. S+runs-1 were run (the failing one last)
   std::optional<Violation> violation;
 };
 

@@ -1,8 +1,10 @@
 #include "cmd/emberctl/replay_commands.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -22,6 +24,7 @@ struct ExploreArgs {
   std::string file;
   uint64_t runs = 1;
   uint64_t seed = 1;
+  unsigned jobs = 0;  // 0: one per core
   bool trace = false;
 };
 
@@ -74,6 +77,7 @@ Status run_explore(const ExploreArgs& a, Invocation& inv) {
   replay::ExploreOptions options;
   options.seed = a.seed;
   options.runs = a.runs;
+  options.jobs = a.jobs != 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   replay::ExploreResult result = replay::explore(journal, options);
   if (inv.globals().json) {
     inv.output().record(explore_json(result, a.seed));
@@ -109,6 +113,12 @@ void add_explore(CLI::App& replay, Action* chosen) {
   explore->add_option("--seed", a->seed, "seed of the first run")
       ->type_name("S")
       ->capture_default_str();
+  explore
+      ->add_option("--jobs", a->jobs,
+                   "threads running seeds side by side (default: one per core); the result is "
+                   "the same for any number")
+      ->type_name("J")
+      ->check(CLI::Range(1u, 256u));
   explore->add_flag("--trace", a->trace, "print the trace of the run with seed S first");
   explore->callback(
       [a, chosen] { *chosen = [a](Invocation& inv) { return run_explore(*a, inv); }; });

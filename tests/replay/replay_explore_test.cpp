@@ -44,6 +44,16 @@ TEST(ReplayExploreTest, SeedsChooseDifferentInterleavings) {
   EXPECT_TRUE(differs);
 }
 
+TEST(ReplayExploreTest, TwoJobsRunEverySeedOnce) {
+  replay::ExploreOptions o;
+  o.seed = 10;
+  o.runs = 1000;
+  o.jobs = 2;
+  replay::ExploreResult r = replay::explore(fleet_journal(3, 2).journal(), o);
+  EXPECT_EQ(r.runs, 1000u);
+  EXPECT_FALSE(r.violation.has_value());
+}
+
 TEST(ReplayExploreTest, EmberdActorsHoldEveryInvariantIn1000Runs) {
   for (const auto& j : {recreate_journal().journal(), lifecycle_journal().journal(),
                         fleet_journal(3, 2).journal()}) {
@@ -104,6 +114,15 @@ TEST(ReplayExploreTest, RegistryForgettingAStoppingVmIsFoundWithin1000Runs) {
       << v.invariant;
   EXPECT_LE(v.inputs_kept, v.inputs_total);
   EXPECT_NE(v.trace.find("VIOLATION " + v.invariant), std::string::npos) << v.trace;
+  // Two threads report the same seed and the same shrunk trace.
+  replay::ExploreOptions parallel;
+  parallel.runs = 1000;
+  parallel.jobs = 2;
+  parallel.actors = &buggy;
+  replay::ExploreResult rp = replay::explore(recreate_journal().journal(), parallel);
+  ASSERT_TRUE(rp.violation.has_value());
+  EXPECT_EQ(rp.violation->seed, v.seed);
+  EXPECT_EQ(rp.violation->trace, v.trace);
   // The seed reproduces it alone.
   replay::ExploreOptions again;
   again.seed = v.seed;
