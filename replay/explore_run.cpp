@@ -76,10 +76,10 @@ bool Run::force_earliest() {
   for (auto& g : groups_)
     if (!g.empty() && g.front() < best) best = g.front();
   if (best == inputs_.list.size()) return false;
+  // A request here is the first request too: any earlier one would be (or
+  // sit behind) an earlier group head.
   std::string why;
   bool can = caused(best, false, &why);
-  if (can && inputs_.list[best].kind != InputKind::completion && requests_.front() != best)
-    best = requests_.front();  // requests keep their order
   take(best);
   if (can) {
     deliver(best);
