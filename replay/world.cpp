@@ -83,7 +83,10 @@ struct World::Impl {
     });
     registry_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(registry));
     frontend = actors::spawn_frontend(sys, registry);
-    client = sys.spawn([this](caf::event_based_actor* self) { return client_behavior(self); });
+    // Spawned with an argument: CAF 0.17 binds a reference through a null
+    // pointer for actors spawned without any (UBSan, EMBER_SANITIZE).
+    client = sys.spawn(
+        [](caf::event_based_actor* self, Impl* impl) { return impl->client_behavior(self); }, this);
     names[registry.id()] = "registry";
     names[frontend.id()] = "frontend";
     names[client.id()] = "client";
