@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "shimproc/shim_process.hpp"
+#include "shimproc/launch_contract.hpp"
 
 namespace ember::shimproc {
 namespace {
@@ -19,9 +19,9 @@ Status shim_environment(const std::string& vm_id, const std::string& containerd_
                         const std::vector<std::string>& extra, const char* const* base,
                         std::vector<std::string>* out) {
   std::vector<std::string> contract = {
-      "FIRECRACKER_VM_ID=" + vm_id,
-      "FCCONTROL_SOCKET_FD=" + std::to_string(kFccontrolSocketFd),
-      "TTRPC_ADDRESS=" + containerd_address + ".ttrpc",
+      std::string(kVmIdEnv) + "=" + vm_id,
+      std::string(kFccontrolSocketFdEnv) + "=" + std::to_string(kFccontrolSocketFd),
+      std::string(kTtrpcAddressEnv) + "=" + containerd_address + kTtrpcAddressSuffix,
   };
   std::set<std::string> contract_names;
   for (const std::string& e : contract)

@@ -1,0 +1,250 @@
+#include "shimproc/child_spawn.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "base/errno_status.hpp"
+
+extern char** environ;
+
+namespace ember::shimproc::detail {
+namespace {
+
+// The step a spawn failed in.
+enum Step : int { kPrepare = 1, kChdir = 2, kExec = 3 };
+
+struct SpawnFailure {
+  int err = 0;  // 0: started
+  int step = 0;
+};
+
+// Everything a spawn needs, made before it starts: the vfork child only
+// reads it and makes async-signal-safe calls.
+struct SpawnPlan {
+  const char* binary;
+  char* const* argv;
+  char* const* envp;
+  const char* cwd;  // nullptr keeps ours
+  // Sources are O_CLOEXEC copies numbered at or above first_closed, so no
+  // dup2 overwrites a source that is still to be copied.
+  std::vector<FdMapping> dups;
+  int first_closed;  // every fd from here on is closed in the child
+  long max_fd;       // for the close loop where close_range is missing
+  bool own_process_group;
+  int parent_death_signal;
+};
+
+// Owners of posix_spawn's two attribute objects.
+struct FileActions {
+  FileActions() { ::posix_spawn_file_actions_init(&fa); }
+  ~FileActions() { ::posix_spawn_file_actions_destroy(&fa); }
+  posix_spawn_file_actions_t fa;
+};
+struct SpawnAttr {
+  SpawnAttr() { ::posix_spawnattr_init(&attr); }
+  ~SpawnAttr() { ::posix_spawnattr_destroy(&attr); }
+  posix_spawnattr_t attr;
+};
+
+int prepare_attr(const SpawnPlan& plan, SpawnAttr* sa) {
+  sigset_t none;
+  sigset_t all;
+  ::sigemptyset(&none);
+  ::sigfillset(&all);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  int err = ::posix_spawnattr_setsigmask(&sa->attr, &none);
+  if (err == 0) err = ::posix_spawnattr_setsigdefault(&sa->attr, &all);
+  if (err == 0 && plan.own_process_group) {
+    err = ::posix_spawnattr_setpgroup(&sa->attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  if (err == 0) err = ::posix_spawnattr_setflags(&sa->attr, flags);
+  return err;
+}
+
+SpawnFailure spawn_posix(const SpawnPlan& plan, pid_t* pid) {
+  FileActions fa;
+  SpawnAttr sa;
+  int err = 0;
+  for (const FdMapping& m : plan.dups) {
+    if (err == 0) err = ::posix_spawn_file_actions_adddup2(&fa.fa, m.ours, m.child);
+  }
+  // Every fd of ours is O_CLOEXEC already; closefrom also keeps out any fd a
+  // library opened without it.
+  if (err == 0) err = ::posix_spawn_file_actions_addclosefrom_np(&fa.fa, plan.first_closed);
+  if (err == 0 && plan.cwd != nullptr) {
+    err = ::posix_spawn_file_actions_addchdir_np(&fa.fa, plan.cwd);
+  }
+  if (err == 0) err = prepare_attr(plan, &sa);
+  if (err != 0) return {err, kPrepare};
+  // A chdir failure looks like an exec failure here: start_child checked the
+  // directory before.
+  err = ::posix_spawn(pid, plan.binary, &fa.fa, &sa.attr, plan.argv, plan.envp);
+  if (err != 0) return {err, kExec};
+  return {};
+}
+
+// Written by the vfork child into its parent's memory (shared until exec).
+struct VforkReport {
+  volatile int err = 0;
+  volatile int step = 0;
+};
+
+[[noreturn]] void child_fail(VforkReport* report, int step, int err) {
+  report->step = step;
+  report->err = err;
+  ::_exit(127);
+}
+
+void close_from(const SpawnPlan& p) {
+  if (::syscall(SYS_close_range, static_cast<unsigned>(p.first_closed), ~0U, 0) == 0) return;
+  for (long fd = p.first_closed; fd < p.max_fd; ++fd)
+    ::close(static_cast<int>(fd));
+}
+
+// The vfork child: async-signal-safe calls only; never returns.
+[[noreturn]] void run_vfork_child(const SpawnPlan& p, pid_t parent, VforkReport* report) {
+  if (::prctl(PR_SET_PDEATHSIG, p.parent_death_signal) != 0) child_fail(report, kPrepare, errno);
+  // The parent may have died before the line above: then nobody would signal us.
+  if (::getppid() != parent) ::_exit(127);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig)
+    ::sigaction(sig, &dfl, nullptr);  // some refuse (SIGKILL, libc's own): fine
+  if (p.own_process_group && ::setpgid(0, 0) != 0) child_fail(report, kPrepare, errno);
+  // dup2 onto a different number clears close-on-exec on the target.
+  for (const FdMapping& m : p.dups) {
+    if (::dup2(m.ours, m.child) < 0) child_fail(report, kPrepare, errno);
+  }
+  close_from(p);
+  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) child_fail(report, kChdir, errno);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // last: no handler of ours is left
+  ::execve(p.binary, p.argv, p.envp);
+  child_fail(report, kExec, errno);
+}
+
+SpawnFailure spawn_vfork(const SpawnPlan& plan, pid_t* pid) {
+  VforkReport report;
+  const pid_t parent = ::getpid();
+  sigset_t all;
+  sigset_t old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t child = ::vfork();
+  if (child == 0) run_vfork_child(plan, parent, &report);
+  const int vfork_err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (child < 0) return {vfork_err, kPrepare};
+  if (report.err != 0) {
+    while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return {report.err, report.step};
+  }
+  *pid = child;
+  return {};
+}
+
+Status check_spec(const ChildSpec& spec) {
+  if (spec.binary.empty() || spec.binary[0] != '/') {
+    return Status::InvalidArgument(spec.name + " binary \"" + spec.binary +
+                                   "\" must be an absolute path");
+  }
+  for (size_t i = 0; i < spec.fds.size(); ++i) {
+    const FdMapping& m = spec.fds[i];
+    bool repeated = std::any_of(spec.fds.begin(), spec.fds.begin() + static_cast<long>(i),
+                                [&m](const FdMapping& o) { return o.child == m.child; });
+    if (m.child < 0 || m.ours < 0 || repeated) {
+      return Status::InvalidArgument("spawn " + spec.binary + ": bad fd mapping " +
+                                     std::to_string(m.ours) + " -> " + std::to_string(m.child));
+    }
+  }
+  if (spec.cwd.empty()) return Status::Ok();
+  struct stat st {};
+  if (::stat(spec.cwd.c_str(), &st) != 0) return errno_status("chdir " + spec.cwd, errno);
+  if (!S_ISDIR(st.st_mode)) return errno_status("chdir " + spec.cwd, ENOTDIR);
+  return Status::Ok();
+}
+
+// The fds the plan dups from: O_CLOEXEC copies at or above first_closed,
+// /dev/null for fds 0-2 the spec leaves out. Owned here until the spawn is done.
+Status copy_sources(const ChildSpec& spec, int first_closed, std::vector<UniqueFd>* owned,
+                    std::vector<FdMapping>* dups) {
+  std::vector<FdMapping> wanted = spec.fds;
+  UniqueFd devnull;
+  for (int fd = 0; fd <= 2; ++fd) {
+    auto it = std::find_if(wanted.begin(), wanted.end(),
+                           [fd](const FdMapping& m) { return m.child == fd; });
+    if (it != wanted.end()) continue;
+    if (!devnull) devnull.reset(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!devnull) return errno_status("open /dev/null", errno);
+    wanted.push_back({fd, devnull.get()});
+  }
+  for (const FdMapping& m : wanted) {
+    UniqueFd copy(::fcntl(m.ours, F_DUPFD_CLOEXEC, first_closed));
+    if (!copy)
+      return errno_status("spawn " + spec.binary + ": fd " + std::to_string(m.ours), errno);
+    dups->push_back({m.child, copy.get()});
+    owned->push_back(std::move(copy));
+  }
+  return Status::Ok();
+}
+
+std::vector<char*> pointers(std::vector<std::string>* strings) {
+  std::vector<char*> out;
+  for (std::string& s : *strings)
+    out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+Status failure_status(const ChildSpec& spec, SpawnFailure f) {
+  if (f.step == kChdir) return errno_status("chdir " + spec.cwd, f.err);
+  if (f.step == kExec) return errno_status("spawn " + spec.binary, f.err);
+  return errno_status("prepare spawn of " + spec.binary, f.err);
+}
+
+}  // namespace
+
+Status start_child(const ChildSpec& spec, pid_t* pid) {
+  Status s = check_spec(spec);
+  if (!s.ok()) return s;
+  int first_closed = 3;
+  for (const FdMapping& m : spec.fds)
+    first_closed = std::max(first_closed, m.child + 1);
+  std::vector<UniqueFd> owned;
+  SpawnPlan plan{};
+  s = copy_sources(spec, first_closed, &owned, &plan.dups);
+  if (!s.ok()) return s;
+
+  std::vector<std::string> argv_s = {spec.binary};
+  argv_s.insert(argv_s.end(), spec.args.begin(), spec.args.end());
+  std::vector<std::string> env_s = spec.env.value_or(std::vector<std::string>());
+  std::vector<char*> argv = pointers(&argv_s);
+  std::vector<char*> envp = pointers(&env_s);
+  plan.binary = spec.binary.c_str();
+  plan.argv = argv.data();
+  plan.envp = spec.env ? envp.data() : environ;
+  plan.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
+  plan.first_closed = first_closed;
+  plan.max_fd = ::sysconf(_SC_OPEN_MAX);
+  plan.own_process_group = spec.own_process_group;
+  plan.parent_death_signal = spec.parent_death_signal;
+
+  SpawnFailure f = spec.parent_death_signal != 0 ? spawn_vfork(plan, pid) : spawn_posix(plan, pid);
+  if (f.err != 0) return failure_status(spec, f);
+  return Status::Ok();
+}
+
+}  // namespace ember::shimproc::detail
