@@ -157,11 +157,13 @@ bool ChildProcess::try_reap() {
 
 const ChildExit& ChildProcess::wait() {
   if (reaped_ || !pidfd_) return exit_;
-  if (own_child_) {
-    if (wait_pidfd(pidfd_.get(), 0, &exit_) == 1) reaped_ = true;
-  } else {
-    pidfd_exited(pidfd_.get(), -1);
+  // poll first: an event loop watching the pidfd may have made it
+  // O_NONBLOCK, and a blocking waitid on such a pidfd fails with EAGAIN.
+  pidfd_exited(pidfd_.get(), -1);
+  if (!own_child_) {
     exit_ = ChildExit{};
+    reaped_ = true;
+  } else if (wait_pidfd(pidfd_.get(), WNOHANG, &exit_) == 1) {
     reaped_ = true;
   }
   return exit_;

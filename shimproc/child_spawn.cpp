@@ -1,6 +1,7 @@
 #include "shimproc/child_spawn.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -94,63 +95,84 @@ SpawnFailure spawn_posix(const SpawnPlan& plan, pid_t* pid) {
   return {};
 }
 
-// Written by the vfork child into its parent's memory (shared until exec).
+// What the vfork child reports when it cannot exec, through a close-on-exec
+// pipe (EOF: the exec happened). A pipe, not the memory vfork shares: some
+// sandboxes run vfork as fork.
 struct VforkReport {
-  volatile int err = 0;
-  volatile int step = 0;
+  int step;
+  int err;
 };
 
-[[noreturn]] void child_fail(VforkReport* report, int step, int err) {
-  report->step = step;
-  report->err = err;
+[[noreturn]] void child_fail(int report_fd, int step, int err) {
+  const VforkReport r{step, err};
+  ssize_t ignored = ::write(report_fd, &r, sizeof(r));
+  (void)ignored;
   ::_exit(127);
 }
 
-void close_from(const SpawnPlan& p) {
-  if (::syscall(SYS_close_range, static_cast<unsigned>(p.first_closed), ~0U, 0) == 0) return;
-  for (long fd = p.first_closed; fd < p.max_fd; ++fd)
-    ::close(static_cast<int>(fd));
+// Marks every fd from first_closed on close-on-exec (the report pipe must
+// stay open until the exec).
+void close_from(const SpawnPlan& p, int report_fd) {
+  const unsigned first = static_cast<unsigned>(p.first_closed);
+  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  for (long fd = p.first_closed; fd < p.max_fd; ++fd) {
+    if (fd != report_fd) ::close(static_cast<int>(fd));
+  }
 }
 
 // The vfork child: async-signal-safe calls only; never returns.
-[[noreturn]] void run_vfork_child(const SpawnPlan& p, pid_t parent, VforkReport* report) {
-  if (::prctl(PR_SET_PDEATHSIG, p.parent_death_signal) != 0) child_fail(report, kPrepare, errno);
+[[noreturn]] void run_vfork_child(const SpawnPlan& p, pid_t parent, int report_fd) {
+  if (::prctl(PR_SET_PDEATHSIG, p.parent_death_signal) != 0) {
+    child_fail(report_fd, kPrepare, errno);
+  }
   // The parent may have died before the line above: then nobody would signal us.
   if (::getppid() != parent) ::_exit(127);
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig)
     ::sigaction(sig, &dfl, nullptr);  // some refuse (SIGKILL, libc's own): fine
-  if (p.own_process_group && ::setpgid(0, 0) != 0) child_fail(report, kPrepare, errno);
+  if (p.own_process_group && ::setpgid(0, 0) != 0) child_fail(report_fd, kPrepare, errno);
   // dup2 onto a different number clears close-on-exec on the target.
   for (const FdMapping& m : p.dups) {
-    if (::dup2(m.ours, m.child) < 0) child_fail(report, kPrepare, errno);
+    if (::dup2(m.ours, m.child) < 0) child_fail(report_fd, kPrepare, errno);
   }
-  close_from(p);
-  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) child_fail(report, kChdir, errno);
+  close_from(p, report_fd);
+  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) child_fail(report_fd, kChdir, errno);
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);  // last: no handler of ours is left
   ::execve(p.binary, p.argv, p.envp);
-  child_fail(report, kExec, errno);
+  child_fail(report_fd, kExec, errno);
 }
 
 SpawnFailure spawn_vfork(const SpawnPlan& plan, pid_t* pid) {
-  VforkReport report;
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return {errno, kPrepare};
+  UniqueFd report_read(report[0]);
+  // Above every target fd, so no dup2 in the child overwrites it.
+  UniqueFd report_write(::fcntl(report[1], F_DUPFD_CLOEXEC, plan.first_closed));
+  const int dup_err = errno;
+  ::close(report[1]);
+  if (!report_write) return {dup_err, kPrepare};
   const pid_t parent = ::getpid();
   sigset_t all;
   sigset_t old;
   ::sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
   const pid_t child = ::vfork();
-  if (child == 0) run_vfork_child(plan, parent, &report);
+  if (child == 0) run_vfork_child(plan, parent, report_write.get());
   const int vfork_err = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (child < 0) return {vfork_err, kPrepare};
-  if (report.err != 0) {
+  report_write.reset();
+  VforkReport r{0, 0};
+  ssize_t n;
+  while ((n = ::read(report_read.get(), &r, sizeof(r))) < 0 && errno == EINTR) {
+  }
+  if (n == static_cast<ssize_t>(sizeof(r))) {
     while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
     }
-    return {report.err, report.step};
+    return {r.err, r.step};
   }
   *pid = child;
   return {};

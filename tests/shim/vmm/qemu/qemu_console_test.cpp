@@ -20,7 +20,7 @@
 namespace ember::shimtest {
 namespace {
 
-using shim::QemuConsole;
+using shim::qemu::QemuConsole;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
