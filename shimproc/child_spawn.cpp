@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "base/errno_status.hpp"
@@ -59,9 +60,11 @@ struct SpawnAttr {
 
 int prepare_attr(const SpawnPlan& plan, SpawnAttr* sa) {
   sigset_t none;
-  sigset_t all;
   ::sigemptyset(&none);
-  ::sigfillset(&all);
+  // Every bit, libc's internal signals too: sigfillset leaves those out, and
+  // posix_spawn then sets them to SIG_IGN, which the exec would keep.
+  sigset_t all;
+  std::memset(&all, 0xff, sizeof(all));
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   int err = ::posix_spawnattr_setsigmask(&sa->attr, &none);
   if (err == 0) err = ::posix_spawnattr_setsigdefault(&sa->attr, &all);
