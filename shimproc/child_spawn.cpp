@@ -40,8 +40,9 @@ struct SpawnPlan {
   // Sources are O_CLOEXEC copies numbered at or above first_closed, so no
   // dup2 overwrites a source that is still to be copied.
   std::vector<FdMapping> dups;
-  int first_closed;  // every fd from here on is closed in the child
-  long max_fd;       // for the close loop where close_range is missing
+  std::vector<int> closes;  // the fds below first_closed that no mapping targets
+  int first_closed;         // every fd from here on is closed in the child
+  long max_fd;              // for the close loop where close_range is missing
   bool own_process_group;
   int parent_death_signal;
 };
@@ -83,8 +84,11 @@ SpawnFailure spawn_posix(const SpawnPlan& plan, pid_t* pid) {
   for (const FdMapping& m : plan.dups) {
     if (err == 0) err = ::posix_spawn_file_actions_adddup2(&fa.fa, m.ours, m.child);
   }
-  // Every fd of ours is O_CLOEXEC already; closefrom also keeps out any fd a
-  // library opened without it.
+  // Every fd of ours is O_CLOEXEC already; closing also keeps out any fd a
+  // library opened without it (posix_spawn ignores EBADF here).
+  for (int fd : plan.closes) {
+    if (err == 0) err = ::posix_spawn_file_actions_addclose(&fa.fa, fd);
+  }
   if (err == 0) err = ::posix_spawn_file_actions_addclosefrom_np(&fa.fa, plan.first_closed);
   if (err == 0 && plan.cwd != nullptr) {
     err = ::posix_spawn_file_actions_addchdir_np(&fa.fa, plan.cwd);
@@ -113,9 +117,11 @@ struct VforkReport {
   ::_exit(127);
 }
 
-// Marks every fd from first_closed on close-on-exec (the report pipe must
-// stay open until the exec).
-void close_from(const SpawnPlan& p, int report_fd) {
+// Closes the unmapped fds below first_closed and marks every fd from there
+// on close-on-exec (the report pipe must stay open until the exec).
+void close_unmapped(const SpawnPlan& p, int report_fd) {
+  for (int fd : p.closes)
+    ::close(fd);
   const unsigned first = static_cast<unsigned>(p.first_closed);
   if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
   for (long fd = p.first_closed; fd < p.max_fd; ++fd) {
@@ -139,7 +145,7 @@ void close_from(const SpawnPlan& p, int report_fd) {
   for (const FdMapping& m : p.dups) {
     if (::dup2(m.ours, m.child) < 0) child_fail(report_fd, kPrepare, errno);
   }
-  close_from(p, report_fd);
+  close_unmapped(p, report_fd);
   if (p.cwd != nullptr && ::chdir(p.cwd) != 0) child_fail(report_fd, kChdir, errno);
   sigset_t none;
   ::sigemptyset(&none);
@@ -252,6 +258,10 @@ Status start_child(const ChildSpec& spec, pid_t* pid) {
   SpawnPlan plan{};
   s = copy_sources(spec, first_closed, &owned, &plan.dups);
   if (!s.ok()) return s;
+  for (int fd = 3; fd < first_closed; ++fd) {
+    auto mapped = [fd](const FdMapping& m) { return m.child == fd; };
+    if (std::none_of(spec.fds.begin(), spec.fds.end(), mapped)) plan.closes.push_back(fd);
+  }
 
   std::vector<std::string> argv_s = {spec.binary};
   argv_s.insert(argv_s.end(), spec.args.begin(), spec.args.end());

@@ -79,6 +79,15 @@ std::string read_all(int fd) {
   }
 }
 
+// One line, without the newline (a background child may hold the pipe open).
+std::string read_line(int fd) {
+  std::string out;
+  char c;
+  while (exits(fd) && ::read(fd, &c, 1) == 1 && c != '\n')
+    out += c;
+  return out;
+}
+
 struct Pipe {
   Pipe() {
     int p[2];
@@ -222,7 +231,7 @@ TEST_P(ChildProcessTest, SignalGroupReachesEveryProcessOfTheGroup) {
   s.fds = {{1, out.write.get()}};
   ChildProcess p = start(s);
   out.write.reset();
-  pid_t grandchild = std::atoi(read_all(out.read.get()).c_str());
+  pid_t grandchild = std::atoi(read_line(out.read.get()).c_str());
   ASSERT_GT(grandchild, 0);
   UniqueFd grandchild_fd(static_cast<int>(::syscall(SYS_pidfd_open, grandchild, 0)));
   ASSERT_TRUE(grandchild_fd);
@@ -320,7 +329,7 @@ TEST(ChildProcessAdoptTest, AnAdoptedProcessIsKilledAndWaitedForWithUnknownStatu
   ChildProcess parent;
   ASSERT_TRUE(ChildProcess::spawn(spec, &parent).ok());
   out.write.reset();
-  const pid_t orphan = std::atoi(read_all(out.read.get()).c_str());
+  const pid_t orphan = std::atoi(read_line(out.read.get()).c_str());
   ASSERT_GT(orphan, 0);
   parent.wait();
   ChildProcess adopted;
