@@ -87,7 +87,7 @@ TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
   EXPECT_EQ(state.ns, "ns1");
   EXPECT_EQ(state.id, "vm1");
   EXPECT_EQ(state.address, "/run/containerd/containerd.sock");
-  EXPECT_EQ(state.task_socket, shim.task_socket_path());
+  EXPECT_EQ(state.shim_socket, shim.task_socket_path());
   EXPECT_EQ(state.fccontrol_socket, shim.fccontrol_socket_path());
   EXPECT_EQ(state.backend, "hollow");
 

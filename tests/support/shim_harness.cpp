@@ -100,7 +100,7 @@ Status ShimUnderTest::call(const std::string& method, const google::protobuf::Me
                            google::protobuf::MessageLite* resp, ttrpc::CallOptions opts) {
   if (!client_) return Status::FailedPrecondition("no client");
   ttrpc::CallResult r =
-      client_->call_sync(shim::kFcControlService, method, req.SerializeAsString(), opts);
+      client_->call_sync(msg::kFirecrackerService, method, req.SerializeAsString(), opts);
   if (r.status.ok() && resp != nullptr && !resp->ParseFromString(r.payload)) {
     return Status::Internal("cannot decode the " + method + " response");
   }
@@ -109,7 +109,7 @@ Status ShimUnderTest::call(const std::string& method, const google::protobuf::Me
 
 Status ShimUnderTest::call_bytes(const std::string& method, std::string payload) {
   if (!client_) return Status::FailedPrecondition("no client");
-  return client_->call_sync(shim::kFcControlService, method, std::move(payload)).status;
+  return client_->call_sync(msg::kFirecrackerService, method, std::move(payload)).status;
 }
 
 Status ShimUnderTest::call_task(const std::string& service, const std::string& method) {
