@@ -13,7 +13,23 @@ std::string name_of(const std::string& entry) {
   return eq == std::string::npos ? std::string() : entry.substr(0, eq);
 }
 
+std::string flag(const char* name) {
+  return std::string("-") + name;
+}
+
 }  // namespace
+
+std::vector<std::string> shim_arguments(const std::string& ns, const std::string& id,
+                                        const std::string& containerd_address,
+                                        const std::string& config_path) {
+  std::vector<std::string> args = {flag(kNamespaceFlag), ns, flag(kIdFlag), id, flag(kAddressFlag),
+                                   containerd_address};
+  if (!config_path.empty()) {
+    args.push_back(flag(kConfigFlag));
+    args.push_back(config_path);
+  }
+  return args;
+}
 
 Status shim_environment(const std::string& vm_id, const std::string& containerd_address,
                         const std::vector<std::string>& extra, const char* const* base,
