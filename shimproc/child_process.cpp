@@ -20,6 +20,12 @@ extern "C" {
 namespace ember::shimproc {
 namespace {
 
+// The one place a pidfd is opened: not inherited (pidfds are O_CLOEXEC by
+// nature), blocking (wait() copes with one a loop made non-blocking).
+UniqueFd open_pidfd(pid_t pid) {
+  return UniqueFd(::pidfd_open(pid, 0));
+}
+
 // True when the process behind pidfd has exited; waits up to timeout_ms (-1: no limit).
 bool pidfd_exited(int pidfd, int timeout_ms) {
   pollfd p{pidfd, POLLIN, 0};
@@ -93,7 +99,7 @@ Status ChildProcess::spawn(const ChildSpec& spec, ChildProcess* out) {
   pid_t pid = -1;
   Status s = detail::start_child(spec, &pid);
   if (!s.ok()) return s;
-  UniqueFd pidfd(::pidfd_open(pid, 0));
+  UniqueFd pidfd = open_pidfd(pid);
   if (!pidfd) {
     const int err = errno;
     // Unreaped, so the pid is still ours; without a pidfd nobody else can reap it.
@@ -108,7 +114,7 @@ Status ChildProcess::spawn(const ChildSpec& spec, ChildProcess* out) {
 
 Status ChildProcess::adopt(const std::string& name, pid_t pid, bool leads_group,
                            ChildProcess* out) {
-  UniqueFd pidfd(::pidfd_open(pid, 0));
+  UniqueFd pidfd = open_pidfd(pid);
   if (!pidfd) return errno_status("adopt " + name + " pid " + std::to_string(pid), errno);
   *out = ChildProcess(name, pid, std::move(pidfd), false, leads_group);
   return Status::Ok();
