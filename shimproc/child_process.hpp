@@ -6,20 +6,21 @@
 //
 // How it starts: posix_spawn, which never runs our code in the child. The
 // child gets exactly the fds of ChildSpec::fds (fds 0-2 not listed there are
-// /dev/null; every other fd of ours is O_CLOEXEC and closefrom catches any a
-// library leaked), default signal dispositions, an empty signal mask, the
+// /dev/null; every other fd is closed: ours are O_CLOEXEC anyway, and this
+// also keeps out any a library opened without it), default signal
+// dispositions (libc's internal signals too), an empty signal mask, the
 // working directory and, if asked, its own process group.
 //
 // Parent-death signal: posix_spawn cannot set PR_SET_PDEATHSIG, so a spec
 // with parent_death_signal uses a small vfork path instead: all signals are
-// blocked in the calling thread around vfork (no handler of ours may run on
-// the shared memory of the child), the child sets the death signal, exits if
-// its parent died before that took effect, resets dispositions, fds, group
-// and cwd, sets the empty mask last and execs; a failure is written into the
-// parent's memory (shared until exec) with the step that failed. Linux sends
-// the death signal when the THREAD that spawned the child ends, so spawn
-// such children from a thread that lives as long as the process (the shim's
-// loop thread).
+// blocked in the calling thread around vfork (no handler of ours may run in
+// the child, which shares our memory until it execs), the child sets the
+// death signal, exits if its parent died before that took effect, resets
+// dispositions, group, fds and cwd, sets the empty mask last and execs; a
+// failure reaches the parent through a close-on-exec pipe with the step
+// that failed. Linux sends the death signal when the THREAD that spawned the
+// child ends, so spawn such children from a thread that lives as long as
+// the process (the shim's loop thread).
 #include <sys/types.h>
 
 #include <optional>

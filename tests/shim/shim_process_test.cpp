@@ -70,7 +70,7 @@ Status create_vm(ShimUnderTest& shim) {
   return shim.call("CreateVM", req);
 }
 
-TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
+TEST(ShimBinaryTest, WritesShimStateJsonIntoTheVmDirectory) {
   ShimUnderTest shim;
   ASSERT_TRUE(shim.start({}).ok());
   // The client is connected and served, so the state was written before.
@@ -98,7 +98,7 @@ TEST(ShimProcessTest, WritesShimStateJsonIntoTheVmDirectory) {
   EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the state file outlived the shim";
 }
 
-TEST(ShimProcessTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
+TEST(ShimBinaryTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
   ShimUnderTest shim;
   ASSERT_TRUE(shim.start({}).ok());
   ASSERT_TRUE(create_vm(shim).ok());  // the shim has accepted our connection by now
@@ -123,7 +123,7 @@ TEST(ShimProcessTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
   }
 }
 
-TEST(ShimProcessTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {
+TEST(ShimBinaryTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {
   ShimUnderTest shim;
   ShimOptions opts;
   opts.binary = STUBBORN_SHIM_BINARY;
