@@ -131,8 +131,11 @@ void close_unmapped(const SpawnPlan& p, int report_fd) {
   }
 }
 
-// The vfork child: async-signal-safe calls only; never returns.
-[[noreturn]] void run_vfork_child(const SpawnPlan& p, pid_t parent, int report_fd) {
+// The vfork child: async-signal-safe calls only; never returns. Not inlined:
+// in its own frame, below the parent's stack pointer, its locals cannot take
+// a stack slot of spawn_vfork's (the compiler would share slots between the
+// child's branch and the parent's, thinking they never both run).
+[[noreturn, gnu::noinline]] void run_vfork_child(const SpawnPlan& p, pid_t parent, int report_fd) {
   if (::prctl(PR_SET_PDEATHSIG, p.parent_death_signal) != 0) {
     child_fail(report_fd, kPrepare, errno);
   }
