@@ -197,6 +197,10 @@ TEST_P(ChildProcessTest, SignalMaskAndDispositionsAreReset) {
   sigaddset(&usr1, SIGUSR1);
   ::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask);
   ChildProcess p = start(spec("/bin/sleep", {"600"}));
+  sigset_t after;
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &after);
+  EXPECT_TRUE(sigismember(&after, SIGUSR1)) << "our own mask is left as it was";
+  EXPECT_FALSE(sigismember(&after, SIGTERM));
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   ::sigaction(SIGPIPE, &old_pipe, nullptr);
   EXPECT_EQ(status_field(p.pid(), "SigBlk"), "0000000000000000");
