@@ -92,7 +92,7 @@ ControlPlane::Recovered ControlPlane::recover() {
   out.removed_sockets = scan.removed_sockets;
   caf::scoped_actor self{impl_->sys};
   for (auto& found : scan.live) {
-    msg::ShimRecord rec{found.state.pid, found.state.start_time, found.state.task_socket,
+    msg::ShimRecord rec{found.state.pid, found.state.start_time, found.state.shim_socket,
                         found.state.fccontrol_socket};
     msg::VmKey key{found.ns, found.id};
     self->request(impl_->registry, caf::infinite, msg::adopt_atom::value, key, rec)

@@ -51,9 +51,11 @@ FcControlService::FcControlService(io::EventLoop& loop, const config::Config& co
 FcControlService::~FcControlService() = default;
 
 template <class Req>
-void FcControlService::add(ttrpc::Server& server, const char* method, bool is_create,
+void FcControlService::add(ttrpc::Server& server, msg::Method m,
                            void (FcControlService::*handler)(const Req&, const ttrpc::Responder&)) {
-  server.add_method(kFcControlService, method,
+  const char* method = msg::method_name(m);
+  const bool is_create = m == msg::Method::create_vm;
+  server.add_method(msg::kFirecrackerService, method,
                     [this, method, is_create, handler](ttrpc::Request r, ttrpc::Responder resp) {
                       Req req;
                       if (!req.ParseFromString(r.payload)) {
@@ -72,18 +74,19 @@ void FcControlService::add(ttrpc::Server& server, const char* method, bool is_cr
 }
 
 void FcControlService::register_methods(ttrpc::Server& server) {
-  add(server, "CreateVM", true, &FcControlService::create_vm);
-  add(server, "PauseVM", false, &FcControlService::pause_vm);
-  add(server, "ResumeVM", false, &FcControlService::resume_vm);
-  add(server, "StopVM", false, &FcControlService::stop_vm);
-  add(server, "GetVMInfo", false, &FcControlService::get_vm_info);
-  add(server, "SetVMMetadata", false, &FcControlService::set_vm_metadata);
-  add(server, "UpdateVMMetadata", false, &FcControlService::update_vm_metadata);
-  add(server, "GetVMMetadata", false, &FcControlService::get_vm_metadata);
-  add(server, "GetBalloonConfig", false, &FcControlService::get_balloon_config);
-  add(server, "UpdateBalloon", false, &FcControlService::update_balloon);
-  add(server, "GetBalloonStats", false, &FcControlService::get_balloon_stats);
-  add(server, "UpdateBalloonStats", false, &FcControlService::update_balloon_stats);
+  using msg::Method;
+  add(server, Method::create_vm, &FcControlService::create_vm);
+  add(server, Method::pause_vm, &FcControlService::pause_vm);
+  add(server, Method::resume_vm, &FcControlService::resume_vm);
+  add(server, Method::stop_vm, &FcControlService::stop_vm);
+  add(server, Method::get_vm_info, &FcControlService::get_vm_info);
+  add(server, Method::set_vm_metadata, &FcControlService::set_vm_metadata);
+  add(server, Method::update_vm_metadata, &FcControlService::update_vm_metadata);
+  add(server, Method::get_vm_metadata, &FcControlService::get_vm_metadata);
+  add(server, Method::get_balloon_config, &FcControlService::get_balloon_config);
+  add(server, Method::update_balloon, &FcControlService::update_balloon);
+  add(server, Method::get_balloon_stats, &FcControlService::get_balloon_stats);
+  add(server, Method::update_balloon_stats, &FcControlService::update_balloon_stats);
 }
 
 Status FcControlService::admit(const std::string& ns, const std::string& vm_id,

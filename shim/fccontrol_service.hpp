@@ -20,6 +20,7 @@
 
 #include "base/status.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "messages/fccontrol_methods.hpp"
 #include "shim/metadata_store.hpp"
 #include "shim/vmm/vmm.hpp"
 
@@ -37,8 +38,6 @@ class GetBalloonStatsRequest;
 class UpdateBalloonStatsRequest;
 
 namespace ember::shim {
-
-inline constexpr const char* kFcControlService = "Firecracker";
 
 // Who this shim is and where its VM's files are (VmDir names, absolute).
 struct VmIdentity {
@@ -67,7 +66,7 @@ class FcControlService {
   enum class Phase { empty, creating, running, stopping };
 
   template <class Req>
-  void add(ttrpc::Server& server, const char* method, bool is_create,
+  void add(ttrpc::Server& server, msg::Method method,
            void (FcControlService::*handler)(const Req&, const ttrpc::Responder&));
   // OK if a call for vm_id in namespace ns may proceed in the current phase.
   Status admit(const std::string& ns, const std::string& vm_id, bool is_create) const;

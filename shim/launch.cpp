@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "base/ids.hpp"
+#include "shimproc/launch_contract.hpp"
 
 namespace ember::shim {
 namespace {
@@ -28,19 +29,25 @@ int int_sockopt(int fd, int option, int* out) {
   return ::getsockopt(fd, SOL_SOCKET, option, out, &len);
 }
 
+using shimproc::kFccontrolSocketFd;
+using shimproc::kShimSocketFd;
+
 Status check_environment(const ShimArgs& args) {
-  const char* env_id = std::getenv("FIRECRACKER_VM_ID");
+  const std::string id_env = shimproc::kVmIdEnv;
+  const char* env_id = std::getenv(id_env.c_str());
   if (env_id == nullptr) {
-    return Status::InvalidArgument("FIRECRACKER_VM_ID is not set (expected \"" + args.id + "\")");
+    return Status::InvalidArgument(id_env + " is not set (expected \"" + args.id + "\")");
   }
   if (args.id != env_id) {
-    return Status::InvalidArgument("FIRECRACKER_VM_ID \"" + std::string(env_id) +
-                                   "\" does not match -id \"" + args.id + "\"");
+    return Status::InvalidArgument(id_env + " \"" + std::string(env_id) + "\" does not match -" +
+                                   shimproc::kIdFlag + " \"" + args.id + "\"");
   }
-  const char* env_fd = std::getenv("FCCONTROL_SOCKET_FD");
-  if (env_fd != nullptr && std::string(env_fd) != std::to_string(kFcControlSocketFd)) {
-    return Status::InvalidArgument("FCCONTROL_SOCKET_FD is \"" + std::string(env_fd) +
-                                   "\"; ember-shim takes the fccontrol socket as fd 4");
+  const std::string fd_env = shimproc::kFccontrolSocketFdEnv;
+  const char* env_fd = std::getenv(fd_env.c_str());
+  if (env_fd != nullptr && std::string(env_fd) != std::to_string(kFccontrolSocketFd)) {
+    return Status::InvalidArgument(fd_env + " is \"" + std::string(env_fd) +
+                                   "\"; ember-shim takes the fccontrol socket as fd " +
+                                   std::to_string(kFccontrolSocketFd));
   }
   return Status::Ok();
 }
@@ -49,7 +56,7 @@ Status working_directory(const ShimArgs& args, std::string* out) {
   char buf[PATH_MAX];
   if (::getcwd(buf, sizeof(buf)) == nullptr) return Status::FromErrno("getcwd", errno);
   std::string cwd = buf;
-  const std::string expected = args.ns + "#" + args.id;
+  const std::string expected = shimproc::vm_dir_name(args.ns, args.id);
   const auto slash = cwd.rfind('/');
   if (cwd.substr(slash + 1) != expected) {
     return Status::InvalidArgument("working directory " + cwd + " is not a VM directory named " +
@@ -106,21 +113,21 @@ Status take_launch(const ShimArgs& args, Launch* out) {
   if (!s.ok()) return s;
   s = check_environment(args);
   if (!s.ok()) return s;
-  s = check_listening_unix_socket(kTaskSocketFd, "containerd task socket");
+  s = check_listening_unix_socket(kShimSocketFd, "containerd task socket");
   if (!s.ok()) return s;
-  s = check_listening_unix_socket(kFcControlSocketFd, "fccontrol socket");
+  s = check_listening_unix_socket(kFccontrolSocketFd, "fccontrol socket");
   if (!s.ok()) return s;
   Launch launch;
   s = working_directory(args, &launch.vm_dir);
   if (!s.ok()) return s;
-  launch.task_socket_path = bound_path(kTaskSocketFd);
-  launch.fccontrol_socket_path = bound_path(kFcControlSocketFd);
-  s = take_fd(kTaskSocketFd, &launch.task_socket);
+  launch.shim_socket_path = bound_path(kShimSocketFd);
+  launch.fccontrol_socket_path = bound_path(kFccontrolSocketFd);
+  s = take_fd(kShimSocketFd, &launch.shim_socket);
   if (!s.ok()) return s;
-  s = take_fd(kFcControlSocketFd, &launch.fccontrol_socket);
+  s = take_fd(kFccontrolSocketFd, &launch.fccontrol_socket);
   if (!s.ok()) return s;
   // Anything a careless launcher leaked stays open but never reaches a VMM.
-  if (::syscall(SYS_close_range, kFcControlSocketFd + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+  if (::syscall(SYS_close_range, kFccontrolSocketFd + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     return Status::FromErrno("close_range(CLOSE_RANGE_CLOEXEC)", errno);
   }
   *out = std::move(launch);

@@ -1,8 +1,9 @@
 #pragma once
-// The shim launch contract, checked and taken over: fd 3 (containerd task API)
-// and fd 4 (fccontrol) are listening unix stream sockets, FIRECRACKER_VM_ID
-// equals -id, FCCONTROL_SOCKET_FD (if set) is 4, both ids are valid
-// identifiers and the working directory is the VM directory "<ns>#<id>".
+// The shim launch contract (shimproc/launch_contract.hpp), checked and taken
+// over: fd 3 (containerd task API) and fd 4 (fccontrol) are listening unix
+// stream sockets, FIRECRACKER_VM_ID equals -id, FCCONTROL_SOCKET_FD (if set)
+// is 4, both ids are valid identifiers and the working directory is the VM
+// directory "<ns>#<id>".
 #include <string>
 
 #include "base/status.hpp"
@@ -11,13 +12,10 @@
 
 namespace ember::shim {
 
-inline constexpr int kTaskSocketFd = 3;
-inline constexpr int kFcControlSocketFd = 4;
-
 struct Launch {
-  UniqueFd task_socket;               // fd 3, now O_CLOEXEC
+  UniqueFd shim_socket;               // fd 3, now O_CLOEXEC
   UniqueFd fccontrol_socket;          // fd 4, now O_CLOEXEC
-  std::string task_socket_path;       // as bound by the launcher (getsockname)
+  std::string shim_socket_path;       // as bound by the launcher (getsockname)
   std::string fccontrol_socket_path;  // idem
   std::string vm_dir;                 // absolute working directory
 };

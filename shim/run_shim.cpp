@@ -63,6 +63,55 @@ VmIdentity identity_of(const ShimArgs& args, const shimproc::VmDir& dir) {
   return vm;
 }
 
+// What a restarted emberd needs to find and trust this shim.
+shimproc::ShimState state_of(const ShimArgs& args, const config::Config& cfg,
+                             const Launch& launch) {
+  shimproc::ShimState state;
+  state.pid = ::getpid();
+  state.start_time = shimproc::process_start_time(state.pid);
+  state.ns = args.ns;
+  state.id = args.id;
+  state.address = !args.address.empty() ? args.address : cfg.containerd_address;
+  state.shim_socket = launch.shim_socket_path;
+  state.fccontrol_socket = launch.fccontrol_socket_path;
+  state.backend = config::to_string(cfg.vmm.backend);
+  return state;
+}
+
+// Serves both sockets until the VM is stopped or its VMM ends; the exit code.
+int serve(const ShimArgs& args, const config::Config& cfg, Launch launch,
+          const shimproc::VmDir& vm_dir, VmmFactory factory) {
+  io::EventLoop loop;
+  int exit_code = -1;  // set once, by the first request to exit
+  auto exit = [&loop, &exit_code](int code) {
+    if (exit_code < 0) exit_code = code;
+    loop.stop();
+  };
+  FcControlService service(loop, cfg, identity_of(args, vm_dir), std::move(factory), exit);
+  // Declared after the service: the servers (and their handlers) go first.
+  ttrpc::Server task_server(loop);
+  ttrpc::Server fccontrol_server(loop);
+  service.register_methods(fccontrol_server);
+  const shimproc::ShimState state = state_of(args, cfg, launch);
+  Status s = task_server.adopt(std::move(launch.shim_socket));
+  if (s.ok()) s = fccontrol_server.adopt(std::move(launch.fccontrol_socket));
+  if (!s.ok()) {
+    spdlog::error("cannot serve the inherited sockets: {}", s.ToString());
+    return kExitFailure;
+  }
+  shimproc::ShimStateFile state_file;
+  s = state_file.write(vm_dir.state_path(), state);
+  if (!s.ok()) {
+    spdlog::error("cannot write the shim state: {}", s.ToString());
+    return kExitFailure;
+  }
+  spdlog::info("serving VM {} (backend {}, config {})", args.id, state.backend,
+               cfg.source.empty() ? "defaults" : cfg.source);
+  loop.run();
+  spdlog::info("exiting with code {}", exit_code);
+  return exit_code < 0 ? kExitFailure : exit_code;
+}
+
 }  // namespace
 
 int run_shim(int argc, char** argv, VmmFactory factory) {
@@ -91,46 +140,7 @@ int run_shim(int argc, char** argv, VmmFactory factory) {
   const std::string base_dir = launch.vm_dir.substr(0, launch.vm_dir.rfind('/'));
   s = shimproc::VmDir::adopt(base_dir.empty() ? "/" : base_dir, args.ns, args.id, &vm_dir.dir);
   if (!s.ok()) return bad_launch(s);
-
-  io::EventLoop loop;
-  int exit_code = -1;  // set once, by the first request to exit
-  auto exit = [&loop, &exit_code](int code) {
-    if (exit_code < 0) exit_code = code;
-    loop.stop();
-  };
-  FcControlService service(loop, cfg, identity_of(args, vm_dir.dir), std::move(factory), exit);
-  // Declared after the service: the servers (and their handlers) go first.
-  ttrpc::Server task_server(loop);
-  ttrpc::Server fccontrol_server(loop);
-  service.register_methods(fccontrol_server);
-  s = task_server.adopt(std::move(launch.task_socket));
-  if (s.ok()) s = fccontrol_server.adopt(std::move(launch.fccontrol_socket));
-  if (!s.ok()) {
-    spdlog::error("cannot serve the inherited sockets: {}", s.ToString());
-    return kExitFailure;
-  }
-
-  shimproc::ShimState state;
-  state.pid = ::getpid();
-  state.start_time = shimproc::process_start_time(state.pid);
-  state.ns = args.ns;
-  state.id = args.id;
-  state.address = !args.address.empty() ? args.address : cfg.containerd_address;
-  state.task_socket = launch.task_socket_path;
-  state.fccontrol_socket = launch.fccontrol_socket_path;
-  state.backend = config::to_string(cfg.vmm.backend);
-  shimproc::ShimStateFile state_file;
-  s = state_file.write(vm_dir.dir.state_path(), state);
-  if (!s.ok()) {
-    spdlog::error("cannot write the shim state: {}", s.ToString());
-    return kExitFailure;
-  }
-
-  spdlog::info("serving VM {} (backend {}, config {})", args.id, state.backend,
-               cfg.source.empty() ? "defaults" : cfg.source);
-  loop.run();
-  spdlog::info("exiting with code {}", exit_code);
-  return exit_code < 0 ? kExitFailure : exit_code;
+  return serve(args, cfg, std::move(launch), vm_dir.dir, std::move(factory));
 }
 
 }  // namespace ember::shim

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "shimproc/launch_contract.hpp"
+
 namespace ember::shim {
 namespace {
 
@@ -49,8 +51,8 @@ Status parse_shim_args(const std::vector<std::string>& argv, ShimArgs* out) {
     if (!split_flag(arg, &name, &value)) {
       return Status::InvalidArgument("unexpected argument \"" + arg + "\"");
     }
-    if (name == "debug" || name == "help" || name == "h") {
-      bool* target = name == "debug" ? &args.debug : &args.help;
+    if (name == shimproc::kDebugFlag || name == "help" || name == "h") {
+      bool* target = name == shimproc::kDebugFlag ? &args.debug : &args.help;
       if (!value) {
         *target = true;
         continue;
@@ -60,13 +62,13 @@ Status parse_shim_args(const std::vector<std::string>& argv, ShimArgs* out) {
       continue;
     }
     std::string* target = nullptr;
-    if (name == "namespace") {
+    if (name == shimproc::kNamespaceFlag) {
       target = &args.ns;
-    } else if (name == "id") {
+    } else if (name == shimproc::kIdFlag) {
       target = &args.id;
-    } else if (name == "address") {
+    } else if (name == shimproc::kAddressFlag) {
       target = &args.address;
-    } else if (name == "config") {
+    } else if (name == shimproc::kConfigFlag) {
       target = &args.config_path;
     } else {
       return Status::InvalidArgument("unknown flag \"" + arg + "\"");
@@ -80,8 +82,13 @@ Status parse_shim_args(const std::vector<std::string>& argv, ShimArgs* out) {
     *target = *value;
   }
   if (!args.help) {
-    if (args.ns.empty()) return Status::InvalidArgument("flag -namespace is required");
-    if (args.id.empty()) return Status::InvalidArgument("flag -id is required");
+    if (args.ns.empty()) {
+      return Status::InvalidArgument(std::string("flag -") + shimproc::kNamespaceFlag +
+                                     " is required");
+    }
+    if (args.id.empty()) {
+      return Status::InvalidArgument(std::string("flag -") + shimproc::kIdFlag + " is required");
+    }
   }
   *out = std::move(args);
   return Status::Ok();

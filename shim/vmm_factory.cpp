@@ -11,12 +11,12 @@ VmmFactory default_factory() {
   return [](const VmmContext& ctx, std::unique_ptr<Vmm>* out) -> Status {
     switch (ctx.config.vmm.backend) {
       case config::Backend::hollow:
-        *out = std::make_unique<HollowVmm>(ctx.loop, ctx.vm_id);
+        *out = std::make_unique<hollow::HollowVmm>(ctx.loop, ctx.vm_id);
         return Status::Ok();
       case config::Backend::firecracker:
-        return fc::make_firecracker_vmm(ctx, out);
+        return firecracker::make_firecracker_vmm(ctx, out);
       case config::Backend::qemu:
-        *out = std::make_unique<QemuVmm>(ctx.loop, ctx.config, ctx.vm_id, ctx.vm_dir);
+        *out = std::make_unique<qemu::QemuVmm>(ctx.loop, ctx.config, ctx.vm_id, ctx.vm_dir);
         return Status::Ok();
     }
     return Status::Unimplemented(std::string("vmm backend ") +

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "shimproc/shim_process.hpp"
+#include "shimproc/launch_contract.hpp"
 
 namespace ember::shimproc {
 namespace {
@@ -13,15 +13,31 @@ std::string name_of(const std::string& entry) {
   return eq == std::string::npos ? std::string() : entry.substr(0, eq);
 }
 
+std::string flag(const char* name) {
+  return std::string("-") + name;
+}
+
 }  // namespace
+
+std::vector<std::string> shim_arguments(const std::string& ns, const std::string& id,
+                                        const std::string& containerd_address,
+                                        const std::string& config_path) {
+  std::vector<std::string> args = {flag(kNamespaceFlag), ns, flag(kIdFlag), id, flag(kAddressFlag),
+                                   containerd_address};
+  if (!config_path.empty()) {
+    args.push_back(flag(kConfigFlag));
+    args.push_back(config_path);
+  }
+  return args;
+}
 
 Status shim_environment(const std::string& vm_id, const std::string& containerd_address,
                         const std::vector<std::string>& extra, const char* const* base,
                         std::vector<std::string>* out) {
   std::vector<std::string> contract = {
-      "FIRECRACKER_VM_ID=" + vm_id,
-      "FCCONTROL_SOCKET_FD=" + std::to_string(kFccontrolSocketFd),
-      "TTRPC_ADDRESS=" + containerd_address + ".ttrpc",
+      std::string(kVmIdEnv) + "=" + vm_id,
+      std::string(kFccontrolSocketFdEnv) + "=" + std::to_string(kFccontrolSocketFd),
+      std::string(kTtrpcAddressEnv) + "=" + containerd_address + kTtrpcAddressSuffix,
   };
   std::set<std::string> contract_names;
   for (const std::string& e : contract)

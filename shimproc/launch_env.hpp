@@ -1,11 +1,18 @@
 #pragma once
-// The environment a shim starts with, per the launch contract.
+// The command line and environment a shim starts with, per the launch
+// contract (launch_contract.hpp).
 #include <string>
 #include <vector>
 
 #include "base/status.hpp"
 
 namespace ember::shimproc {
+
+// argv[1..]: -namespace <ns> -id <id> -address <containerd address>, then
+// -config <config_path> unless it is empty.
+std::vector<std::string> shim_arguments(const std::string& ns, const std::string& id,
+                                        const std::string& containerd_address,
+                                        const std::string& config_path);
 
 // base (NULL-terminated, usually environ) without the names set here, then
 // FIRECRACKER_VM_ID=<vm_id>, FCCONTROL_SOCKET_FD=4,

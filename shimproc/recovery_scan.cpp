@@ -67,7 +67,7 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
     ShimState state;
     if (live_shim(dir, &state)) {
       dir.release();
-      live_sockets.insert(state.task_socket);
+      live_sockets.insert(state.shim_socket);
       live_sockets.insert(state.fccontrol_socket);
       scan.live.push_back(FoundShim{ns, id, std::move(state)});
       continue;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "shimproc/launch_env.hpp"
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
 
@@ -15,11 +16,7 @@ ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
                                       UniqueFd shim_socket, UniqueFd fccontrol_socket) {
   ShimLaunch l;
   l.binary = cfg.shim_binary;
-  l.args = {"-namespace", ns, "-id", id, "-address", cfg.containerd_address};
-  if (!cfg.source.empty()) {
-    l.args.push_back("--config");
-    l.args.push_back(cfg.source);
-  }
+  l.args = shim_arguments(ns, id, cfg.containerd_address, cfg.source);
   l.vm_id = id;
   l.containerd_address = cfg.containerd_address;
   l.cwd = vm_dir;

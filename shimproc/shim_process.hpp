@@ -1,7 +1,8 @@
 #pragma once
 // ShimProcess: one running ember-shim (or any program following the shim
-// launch contract), owned by pid + pidfd. Destruction kills the process group
-// and reaps unless the exit was already observed.
+// launch contract, launch_contract.hpp), a ChildProcess leading its own
+// process group. Destruction kills the process group and reaps unless the
+// exit was already observed.
 #include <sys/types.h>
 
 #include <string>
@@ -9,12 +10,10 @@
 
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
+#include "shimproc/child_process.hpp"
+#include "shimproc/launch_contract.hpp"
 
 namespace ember::shimproc {
-
-// The fds a shim finds its two listening sockets on.
-constexpr int kShimSocketFd = 3;
-constexpr int kFccontrolSocketFd = 4;
 
 struct ShimLaunch {
   std::string binary;              // absolute path of ember-shim
@@ -30,9 +29,9 @@ struct ShimLaunch {
 class ShimProcess {
  public:
   ShimProcess() = default;
-  ShimProcess(ShimProcess&& o) noexcept;
-  ShimProcess& operator=(ShimProcess&& o) noexcept;
-  ~ShimProcess();
+  ShimProcess(ShimProcess&& o) noexcept = default;
+  ShimProcess& operator=(ShimProcess&& o) noexcept = default;  // kills and reaps the old one
+  ~ShimProcess() = default;
 
   // Spawns the shim: fds 0 = /dev/null, 1 and 2 = one pipe (read end kept
   // here), 3 and 4 = the sockets; nothing else inherited. Own process group,
@@ -48,9 +47,9 @@ class ShimProcess {
   // our child: its exit status is never known (try_reap gives -1, 0).
   static Status adopt(pid_t pid, unsigned long long start_time, ShimProcess* out);
 
-  pid_t pid() const { return pid_; }
-  // Readable once the process has exited: watch it, then call reap().
-  int pidfd() const { return pidfd_.get(); }
+  pid_t pid() const { return child_.pid(); }
+  // Readable once the process has exited: watch it, then call try_reap().
+  int pidfd() const { return child_.pidfd(); }
   // The read end (blocking, O_CLOEXEC) of the child's stdout+stderr pipe
   // (empty after the first call).
   UniqueFd take_output() { return std::move(output_); }
@@ -59,27 +58,20 @@ class ShimProcess {
   // exit code (-1 if killed by a signal) and the signal (0 if it exited).
   // For an adopted process, true once it is gone, with -1 and 0.
   bool try_reap(int* exit_code = nullptr, int* signal = nullptr);
-  bool reaped() const { return reaped_; }
+  bool reaped() const { return child_.reaped(); }
   // Forgets the process without killing it: emberd exits, the shim lives on.
   void release() {
-    pidfd_.reset();
+    child_.release();
     output_.reset();
-    pid_ = -1;
-    reaped_ = true;
   }
   // Signals the whole process group (through the pidfd for the leader).
   // FAILED_PRECONDITION when empty or already reaped (the pid may be reused),
   // NOT_FOUND when no process of the group is left.
-  Status kill_group(int sig) const;
+  Status kill_group(int sig) const { return child_.signal_group(sig); }
 
  private:
-  void destroy();
-  pid_t pid_ = -1;
-  UniqueFd pidfd_;
   UniqueFd output_;
-  bool reaped_ = false;  // true once the exit was observed; pid_ may then be reused
-  int exit_code_ = -1;   // valid once reaped_
-  int signal_ = 0;       // valid once reaped_
+  ChildProcess child_;  // destroyed first: killed before its output pipe closes
 };
 
 // Start time (clock ticks since boot, /proc/<pid>/stat field 22); 0 if gone.

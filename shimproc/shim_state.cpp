@@ -19,7 +19,7 @@ std::string to_json(const ShimState& state) {
       {"namespace", state.ns},
       {"id", state.id},
       {"address", state.address},
-      {"task_socket", state.task_socket},
+      {"shim_socket", state.shim_socket},
       {"fccontrol_socket", state.fccontrol_socket},
       {"backend", state.backend},
   };
@@ -36,7 +36,8 @@ Status from_json(const std::string& text, ShimState* out) {
     s.ns = j.at("namespace").get<std::string>();
     s.id = j.at("id").get<std::string>();
     s.address = j.at("address").get<std::string>();
-    s.task_socket = j.at("task_socket").get<std::string>();
+    const char* shim_socket_key = j.contains("shim_socket") ? "shim_socket" : "task_socket";
+    s.shim_socket = j.at(shim_socket_key).get<std::string>();
     s.fccontrol_socket = j.at("fccontrol_socket").get<std::string>();
     s.backend = j.at("backend").get<std::string>();
   } catch (const nlohmann::json::exception& e) {

@@ -55,7 +55,7 @@ Status vm_dir_path(const std::string& base_dir, const std::string& ns, const std
   if (!S_ISDIR(st.st_mode)) {
     return Status::FailedPrecondition("shim base dir " + std::string(real) + " is not a directory");
   }
-  *out = std::string(real) + "/" + ns + "#" + vm_id;
+  *out = std::string(real) + "/" + vm_dir_name(ns, vm_id);
   return Status::Ok();
 }
 
@@ -130,7 +130,7 @@ Status VmDir::write_address(const std::string& address) const {
   if (!valid()) return not_open();
   // Written beside the final name and renamed over it: readers see the old
   // address or the whole new one, never a partial write.
-  std::string tmp = join(".address.tmp");
+  std::string tmp = path_ + "/." + kAddressFile + ".tmp";
   std::string final_path = address_path();
   ::unlink(tmp.c_str());  // left by a crash; O_EXCL below refuses anything still there
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));

@@ -6,6 +6,7 @@
 
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
+#include "shimproc/launch_contract.hpp"
 
 namespace ember::shimproc {
 
@@ -31,13 +32,13 @@ class VmDir {
   const std::string& path() const { return path_; }
   bool valid() const { return !path_.empty(); }
 
-  std::string address_path() const { return join("address"); }
-  std::string log_fifo_path() const { return join("log"); }
-  std::string vmm_socket_path() const { return join("firecracker.sock"); }
-  std::string vsock_path() const { return join("firecracker.vsock"); }
-  std::string vmm_log_fifo_path() const { return join("fc-logs.fifo"); }
-  std::string metrics_fifo_path() const { return join("fc-metrics.fifo"); }
-  std::string state_path() const { return join("shim-state.json"); }
+  std::string address_path() const { return join(kAddressFile); }
+  std::string log_fifo_path() const { return join(kLogFifo); }
+  std::string vmm_socket_path() const { return join(kVmmSocketFile); }
+  std::string vsock_path() const { return join(kVsockFile); }
+  std::string vmm_log_fifo_path() const { return join(kVmmLogFifo); }
+  std::string metrics_fifo_path() const { return join(kMetricsFifo); }
+  std::string state_path() const { return join(kStateFile); }
   // Name relative to the directory, for sun_path's 108-byte limit when the
   // process runs with the VM dir as its cwd.
   static std::string relative(const std::string& name) { return "./" + name; }

@@ -131,7 +131,7 @@ struct VmmContext {
 // Makes the backend for one VM, or says why it cannot (the CreateVM answer).
 using VmmFactory = std::function<Status(const VmmContext&, std::unique_ptr<Vmm>*)>;
 
-// Chooses by config.vmm.backend: hollow; firecracker (fc::make_firecracker_vmm:
+// Chooses by config.vmm.backend: hollow; firecracker (firecracker::make_firecracker_vmm:
 // needs /dev/kvm and the binary); qemu (QemuVmm, docs/qemu-backend.md).
 VmmFactory default_factory();
 

@@ -110,7 +110,7 @@ class FcControlServiceTest : public ::testing::Test {
   std::future<Status> send(const std::string& method, const google::protobuf::MessageLite& req) {
     auto result = std::make_shared<std::promise<Status>>();
     auto f = result->get_future();
-    client_->call(kFcControlService, method, req.SerializeAsString(), {},
+    client_->call(msg::kFirecrackerService, method, req.SerializeAsString(), {},
                   [result](ttrpc::CallResult r) { result->set_value(r.status); });
     return f;
   }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "shimproc/launch_env.hpp"
+
 namespace ember::shim {
 namespace {
 
@@ -20,6 +22,18 @@ std::string parse_error(const std::vector<std::string>& argv) {
   Status s = parse_shim_args(argv, &args);
   EXPECT_EQ(s.code(), Code::invalid_argument);
   return s.message();
+}
+
+// The launch contract from both ends: what emberd passes is what the shim reads.
+TEST(ShimArgsTest, ParsesWhatEmberdPasses) {
+  ShimArgs args;
+  ASSERT_TRUE(
+      parse_shim_args(shimproc::shim_arguments("ns1", "vm1", "/run/c.sock", "/etc/e.yaml"), &args)
+          .ok());
+  EXPECT_EQ(args.ns, "ns1");
+  EXPECT_EQ(args.id, "vm1");
+  EXPECT_EQ(args.address, "/run/c.sock");
+  EXPECT_EQ(args.config_path, "/etc/e.yaml");
 }
 
 TEST(ShimArgsTest, AcceptsContainerdStyleSingleDashFlags) {

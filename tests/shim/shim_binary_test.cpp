@@ -60,7 +60,7 @@ TEST(ShimBinaryTest, WritesShimStateJsonIntoTheVmDirectory) {
   EXPECT_EQ(state.ns, "ns1");
   EXPECT_EQ(state.id, "vm1");
   EXPECT_EQ(state.address, "/run/containerd/containerd.sock");
-  EXPECT_EQ(state.task_socket, shim.task_socket_path());
+  EXPECT_EQ(state.shim_socket, shim.shim_socket_path());
   EXPECT_EQ(state.fccontrol_socket, shim.fccontrol_socket_path());
   EXPECT_EQ(state.backend, "hollow");
 
@@ -81,7 +81,7 @@ TEST(ShimBinaryTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
     ASSERT_TRUE(fds.count(fd)) << "fd " << fd << " missing";
   EXPECT_EQ(fds.at(0), "/dev/null");
   EXPECT_EQ(fds.at(1), fds.at(2));  // the launcher's output pipe
-  EXPECT_EQ(fds.at(3), "socket:[" + std::to_string(shim.task_socket_inode()) + "]");
+  EXPECT_EQ(fds.at(3), "socket:[" + std::to_string(shim.shim_socket_inode()) + "]");
   EXPECT_EQ(fds.at(4), "socket:[" + std::to_string(shim.fccontrol_socket_inode()) + "]");
   // Taken over: never inherited by a VMM.
   EXPECT_NE(fd_flags(shim.pid(), 3) & O_CLOEXEC, 0);

@@ -8,7 +8,7 @@
 
 namespace {
 
-class StubbornVmm : public ember::shim::HollowVmm {
+class StubbornVmm : public ember::shim::hollow::HollowVmm {
  public:
   using HollowVmm::HollowVmm;
   void stop(std::chrono::seconds, Done done) override {

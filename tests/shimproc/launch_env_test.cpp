@@ -16,6 +16,15 @@ const char* const kBase[] = {"PATH=/usr/bin:/bin",
                              "NOEQUALS",
                              nullptr};
 
+TEST(LaunchEnvTest, ArgumentsNameNamespaceIdAddressAndConfigWhenSet) {
+  EXPECT_EQ(
+      shim_arguments("ns1", "vm1", "/run/c.sock", ""),
+      (std::vector<std::string>{"-namespace", "ns1", "-id", "vm1", "-address", "/run/c.sock"}));
+  EXPECT_EQ(shim_arguments("ns1", "vm1", "/run/c.sock", "/etc/e.yaml"),
+            (std::vector<std::string>{"-namespace", "ns1", "-id", "vm1", "-address", "/run/c.sock",
+                                      "-config", "/etc/e.yaml"}));
+}
+
 TEST(LaunchEnvTest, KeepsOursAndSetsTheContractVariables) {
   std::vector<std::string> env;
   ASSERT_TRUE(shim_environment("vm1", "/run/containerd/containerd.sock", {}, kBase, &env).ok());

@@ -23,7 +23,7 @@ class ShimStateTest : public ::testing::Test {
     state_.ns = "ns1";
     state_.id = "vm1";
     state_.address = "/run/containerd/containerd.sock";
-    state_.task_socket = "/run/ember/s/abc";
+    state_.shim_socket = "/run/ember/s/abc";
     state_.fccontrol_socket = "/run/ember/s/abc-fccontrol";
     state_.backend = "hollow";
   }
@@ -41,9 +41,19 @@ TEST_F(ShimStateTest, RoundTripsThroughJson) {
   EXPECT_EQ(back.ns, state_.ns);
   EXPECT_EQ(back.id, state_.id);
   EXPECT_EQ(back.address, state_.address);
-  EXPECT_EQ(back.task_socket, state_.task_socket);
+  EXPECT_EQ(back.shim_socket, state_.shim_socket);
   EXPECT_EQ(back.fccontrol_socket, state_.fccontrol_socket);
   EXPECT_EQ(back.backend, state_.backend);
+}
+
+TEST_F(ShimStateTest, ReadsTheSocketUnderItsOldNameTaskSocket) {
+  std::string old = to_json(state_);
+  const std::string key = "\"shim_socket\"";
+  ASSERT_NE(old.find(key), std::string::npos);
+  old.replace(old.find(key), key.size(), "\"task_socket\"");
+  ShimState back;
+  ASSERT_TRUE(from_json(old, &back).ok());
+  EXPECT_EQ(back.shim_socket, state_.shim_socket);
 }
 
 TEST_F(ShimStateTest, RefusesIncompleteOrMalformedState) {

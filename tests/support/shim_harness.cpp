@@ -65,13 +65,13 @@ Status ShimUnderTest::start(ShimOptions opts, bool connect) {
 
   Status s = shimproc::VmDir::create(tree_->path() + "/vm", opts_.ns, opts_.id, &vm_dir_);
   if (!s.ok()) return s;
-  task_path_ = tree_->path() + "/s/task.sock";
+  shim_path_ = tree_->path() + "/s/task.sock";
   fcc_path_ = tree_->path() + "/s/task.sock-fccontrol";
-  s = io::bind_listener(task_path_, &task_socket_);
+  s = io::bind_listener(shim_path_, &shim_socket_);
   if (s.ok()) s = io::bind_listener(fcc_path_, &fcc_socket_);
   if (!s.ok()) return s;
   struct stat st;
-  if (::fstat(task_socket_.fd(), &st) == 0) task_inode_ = st.st_ino;
+  if (::fstat(shim_socket_.fd(), &st) == 0) shim_inode_ = st.st_ino;
   if (::fstat(fcc_socket_.fd(), &st) == 0) fcc_inode_ = st.st_ino;
 
   shimproc::ShimLaunch launch;
@@ -83,7 +83,7 @@ Status ShimUnderTest::start(ShimOptions opts, bool connect) {
   launch.vm_id = opts_.env_vm_id.empty() ? opts_.id : opts_.env_vm_id;
   launch.containerd_address = "/run/containerd/containerd.sock";
   launch.cwd = vm_dir_.path();
-  launch.shim_socket = task_socket_.take_fd();
+  launch.shim_socket = shim_socket_.take_fd();
   launch.fccontrol_socket = fcc_socket_.take_fd();
   s = shimproc::ShimProcess::spawn(std::move(launch), &process_);
   if (!s.ok()) return s;
@@ -100,7 +100,7 @@ Status ShimUnderTest::call(const std::string& method, const google::protobuf::Me
                            google::protobuf::MessageLite* resp, ttrpc::CallOptions opts) {
   if (!client_) return Status::FailedPrecondition("no client");
   ttrpc::CallResult r =
-      client_->call_sync(shim::kFcControlService, method, req.SerializeAsString(), opts);
+      client_->call_sync(msg::kFirecrackerService, method, req.SerializeAsString(), opts);
   if (r.status.ok() && resp != nullptr && !resp->ParseFromString(r.payload)) {
     return Status::Internal("cannot decode the " + method + " response");
   }
@@ -109,7 +109,7 @@ Status ShimUnderTest::call(const std::string& method, const google::protobuf::Me
 
 Status ShimUnderTest::call_bytes(const std::string& method, std::string payload) {
   if (!client_) return Status::FailedPrecondition("no client");
-  return client_->call_sync(shim::kFcControlService, method, std::move(payload)).status;
+  return client_->call_sync(msg::kFirecrackerService, method, std::move(payload)).status;
 }
 
 Status ShimUnderTest::call_task(const std::string& service, const std::string& method) {
@@ -118,7 +118,7 @@ Status ShimUnderTest::call_task(const std::string& service, const std::string& m
     loop_started_ = true;
   }
   Status s;
-  auto task = ttrpc::Client::connect(loop_, task_path_, &s);
+  auto task = ttrpc::Client::connect(loop_, shim_path_, &s);
   if (!s.ok()) return s;
   ttrpc::CallResult r = task->call_sync(service, method, "");
   task->close();

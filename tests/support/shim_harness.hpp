@@ -67,9 +67,9 @@ class ShimUnderTest {
 
   pid_t pid() const { return process_.pid(); }
   const shimproc::VmDir& vm_dir() const { return vm_dir_; }
-  const std::string& task_socket_path() const { return task_path_; }
+  const std::string& shim_socket_path() const { return shim_path_; }
   const std::string& fccontrol_socket_path() const { return fcc_path_; }
-  unsigned long task_socket_inode() const { return task_inode_; }
+  unsigned long shim_socket_inode() const { return shim_inode_; }
   unsigned long fccontrol_socket_inode() const { return fcc_inode_; }
   const ShimOptions& options() const { return opts_; }
 
@@ -77,11 +77,11 @@ class ShimUnderTest {
   ShimOptions opts_;
   std::unique_ptr<TempTree> tree_;
   shimproc::VmDir vm_dir_;
-  io::BoundSocket task_socket_;
+  io::BoundSocket shim_socket_;
   io::BoundSocket fcc_socket_;
-  std::string task_path_;
+  std::string shim_path_;
   std::string fcc_path_;
-  unsigned long task_inode_ = 0;
+  unsigned long shim_inode_ = 0;
   unsigned long fcc_inode_ = 0;
   shimproc::ShimProcess process_;
   UniqueFd output_;

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 // Bodies keep the order the swagger lists the fields in: easier to read in
@@ -240,4 +240,4 @@ Status compact_json_object(const std::string& body, std::string* out) {
   return Status::Ok();
 }
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

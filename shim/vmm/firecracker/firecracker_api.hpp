@@ -9,7 +9,7 @@
 #include "base/status.hpp"
 #include "shim/vmm/vmm.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 
 struct ApiCall {
   std::string method;  // GET, PUT or PATCH
@@ -64,4 +64,4 @@ Status parse_instance_state(const std::string& body, std::string* state);
 // A JSON object's text in compact form (as the shim's MetadataStore prints it).
 Status compact_json_object(const std::string& body, std::string* out);
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

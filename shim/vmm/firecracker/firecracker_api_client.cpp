@@ -10,7 +10,7 @@
 
 #include "io/event_loop.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 struct Job {
@@ -164,4 +164,4 @@ void FirecrackerApiClient::call(ApiCall c, CallDone done) {
   });
 }
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

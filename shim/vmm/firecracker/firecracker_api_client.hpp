@@ -16,7 +16,7 @@ namespace ember::io {
 class EventLoop;
 }
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 
 class FirecrackerApiClient {
  public:
@@ -54,4 +54,4 @@ class FirecrackerApiClient {
   std::unique_ptr<Worker> worker_;  // the thread and its queue
 };
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

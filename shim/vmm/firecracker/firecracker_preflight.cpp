@@ -11,7 +11,7 @@
 
 #include "base/unique_fd.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
@@ -72,4 +72,4 @@ Status resolve_binary(const std::string& name, std::string* absolute) {
   return Status::NotFound("firecracker binary " + name + " not found in PATH (" + path + ")" + key);
 }
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

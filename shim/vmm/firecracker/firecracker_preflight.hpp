@@ -6,7 +6,7 @@
 
 #include "base/status.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 
 inline constexpr const char* kKvmDevice = "/dev/kvm";
 // TEST ONLY: when set (non-empty), names the device checked instead of
@@ -28,4 +28,4 @@ Status check_kvm(const std::string& device);
 // not an executable file.
 Status resolve_binary(const std::string& name, std::string* absolute);
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

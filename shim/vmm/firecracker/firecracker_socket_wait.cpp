@@ -9,7 +9,7 @@
 
 #include "io/unix_socket.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 constexpr long kMaxRetryMs = 100;
 }  // namespace
@@ -87,4 +87,4 @@ void SocketWait::try_connect() {
   retry_ms_ = std::min(retry_ms_ * 2, kMaxRetryMs);
 }
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

@@ -12,7 +12,7 @@
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 
 class SocketWait {
  public:
@@ -45,4 +45,4 @@ class SocketWait {
   long retry_ms_ = 1;
 };
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 bool same_directory(const std::string& a, const std::string& b) {
@@ -74,4 +74,4 @@ void FirecrackerVmFiles::remove() {
   made_log_fifo_ = made_metrics_fifo_ = false;
 }
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

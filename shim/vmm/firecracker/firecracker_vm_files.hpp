@@ -7,14 +7,15 @@
 #include <string>
 
 #include "base/status.hpp"
+#include "shimproc/launch_contract.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 
 class FirecrackerVmFiles {
  public:
-  static constexpr const char* kApiSocket = "firecracker.sock";
-  static constexpr const char* kLogFifo = "fc-logs.fifo";
-  static constexpr const char* kMetricsFifo = "fc-metrics.fifo";
+  static constexpr const char* kApiSocket = shimproc::kVmmSocketFile;
+  static constexpr const char* kLogFifo = shimproc::kVmmLogFifo;
+  static constexpr const char* kMetricsFifo = shimproc::kMetricsFifo;
 
   explicit FirecrackerVmFiles(std::string vm_dir) : dir_(std::move(vm_dir)) {}
   ~FirecrackerVmFiles() { remove(); }
@@ -45,4 +46,4 @@ class FirecrackerVmFiles {
   bool made_metrics_fifo_ = false;
 };
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

@@ -1,6 +1,7 @@
 #include "shim/vmm/firecracker/firecracker_vmm.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 
 #include <cerrno>
 #include <cstring>
@@ -18,7 +19,7 @@
 #include "shim/vmm/firecracker/firecracker_socket_wait.hpp"
 #include "shim/vmm/firecracker/firecracker_vm_files.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 // Firecracker's defaults (51200 bytes for both) are below what the shim
@@ -32,7 +33,7 @@ FirecrackerVmm::FirecrackerVmm(io::EventLoop& loop, FirecrackerOptions options)
     : loop_(loop),
       opt_(std::move(options)),
       files_(std::make_unique<FirecrackerVmFiles>(opt_.vm_dir)),
-      process_(std::make_unique<FirecrackerProcess>()),
+      process_(std::make_unique<shimproc::ChildProcess>()),
       socket_wait_(std::make_unique<SocketWait>(loop)),
       alive_(std::make_shared<char>()) {}
 
@@ -124,7 +125,7 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
     cmd.args = {"--api-sock",        address,       "--http-api-max-payload-size", kApiPayloadLimit,
                 "--mmds-size-limit", kMmdsSizeLimit};
     cmd.cwd = opt_.vm_dir;
-    s = FirecrackerProcess::spawn(cmd, process_.get());
+    s = spawn_firecracker(cmd, process_.get());
   }
   if (!s.ok()) {
     socket_wait_->cancel();
@@ -207,7 +208,7 @@ void FirecrackerVmm::fail_create(Status why) {
   create_failure_ = std::move(why);
   cancel_timers();
   socket_wait_->cancel();
-  process_->kill();  // on_process_exit completes the create
+  process_->signal(SIGKILL);  // on_process_exit completes the create
 }
 
 void FirecrackerVmm::pause(Done done) {
@@ -253,7 +254,7 @@ void FirecrackerVmm::force_stop() {
   cancel_timers();
   spdlog::warn("killing firecracker (pid {}): VM {} did not shut down{}", process_->pid(),
                opt_.vm_id, paused_ ? " (paused)" : "");
-  process_->kill();  // on_process_exit completes the stop
+  process_->signal(SIGKILL);  // on_process_exit completes the stop
 }
 
 void FirecrackerVmm::update_balloon(int64_t amount_mib, Done done) {
@@ -302,7 +303,7 @@ void FirecrackerVmm::cancel_timers() {
 
 void FirecrackerVmm::on_process_exit() {
   process_->try_reap();
-  const std::string how = process_->describe_exit();
+  const std::string how = process_->exit().describe();
   cancel_timers();
   socket_wait_->cancel();
   log_reader_.reset();
@@ -311,10 +312,10 @@ void FirecrackerVmm::on_process_exit() {
   state_ = State::exited;
   spdlog::info("firecracker (pid {}) ended: {}", process_->pid(), how);
   if (was == State::starting) {
-    Status s = !create_failure_.ok()
-                   ? create_failure_
-                   : Status::Internal("firecracker exited (" + how + ") before VM " + opt_.vm_id +
-                                      " was running");
+    Status s =
+        !create_failure_.ok()
+            ? create_failure_
+            : Status::Internal("firecracker " + how + " before VM " + opt_.vm_id + " was running");
     auto done = std::move(create_done_);
     done(s);
   } else if (was == State::stopping) {
@@ -322,9 +323,9 @@ void FirecrackerVmm::on_process_exit() {
     auto done = std::move(stop_done_);
     done(s);
   } else if (was == State::running) {
-    notify_exit(process_->exited_cleanly()
+    notify_exit(process_->exit().clean()
                     ? Status::Ok()
-                    : Status::Internal("firecracker exited unexpectedly (" + how + ")"));
+                    : Status::Internal("firecracker " + how + " unexpectedly"));
   }
 }
 
@@ -342,4 +343,4 @@ Status make_firecracker_vmm(const VmmContext& ctx, std::unique_ptr<Vmm>* out) {
   return Status::Ok();
 }
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

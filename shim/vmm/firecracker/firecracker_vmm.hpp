@@ -24,11 +24,13 @@
 namespace ember::io {
 class LineReader;
 }
+namespace ember::shimproc {
+class ChildProcess;
+}
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 
 class FirecrackerApiClient;
-class FirecrackerProcess;
 class FirecrackerVmFiles;
 class SocketWait;
 
@@ -89,7 +91,7 @@ class FirecrackerVmm : public Vmm {
   io::EventLoop::WatchId create_deadline_ = 0;
   io::EventLoop::WatchId stop_deadline_ = 0;
   std::unique_ptr<FirecrackerVmFiles> files_;
-  std::unique_ptr<FirecrackerProcess> process_;
+  std::unique_ptr<shimproc::ChildProcess> process_;
   std::unique_ptr<SocketWait> socket_wait_;
   std::unique_ptr<FirecrackerApiClient> api_;
   std::unique_ptr<io::LineReader> log_reader_;  // Firecracker's log FIFO into ours
@@ -101,4 +103,4 @@ class FirecrackerVmm : public Vmm {
 // and the binary (NOT_FOUND / PERMISSION_DENIED), then makes the backend.
 Status make_firecracker_vmm(const VmmContext& ctx, std::unique_ptr<Vmm>* out);
 
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

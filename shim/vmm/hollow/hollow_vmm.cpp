@@ -3,7 +3,7 @@
 #include "io/event_loop.hpp"
 #include "shim/vmm/balloon.hpp"
 
-namespace ember::shim {
+namespace ember::shim::hollow {
 
 HollowVmm::HollowVmm(io::EventLoop& loop, std::string vm_id)
     : loop_(loop), vm_id_(std::move(vm_id)), alive_(std::make_shared<char>()) {}
@@ -87,4 +87,4 @@ void HollowVmm::update_balloon_stats_interval(int64_t seconds, Done done) {
   later([s, done = std::move(done)] { done(s); });
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::hollow

@@ -8,7 +8,7 @@
 
 #include "shim/vmm/vmm.hpp"
 
-namespace ember::shim {
+namespace ember::shim::hollow {
 
 class HollowVmm : public Vmm {
  public:
@@ -48,4 +48,4 @@ class HollowVmm : public Vmm {
   std::shared_ptr<char> alive_;  // posted completions hold a weak_ptr to it
 };
 
-}  // namespace ember::shim
+}  // namespace ember::shim::hollow

@@ -4,7 +4,7 @@
 
 #include "shim/vmm/balloon.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 namespace {
 
 int64_t stat_value(const nlohmann::json& stats, const char* name) {
@@ -50,4 +50,4 @@ Status qemu_balloon_stats(uint32_t memory_mib, int64_t target_mib, const nlohman
   return Status::Ok();
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

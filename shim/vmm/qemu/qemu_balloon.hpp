@@ -10,7 +10,7 @@
 #include "base/status.hpp"
 #include "shim/vmm/vmm.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 // The QOM path of the balloon device (its -device id=balloon0).
 inline constexpr const char* kQemuBalloonPath = "/machine/peripheral/balloon0";
@@ -27,4 +27,4 @@ int64_t qemu_balloon_value(uint32_t memory_mib, int64_t amount_mib);
 Status qemu_balloon_stats(uint32_t memory_mib, int64_t target_mib, const nlohmann::json& balloon,
                           const nlohmann::json& guest_stats, BalloonStats* out);
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -13,7 +13,7 @@
 
 #include "base/errno_status.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 namespace {
 
 // What /proc/cpuinfo says about the first CPU.
@@ -233,4 +233,4 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
   return Status::Ok();
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

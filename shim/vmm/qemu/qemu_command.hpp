@@ -7,7 +7,7 @@
 #include "base/status.hpp"
 #include "shim/vmm/vmm.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 struct QemuHost {
   bool kvm = false;  // hardware-assisted KVM is usable: accel kvm, else tcg
@@ -47,4 +47,4 @@ std::string initrd_beside(const std::string& kernel);
 // PATH. FAILED_PRECONDITION naming it when it is missing or not executable.
 Status resolve_qemu_binary(const std::string& name, std::string* path);
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -12,7 +12,7 @@
 #include "base/errno_status.hpp"
 #include "shim/vmm/qemu/qemu_fd_reader.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 namespace {
 
 UniqueFd open_log(const std::string& path) {
@@ -110,4 +110,4 @@ void QemuConsole::scan_lines(std::string_view chunk) {
   }
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -14,7 +14,7 @@
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 class QemuFdReader;
 
@@ -60,4 +60,4 @@ class QemuConsole {
   bool ready_seen_ = false;
 };
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

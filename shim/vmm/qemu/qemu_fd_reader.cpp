@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 QemuFdReader::QemuFdReader(io::EventLoop& loop, int fd, DataFn on_data, EndFn on_end)
     : loop_(loop),
@@ -61,4 +61,4 @@ void QemuFdReader::read_available() {
   }
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -9,7 +9,7 @@
 
 #include "io/event_loop.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 class QemuFdReader {
  public:
@@ -42,4 +42,4 @@ class QemuFdReader {
   std::shared_ptr<char> alive_;       // callbacks hold a weak_ptr to it
 };
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -4,7 +4,7 @@
 
 #include "shim/vmm/qemu/qemu_fd_reader.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 QemuOutput::QemuOutput(io::EventLoop& loop, UniqueFd fd) : fd_(std::move(fd)) {
   reader_ = std::make_unique<QemuFdReader>(
@@ -47,4 +47,4 @@ std::string QemuOutput::tail() const {
   return out;
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

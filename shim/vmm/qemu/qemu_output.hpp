@@ -10,7 +10,7 @@
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 class QemuFdReader;
 
@@ -40,4 +40,4 @@ class QemuOutput {
   std::deque<std::string> last_;
 };
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

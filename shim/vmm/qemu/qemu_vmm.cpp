@@ -20,7 +20,7 @@
 #include "shim/vmm/qemu/qemu_process.hpp"
 #include "shim/vmm/qemu/qmp_client.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 namespace {
 
 // How long QEMU may live on after its QMP connection ended by itself.
@@ -66,8 +66,8 @@ QemuVmm::~QemuVmm() {
   for (auto* id : {&exit_watch_, &create_timer_, &quit_timer_, &kill_timer_, &lost_timer_}) {
     cancel_timer(id);
   }
-  qmp_.reset();      // pending replies are dropped: their callers are going too
-  process_.reset();  // kills and reaps a QEMU that still runs
+  qmp_.reset();                         // pending replies are dropped: their callers are going too
+  process_ = shimproc::ChildProcess();  // kills and reaps a QEMU that still runs
   release();
 }
 
@@ -125,10 +125,10 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   launch.cwd = vm_dir_;
   launch.output_fd = out_write.get();
   launch.fds = {qmp_listener.get(), agent_listener.get(), console_qemu.get()};
-  s = QemuProcess::spawn(launch, &process_);
+  s = spawn_qemu(launch, &process_);
   if (!s.ok()) return s;
   output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read));
-  spdlog::info("started {} (pid {}, accel {})", binary, process_->pid(), host.kvm ? "kvm" : "tcg");
+  spdlog::info("started {} (pid {}, accel {})", binary, process_.pid(), host.kvm ? "kvm" : "tcg");
   if (spdlog::should_log(spdlog::level::debug)) {
     std::string line = binary;
     for (const auto& a : args)
@@ -158,7 +158,7 @@ void QemuVmm::create(const VmSpec& spec, Done done) {
   if (!s.ok()) {
     spdlog::warn("cannot start qemu: {}", s.ToString());
     qmp_.reset();
-    process_.reset();  // kills and reaps it, if it was started
+    process_ = shimproc::ChildProcess();  // kills and reaps it, if it was started
     release();
     state_ = State::exited;
     later([done, s] { done(s); });
@@ -166,7 +166,7 @@ void QemuVmm::create(const VmSpec& spec, Done done) {
   }
   state_ = State::starting;
   create_done_ = std::move(done);
-  exit_watch_ = loop_.watch_readable(process_->pidfd(), guarded([this] {
+  exit_watch_ = loop_.watch_readable(process_.pidfd(), guarded([this] {
                                        exit_watch_ = 0;
                                        on_process_exit();
                                      }));
@@ -226,7 +226,7 @@ void QemuVmm::start_failed(const Status& why) {
   create_error_ = why;
   cancel_timer(&create_timer_);
   spdlog::warn("qemu start failed: {}; killing it", why.ToString());
-  process_->signal(SIGKILL);  // its exit completes the create
+  process_.signal(SIGKILL);  // its exit completes the create
 }
 
 void QemuVmm::arm_lost_timer() {
@@ -239,7 +239,7 @@ void QemuVmm::arm_lost_timer() {
                                 create_error_ = qmp_lost_;
                               }
                               if (state_ == State::stopping) forced_ = true;
-                              process_->signal(SIGKILL);
+                              process_.signal(SIGKILL);  // an error means it is gone already
                             }));
 }
 
@@ -271,8 +271,8 @@ void QemuVmm::on_qmp_closed(const Status& why) {
 }
 
 Status QemuVmm::unrequested_exit_status() const {
-  if (process_->exit_code() == 0 && shutdown_reason_ == "guest-shutdown") return Status::Ok();
-  std::string why = "qemu " + process_->describe_exit();
+  if (process_.exit().code == 0 && shutdown_reason_ == "guest-shutdown") return Status::Ok();
+  std::string why = "qemu " + process_.exit().describe();
   if (!shutdown_reason_.empty()) {
     why += " after shutdown reason " + shutdown_reason_;
   } else if (!qmp_lost_.ok()) {
@@ -284,8 +284,8 @@ Status QemuVmm::unrequested_exit_status() const {
 }
 
 void QemuVmm::on_process_exit() {
-  if (!process_->try_reap()) {  // not yet: watch again
-    exit_watch_ = loop_.watch_readable(process_->pidfd(), guarded([this] {
+  if (!process_.try_reap()) {  // not yet: watch again
+    exit_watch_ = loop_.watch_readable(process_.pidfd(), guarded([this] {
                                          exit_watch_ = 0;
                                          on_process_exit();
                                        }));
@@ -295,7 +295,7 @@ void QemuVmm::on_process_exit() {
     cancel_timer(id);
   if (output_) output_->drain();
   if (console_) console_->drain();
-  spdlog::info("qemu {}{}", process_->describe_exit(),
+  spdlog::info("qemu {}{}", process_.exit().describe(),
                shutdown_reason_.empty() ? "" : " (" + shutdown_reason_ + ")");
   const State was = state_;
   state_ = State::exited;
@@ -303,7 +303,7 @@ void QemuVmm::on_process_exit() {
     Status why = create_error_;
     if (why.ok()) {
       const std::string tail = output_ ? output_->tail() : std::string();
-      why = Status::Internal("qemu " + process_->describe_exit() + " before the VM ran" +
+      why = Status::Internal("qemu " + process_.exit().describe() + " before the VM ran" +
                              (tail.empty() ? "" : ": " + tail));
     }
     release();
@@ -335,4 +335,4 @@ void QemuVmm::release() {
   if (ready_file_written_) ::unlink((vm_dir_ + "/" + kGuestReadyName).c_str());
   ready_file_written_ = false;
 }
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -21,17 +21,18 @@
 #include "io/event_loop.hpp"
 #include "io/unix_socket.hpp"
 #include "shim/vmm/vmm.hpp"
+#include "shimproc/child_process.hpp"
+#include "shimproc/launch_contract.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 class QemuConsole;
 class QemuOutput;
-class QemuProcess;
 class QmpClient;
 
 class QemuVmm : public Vmm {
  public:
-  static constexpr const char* kQmpSocketName = "firecracker.sock";  // VmDir::vmm_socket_path
+  static constexpr const char* kQmpSocketName = shimproc::kVmmSocketFile;
   static constexpr const char* kAgentSocketName = "agent.sock";
   static constexpr const char* kGuestReadyName = "guest-ready";
 
@@ -121,7 +122,7 @@ class QemuVmm : public Vmm {
 
   io::BoundSocket qmp_socket_;  // the socket files; QEMU has the listening fds
   io::BoundSocket agent_socket_;
-  std::unique_ptr<QemuProcess> process_;
+  shimproc::ChildProcess process_;
   std::unique_ptr<QemuOutput> output_;
   std::unique_ptr<QemuConsole> console_;
   std::unique_ptr<QmpClient> qmp_;
@@ -133,4 +134,4 @@ class QemuVmm : public Vmm {
   std::shared_ptr<char> alive_;            // callbacks hold a weak_ptr to it
 };
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -9,7 +9,7 @@
 #include "shim/vmm/qemu/qemu_vmm.hpp"
 #include "shim/vmm/qemu/qmp_client.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 void QemuVmm::execute(const std::string& command, Json args,
                       std::function<void(Status, const Json&)> reply) {
@@ -202,11 +202,11 @@ void QemuVmm::send_quit() {
 }
 
 void QemuVmm::kill_now() {
-  if (!process_ || process_->reaped()) return;
+  if (!process_.valid() || process_.reaped()) return;
   cancel_timer(&quit_timer_);
   cancel_timer(&kill_timer_);
   forced_ = true;
-  process_->signal(SIGKILL);
+  process_.signal(SIGKILL);  // an error means it is gone already
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

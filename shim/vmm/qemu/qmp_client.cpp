@@ -7,7 +7,7 @@
 
 #include "shim/vmm/qemu/qemu_fd_reader.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 namespace {
 
 Status error_status(const std::string& command, const QmpClient::Json& error) {
@@ -192,4 +192,4 @@ void QmpClient::send_next() {
   }
 }
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

@@ -16,7 +16,7 @@
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 
-namespace ember::shim {
+namespace ember::shim::qemu {
 
 class QemuFdReader;
 
@@ -84,4 +84,4 @@ class QmpClient {
 // state" when the reply has none.
 std::string qmp_run_status(const nlohmann::json& query_status_return);
 
-}  // namespace ember::shim
+}  // namespace ember::shim::qemu

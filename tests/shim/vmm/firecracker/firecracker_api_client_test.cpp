@@ -14,7 +14,7 @@
 #include "tests/shim/vmm/firecracker/firecracker_fake_http.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 struct Answer {
@@ -191,4 +191,4 @@ TEST_F(FirecrackerApiClientTest, NoCompletionRunsAfterTheClientIsGone) {
 }
 
 }  // namespace
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 using json = nlohmann::json;
@@ -229,4 +229,4 @@ TEST(FirecrackerApiTest, MmdsDocumentsAreCompacted) {
 }
 
 }  // namespace
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

@@ -17,7 +17,7 @@
 #include "shimproc/vm_dir.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 // Sets an environment variable for one test.
@@ -208,4 +208,4 @@ TEST(FirecrackerVmFilesTest, ALongSocketPathIsUsedRelativeToTheVmDirectory) {
 }
 
 }  // namespace
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

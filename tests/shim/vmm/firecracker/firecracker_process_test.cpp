@@ -1,4 +1,4 @@
-// FirecrackerProcess: what the VMM child gets (fds, signals) and how it is
+// spawn_firecracker: what the VMM child gets (fds, signals) and how it is
 // owned (kill, reap, death with its spawning thread).
 #include "shim/vmm/firecracker/firecracker_process.hpp"
 
@@ -12,13 +12,15 @@
 #include "base/files.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
+using shimproc::ChildProcess;
+
 // Runs a shell command as the VMM and waits for its exit.
-Status run(const std::string& command, FirecrackerProcess* proc) {
+Status run(const std::string& command, ChildProcess* proc) {
   FirecrackerCommand cmd{"/bin/sh", {"-c", command}, ""};
-  Status s = FirecrackerProcess::spawn(cmd, proc);
+  Status s = spawn_firecracker(cmd, proc);
   if (!s.ok()) return s;
   if (!fctest::wait_gone(proc->pid())) return Status::DeadlineExceeded("child still running");
   return proc->try_reap() ? Status::Ok() : Status::Internal("not reaped");
@@ -30,7 +32,7 @@ TEST(FirecrackerProcessTest, TheChildGetsOnlyStdinStdoutAndStderr) {
   UniqueFd leak(::open("/dev/null", O_RDONLY));
   ASSERT_TRUE(leak.valid());
   const std::string out = tree.path() + "/fds";
-  FirecrackerProcess proc;
+  ChildProcess proc;
   // ls opens the directory it lists as fd 3.
   ASSERT_TRUE(run("exec ls /proc/self/fd > " + out, &proc).ok());
   EXPECT_EQ(read_file(out), "0\n1\n2\n3\n");
@@ -39,10 +41,10 @@ TEST(FirecrackerProcessTest, TheChildGetsOnlyStdinStdoutAndStderr) {
 TEST(FirecrackerProcessTest, StdinIsDevNullAndTheWorkingDirectoryIsSet) {
   fctest::FcTree tree;
   const std::string out = tree.path() + "/where";
-  FirecrackerProcess proc;
+  ChildProcess proc;
   FirecrackerCommand cmd{
       "/bin/sh", {"-c", "readlink /proc/self/fd/0 > " + out + "; pwd >> " + out}, tree.vm_dir()};
-  ASSERT_TRUE(FirecrackerProcess::spawn(cmd, &proc).ok());
+  ASSERT_TRUE(spawn_firecracker(cmd, &proc).ok());
   ASSERT_TRUE(fctest::wait_gone(proc.pid()));
   EXPECT_EQ(read_file(out), "/dev/null\n" + tree.vm_dir() + "\n");
 }
@@ -59,7 +61,7 @@ TEST(FirecrackerProcessTest, TheChildStartsWithDefaultSignalsAndAnEmptyMask) {
   sigemptyset(&usr1);
   sigaddset(&usr1, SIGUSR1);
   ::pthread_sigmask(SIG_BLOCK, &usr1, &old_mask);
-  FirecrackerProcess proc;
+  ChildProcess proc;
   const Status s = run("exec grep -E '^Sig(Blk|Ign)' /proc/self/status > " + out, &proc);
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   ::sigaction(SIGPIPE, &old_pipe, nullptr);
@@ -68,59 +70,58 @@ TEST(FirecrackerProcessTest, TheChildStartsWithDefaultSignalsAndAnEmptyMask) {
 }
 
 TEST(FirecrackerProcessTest, AMissingProgramIsNotFound) {
-  FirecrackerProcess proc;
-  const Status s = FirecrackerProcess::spawn({"/nonexistent/firecracker", {}, ""}, &proc);
+  ChildProcess proc;
+  const Status s = spawn_firecracker({"/nonexistent/firecracker", {}, ""}, &proc);
   EXPECT_EQ(s.code(), Code::not_found);
-  EXPECT_EQ(s.message(), "exec /nonexistent/firecracker: No such file or directory");
+  EXPECT_EQ(s.message(), "spawn /nonexistent/firecracker: No such file or directory");
   EXPECT_FALSE(proc.valid());
 }
 
 TEST(FirecrackerProcessTest, ANonExecutableProgramIsPermissionDenied) {
   fctest::FcTree tree;
-  FirecrackerProcess proc;
-  EXPECT_EQ(FirecrackerProcess::spawn({tree.kernel(), {}, ""}, &proc).code(),
-            Code::permission_denied);
+  ChildProcess proc;
+  EXPECT_EQ(spawn_firecracker({tree.kernel(), {}, ""}, &proc).code(), Code::permission_denied);
 }
 
 TEST(FirecrackerProcessTest, KillEndsTheProcessAndTheExitIsDescribed) {
-  FirecrackerProcess proc;
-  ASSERT_TRUE(FirecrackerProcess::spawn({"/bin/sleep", {"600"}, ""}, &proc).ok());
+  ChildProcess proc;
+  ASSERT_TRUE(spawn_firecracker({"/bin/sleep", {"600"}, ""}, &proc).ok());
   EXPECT_FALSE(proc.try_reap());
-  proc.kill();
+  ASSERT_TRUE(proc.signal(SIGKILL).ok());
   ASSERT_TRUE(fctest::wait_gone(proc.pid()));
   ASSERT_TRUE(proc.try_reap());
-  EXPECT_EQ(proc.describe_exit(), "killed by signal 9");
-  EXPECT_FALSE(proc.exited_cleanly());
+  EXPECT_EQ(proc.exit().describe(), "killed by signal 9 (Killed)");
+  EXPECT_FALSE(proc.exit().clean());
 }
 
 TEST(FirecrackerProcessTest, AnExitCodeIsDescribed) {
-  FirecrackerProcess proc;
+  ChildProcess proc;
   ASSERT_TRUE(run("exit 3", &proc).ok());
-  EXPECT_EQ(proc.describe_exit(), "exit code 3");
-  FirecrackerProcess clean;
+  EXPECT_EQ(proc.exit().describe(), "exited with code 3");
+  ChildProcess clean;
   ASSERT_TRUE(run("exit 0", &clean).ok());
-  EXPECT_TRUE(clean.exited_cleanly());
+  EXPECT_TRUE(clean.exit().clean());
 }
 
 TEST(FirecrackerProcessTest, DestructionKillsARunningChild) {
   pid_t pid = -1;
   {
-    FirecrackerProcess proc;
-    ASSERT_TRUE(FirecrackerProcess::spawn({"/bin/sleep", {"600"}, ""}, &proc).ok());
+    ChildProcess proc;
+    ASSERT_TRUE(spawn_firecracker({"/bin/sleep", {"600"}, ""}, &proc).ok());
     pid = proc.pid();
   }
   EXPECT_TRUE(fctest::wait_gone(pid, std::chrono::milliseconds(0)));
 }
 
 TEST(FirecrackerProcessTest, TheChildDiesWithTheThreadThatSpawnedIt) {
-  FirecrackerProcess proc;
+  ChildProcess proc;
   Status s;
-  std::thread([&] { s = FirecrackerProcess::spawn({"/bin/sleep", {"600"}, ""}, &proc); }).join();
+  std::thread([&] { s = spawn_firecracker({"/bin/sleep", {"600"}, ""}, &proc); }).join();
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE(fctest::wait_gone(proc.pid()));
   ASSERT_TRUE(proc.try_reap());
-  EXPECT_EQ(proc.describe_exit(), "killed by signal 9");
+  EXPECT_EQ(proc.exit().describe(), "killed by signal 9 (Killed)");
 }
 
 }  // namespace
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

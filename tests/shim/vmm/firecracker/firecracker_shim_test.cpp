@@ -19,8 +19,8 @@ using json = nlohmann::json;
 
 class FirecrackerShimTest : public ::testing::Test {
  protected:
-  void SetUp() override { ::setenv(shim::fc::kTestKvmDeviceEnv, "/dev/null", 1); }
-  void TearDown() override { ::unsetenv(shim::fc::kTestKvmDeviceEnv); }
+  void SetUp() override { ::setenv(shim::firecracker::kTestKvmDeviceEnv, "/dev/null", 1); }
+  void TearDown() override { ::unsetenv(shim::firecracker::kTestKvmDeviceEnv); }
 
   Status start(const std::string& binary) {
     ShimOptions o;
@@ -160,7 +160,7 @@ TEST_F(FirecrackerShimTest, CreateVmWithAMissingBinaryIsNotFoundAndLeavesNothing
 }
 
 TEST_F(FirecrackerShimTest, CreateVmWithoutKvmIsAFailedPreconditionAndStartsNothing) {
-  ::setenv(shim::fc::kTestKvmDeviceEnv, (tree_.path() + "/no-kvm").c_str(), 1);
+  ::setenv(shim::firecracker::kTestKvmDeviceEnv, (tree_.path() + "/no-kvm").c_str(), 1);
   ASSERT_TRUE(start(tree_.fake()).ok());
   const Status s = create();
   EXPECT_EQ(s.code(), Code::failed_precondition);
@@ -174,7 +174,7 @@ TEST_F(FirecrackerShimTest, AVmmThatDiesEndsTheShim) {
   ASSERT_TRUE(create().ok());
   ASSERT_EQ(::kill(tree_.pid(), SIGKILL), 0);
   EXPECT_EQ(shim_.wait_exit(), 1) << output();
-  EXPECT_NE(output().find("firecracker exited unexpectedly (killed by signal 9)"),
+  EXPECT_NE(output().find("firecracker killed by signal 9 (Killed) unexpectedly"),
             std::string::npos)
       << output();
   EXPECT_TRUE(vmm_files().empty());

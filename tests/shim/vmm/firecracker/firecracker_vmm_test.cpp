@@ -11,7 +11,7 @@
 #include "io/event_loop.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
 
-namespace ember::shim::fc {
+namespace ember::shim::firecracker {
 namespace {
 
 using json = nlohmann::json;
@@ -310,7 +310,7 @@ TEST_F(FirecrackerVmmTest, AVmmThatDiesIsReported) {
   ASSERT_EQ(f.wait_for(fctest::kDeadline), std::future_status::ready);
   const Status why = f.get();
   EXPECT_EQ(why.code(), Code::internal);
-  EXPECT_EQ(why.message(), "firecracker exited unexpectedly (killed by signal 9)");
+  EXPECT_EQ(why.message(), "firecracker killed by signal 9 (Killed) unexpectedly");
   EXPECT_TRUE(tree_.vm_dir_entries().empty());
   EXPECT_EQ(run([&](Vmm::Done d) { vmm_->pause(std::move(d)); }).code(), Code::failed_precondition);
 }
@@ -319,7 +319,7 @@ TEST_F(FirecrackerVmmTest, AProgramThatExitsAtOnceFailsCreate) {
   make(tree_.script("fc", "exit 3"));
   const Status st = create(spec());
   EXPECT_EQ(st.code(), Code::internal);
-  EXPECT_EQ(st.message(), "firecracker exited (exit code 3) before VM vm1 was running");
+  EXPECT_EQ(st.message(), "firecracker exited with code 3 before VM vm1 was running");
   EXPECT_TRUE(tree_.vm_dir_entries().empty());
 }
 
@@ -339,7 +339,7 @@ TEST_F(FirecrackerVmmTest, AMissingProgramFailsCreateWithNotFound) {
   const Status st = create(spec());
   EXPECT_EQ(st.code(), Code::not_found);
   EXPECT_EQ(st.message(),
-            "exec " + tree_.path() + "/missing-firecracker: No such file or directory");
+            "spawn " + tree_.path() + "/missing-firecracker: No such file or directory");
   EXPECT_TRUE(tree_.vm_dir_entries().empty());
 }
 
@@ -371,4 +371,4 @@ TEST_F(FirecrackerVmmTest, DestroyingTheBackendKillsItsVmmAndRemovesItsFiles) {
 }
 
 }  // namespace
-}  // namespace ember::shim::fc
+}  // namespace ember::shim::firecracker

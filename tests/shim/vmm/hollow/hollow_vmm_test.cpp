@@ -10,7 +10,7 @@
 #include "io/event_loop.hpp"
 #include "shim/vmm/balloon.hpp"
 
-namespace ember::shim {
+namespace ember::shim::hollow {
 namespace {
 
 class HollowVmmTest : public ::testing::Test {
@@ -157,4 +157,4 @@ TEST_F(HollowVmmTest, DropsCompletionsPendingWhenItIsDestroyed) {
 }
 
 }  // namespace
-}  // namespace ember::shim
+}  // namespace ember::shim::hollow

@@ -9,9 +9,9 @@ namespace {
 using nlohmann::json;
 
 TEST(QemuBalloonTest, ValueIsTheGuestsTargetRamInBytes) {
-  EXPECT_EQ(shim::qemu_balloon_value(256, 160), 96LL << 20);
-  EXPECT_EQ(shim::qemu_balloon_value(256, 0), 256LL << 20);
-  EXPECT_EQ(shim::qemu_balloon_value(256, 256), 1) << "QEMU refuses 0";
+  EXPECT_EQ(shim::qemu::qemu_balloon_value(256, 160), 96LL << 20);
+  EXPECT_EQ(shim::qemu::qemu_balloon_value(256, 0), 256LL << 20);
+  EXPECT_EQ(shim::qemu::qemu_balloon_value(256, 256), 1) << "QEMU refuses 0";
 }
 
 TEST(QemuBalloonTest, StatsMapQemuFiguresToFccontrolFields) {
@@ -29,7 +29,7 @@ TEST(QemuBalloonTest, StatsMapQemuFiguresToFccontrolFields) {
                         {"stat-htlb-pgfail", 2}}},
                       {"last-update", 1795346294}};
   shim::BalloonStats s;
-  ASSERT_TRUE(shim::qemu_balloon_stats(256, 160, balloon, guest, &s).ok());
+  ASSERT_TRUE(shim::qemu::qemu_balloon_stats(256, 160, balloon, guest, &s).ok());
   EXPECT_EQ(s.actual_mib, 160);
   EXPECT_EQ(s.actual_pages, 160 * 256);
   EXPECT_EQ(s.target_mib, 160);
@@ -49,16 +49,16 @@ TEST(QemuBalloonTest, StatsMapQemuFiguresToFccontrolFields) {
 TEST(QemuBalloonTest, StatsTheGuestDoesNotReportAreZero) {
   shim::BalloonStats s;
   const json guest = {{"stats", {{"stat-free-memory", -1}}}};
-  ASSERT_TRUE(shim::qemu_balloon_stats(128, 0, {{"actual", 128LL << 20}}, guest, &s).ok());
+  ASSERT_TRUE(shim::qemu::qemu_balloon_stats(128, 0, {{"actual", 128LL << 20}}, guest, &s).ok());
   EXPECT_EQ(s.free_memory, 0);
   EXPECT_EQ(s.total_memory, 0);
   EXPECT_EQ(s.actual_mib, 0);
-  ASSERT_TRUE(shim::qemu_balloon_stats(128, 0, {{"actual", 128LL << 20}}, json(), &s).ok());
+  ASSERT_TRUE(shim::qemu::qemu_balloon_stats(128, 0, {{"actual", 128LL << 20}}, json(), &s).ok());
 }
 
 TEST(QemuBalloonTest, QueryBalloonWithoutActualIsInternal) {
   shim::BalloonStats s;
-  EXPECT_EQ(shim::qemu_balloon_stats(128, 0, json::object(), json(), &s),
+  EXPECT_EQ(shim::qemu::qemu_balloon_stats(128, 0, json::object(), json(), &s),
             Status::Internal("query-balloon gave no actual size: {}"));
 }
 

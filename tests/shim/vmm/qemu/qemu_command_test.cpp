@@ -18,8 +18,8 @@
 namespace ember::shimtest {
 namespace {
 
-using shim::QemuHost;
 using shim::VmSpec;
+using shim::qemu::QemuHost;
 
 // The value following `option` in args ("" when absent); nth occurrence.
 std::string after(const std::vector<std::string>& args, const std::string& option, int nth = 0) {
@@ -50,7 +50,7 @@ class QemuCommandTest : public ::testing::Test {
   }
   std::vector<std::string> args() {
     std::vector<std::string> out;
-    Status s = shim::qemu_arguments(spec_, host_, &out);
+    Status s = shim::qemu::qemu_arguments(spec_, host_, &out);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return out;
   }
@@ -97,7 +97,7 @@ TEST_F(QemuCommandTest, ChannelsUseTheInheritedFds) {
 TEST_F(QemuCommandTest, InitrdBesideTheKernelIsUsedWhenPresent) {
   EXPECT_EQ(after(args(), "-initrd"), "");
   const std::string initrd = touch("initrd.gz");
-  EXPECT_EQ(shim::initrd_beside(kernel_), initrd);
+  EXPECT_EQ(shim::qemu::initrd_beside(kernel_), initrd);
   EXPECT_EQ(after(args(), "-initrd"), initrd);
 }
 
@@ -128,11 +128,11 @@ TEST_F(QemuCommandTest, NoBalloonDeviceWithoutABalloon) {
 }
 
 TEST_F(QemuCommandTest, KernelArgsGetWhatTheGuestNeedsUnlessAlreadySet) {
-  EXPECT_EQ(shim::guest_kernel_args("console=ttyS0 panic=-1 quiet", host_),
+  EXPECT_EQ(shim::qemu::guest_kernel_args("console=ttyS0 panic=-1 quiet", host_),
             "console=ttyS0 panic=-1 quiet tsc_early_khz=2096000 tsc=reliable cryptomgr.notests");
-  EXPECT_EQ(shim::guest_kernel_args("panic=5 tsc=unstable", host_),
+  EXPECT_EQ(shim::qemu::guest_kernel_args("panic=5 tsc=unstable", host_),
             "panic=5 tsc=unstable console=ttyS0 tsc_early_khz=2096000 cryptomgr.notests");
-  EXPECT_EQ(shim::guest_kernel_args("quiet -- init-arg", QemuHost{false, 0}),
+  EXPECT_EQ(shim::qemu::guest_kernel_args("quiet -- init-arg", QemuHost{false, 0}),
             "quiet console=ttyS0 panic=-1 tsc=reliable cryptomgr.notests -- init-arg");
   EXPECT_EQ(after(args(), "-append"),
             "console=ttyS0 panic=-1 quiet tsc_early_khz=2096000 tsc=reliable cryptomgr.notests");
@@ -141,7 +141,7 @@ TEST_F(QemuCommandTest, KernelArgsGetWhatTheGuestNeedsUnlessAlreadySet) {
 TEST_F(QemuCommandTest, NoKernelAtAllIsAFailedPrecondition) {
   spec_.kernel_image.clear();
   std::vector<std::string> a;
-  EXPECT_EQ(shim::qemu_arguments(spec_, host_, &a),
+  EXPECT_EQ(shim::qemu::qemu_arguments(spec_, host_, &a),
             Status::FailedPrecondition("no kernel image: the request has no KernelImagePath and "
                                        "vm.kernel_image is not set"));
 }
@@ -149,16 +149,16 @@ TEST_F(QemuCommandTest, NoKernelAtAllIsAFailedPrecondition) {
 TEST_F(QemuCommandTest, MissingFilesAreNotFoundNamingTheirRole) {
   std::vector<std::string> a;
   spec_.kernel_image = tree_.path() + "/nope";
-  EXPECT_EQ(shim::qemu_arguments(spec_, host_, &a),
+  EXPECT_EQ(shim::qemu::qemu_arguments(spec_, host_, &a),
             Status::NotFound("kernel image " + spec_.kernel_image + ": No such file or directory"));
   spec_.kernel_image = kernel_;
   spec_.root_drive = tree_.path() + "/root.img";
-  EXPECT_EQ(shim::qemu_arguments(spec_, host_, &a),
+  EXPECT_EQ(shim::qemu::qemu_arguments(spec_, host_, &a),
             Status::NotFound("root drive " + spec_.root_drive + ": No such file or directory"));
   spec_.root_drive.clear();
   spec_.drive_mounts = {{tree_.path() + "/d.img", false}};
   EXPECT_EQ(
-      shim::qemu_arguments(spec_, host_, &a),
+      shim::qemu::qemu_arguments(spec_, host_, &a),
       Status::NotFound("drive mount 0 " + tree_.path() + "/d.img: No such file or directory"));
   EXPECT_TRUE(a.empty());
 }
@@ -166,7 +166,7 @@ TEST_F(QemuCommandTest, MissingFilesAreNotFoundNamingTheirRole) {
 TEST_F(QemuCommandTest, KernelThatIsADirectoryIsInvalid) {
   spec_.kernel_image = tree_.path();
   std::vector<std::string> a;
-  EXPECT_EQ(shim::qemu_arguments(spec_, host_, &a),
+  EXPECT_EQ(shim::qemu::qemu_arguments(spec_, host_, &a),
             Status::InvalidArgument("kernel image " + tree_.path() + " is not a regular file"));
 }
 
@@ -177,20 +177,20 @@ TEST_F(QemuCommandTest, BinaryIsLookedUpInPathUnlessItHasASlash) {
   const char* old = std::getenv("PATH");
   const std::string saved = old != nullptr ? old : "";
   ::setenv("PATH", ("/nonexistent:" + tree_.path()).c_str(), 1);
-  Status found = shim::resolve_qemu_binary("fake-qemu", &path);
-  Status missing = shim::resolve_qemu_binary("no-such-qemu", &path);
+  Status found = shim::qemu::resolve_qemu_binary("fake-qemu", &path);
+  Status missing = shim::qemu::resolve_qemu_binary("no-such-qemu", &path);
   ::setenv("PATH", saved.c_str(), 1);
   EXPECT_TRUE(found.ok()) << found.ToString();
   EXPECT_EQ(path, fake);
   EXPECT_EQ(missing, Status::FailedPrecondition(
                          "qemu binary no-such-qemu not found in PATH (install qemu-system-x86)"));
-  EXPECT_TRUE(shim::resolve_qemu_binary(fake, &path).ok());
-  EXPECT_EQ(shim::resolve_qemu_binary(kernel_, &path),
+  EXPECT_TRUE(shim::qemu::resolve_qemu_binary(fake, &path).ok());
+  EXPECT_EQ(shim::qemu::resolve_qemu_binary(kernel_, &path),
             Status::FailedPrecondition("qemu binary " + kernel_ + " is missing or not executable"));
 }
 
 TEST_F(QemuCommandTest, HostProbeFindsTheTscRate) {
-  const QemuHost host = shim::probe_qemu_host();
+  const QemuHost host = shim::qemu::probe_qemu_host();
   EXPECT_GT(host.tsc_khz, 100000) << "cpu MHz in /proc/cpuinfo";
 }
 

@@ -19,7 +19,7 @@
 namespace ember::shimtest {
 namespace {
 
-using shim::QemuConsole;
+using shim::qemu::QemuConsole;
 
 bool exists(const std::string& path) {
   struct stat st;

@@ -55,7 +55,7 @@ Status build_guest(std::string* kernel) {
 
 bool qemu_installed() {
   std::string path;
-  return shim::resolve_qemu_binary("qemu-system-x86_64", &path).ok();
+  return shim::qemu::resolve_qemu_binary("qemu-system-x86_64", &path).ok();
 }
 
 Status guest_kernel(std::string* kernel) {

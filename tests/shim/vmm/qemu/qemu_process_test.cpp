@@ -1,4 +1,4 @@
-// QemuProcess with real children (sleep, sh): what the child inherits, how
+// spawn_qemu with real children (sleep, sh): what the child inherits, how
 // its end is reported, and that no child outlives its owner.
 #include "shim/vmm/qemu/qemu_process.hpp"
 
@@ -21,8 +21,9 @@
 namespace ember::shimtest {
 namespace {
 
-using shim::QemuLaunch;
-using shim::QemuProcess;
+using shim::qemu::QemuLaunch;
+using shim::qemu::spawn_qemu;
+using shimproc::ChildProcess;
 
 std::string link_target(const std::string& path) {
   char buf[4096];
@@ -41,7 +42,7 @@ std::string status_field(pid_t pid, const std::string& name) {
   return "";
 }
 
-bool exits(const QemuProcess& p) {
+bool exits(const ChildProcess& p) {
   return wait_readable(p.pidfd(), std::chrono::milliseconds(kExitDeadline));
 }
 
@@ -73,23 +74,23 @@ TEST_F(QemuProcessTest, ChildGetsStdioTheGivenFdsAndNothingElse) {
   l.args = {"60"};
   l.cwd = tree_.path();
   l.fds = {given_write.get()};
-  std::unique_ptr<QemuProcess> child;
-  Status s = QemuProcess::spawn(l, &child);
+  ChildProcess child;
+  Status s = spawn_qemu(l, &child);
   ::signal(SIGPIPE, old_pipe);
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   ASSERT_TRUE(s.ok()) << s.ToString();
 
   // spawn returns after the exec: the fd table is final.
-  const std::string proc = "/proc/" + std::to_string(child->pid());
-  EXPECT_EQ(testsupport::fd_numbers(child->pid()), (std::vector<int>{0, 1, 2, 3}));
+  const std::string proc = "/proc/" + std::to_string(child.pid());
+  EXPECT_EQ(testsupport::fd_numbers(child.pid()), (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(link_target(proc + "/fd/0"), "/dev/null");
   EXPECT_EQ(link_target(proc + "/fd/3"),
             link_target("/proc/self/fd/" + std::to_string(given_write.get())));
   EXPECT_EQ(link_target(proc + "/cwd"), tree_.path());
-  EXPECT_EQ(status_field(child->pid(), "SigIgn"), "0000000000000000");
-  EXPECT_EQ(status_field(child->pid(), "SigBlk"), "0000000000000000");
-  const pid_t pid = child->pid();
-  child.reset();
+  EXPECT_EQ(status_field(child.pid(), "SigIgn"), "0000000000000000");
+  EXPECT_EQ(status_field(child.pid(), "SigBlk"), "0000000000000000");
+  const pid_t pid = child.pid();
+  child = ChildProcess();
   EXPECT_EQ(::kill(pid, 0), -1) << "destruction kills and reaps";
   EXPECT_EQ(errno, ESRCH);
 }
@@ -100,42 +101,43 @@ TEST_F(QemuProcessTest, OutputFdBecomesStdoutAndStderr) {
   UniqueFd out_read(p[0]), out_write(p[1]);
   QemuLaunch l = sh("echo out; echo err >&2");
   l.output_fd = out_write.get();
-  std::unique_ptr<QemuProcess> child;
-  ASSERT_TRUE(QemuProcess::spawn(l, &child).ok());
+  ChildProcess child;
+  ASSERT_TRUE(spawn_qemu(l, &child).ok());
   out_write.reset();
   EXPECT_EQ(read_all(out_read.get()), "out\nerr\n");
 }
 
 TEST_F(QemuProcessTest, ExitCodeIsReported) {
-  std::unique_ptr<QemuProcess> child;
-  ASSERT_TRUE(QemuProcess::spawn(sh("exit 3"), &child).ok());
-  ASSERT_TRUE(exits(*child));
-  ASSERT_TRUE(child->try_reap());
-  EXPECT_EQ(child->exit_code(), 3);
-  EXPECT_EQ(child->term_signal(), 0);
-  EXPECT_EQ(child->describe_exit(), "exited with code 3");
+  ChildProcess child;
+  ASSERT_TRUE(spawn_qemu(sh("exit 3"), &child).ok());
+  ASSERT_TRUE(exits(child));
+  ASSERT_TRUE(child.try_reap());
+  EXPECT_EQ(child.exit().code, 3);
+  EXPECT_EQ(child.exit().signal, 0);
+  EXPECT_EQ(child.exit().describe(), "exited with code 3");
 }
 
 TEST_F(QemuProcessTest, SignalEndsTheChildAndIsReported) {
-  std::unique_ptr<QemuProcess> child;
-  ASSERT_TRUE(QemuProcess::spawn(sh("exec sleep 60"), &child).ok());
-  EXPECT_FALSE(child->try_reap());
-  child->signal(SIGKILL);
-  ASSERT_TRUE(exits(*child));
-  ASSERT_TRUE(child->try_reap());
-  EXPECT_EQ(child->exit_code(), -1);
-  EXPECT_EQ(child->term_signal(), SIGKILL);
-  EXPECT_EQ(child->describe_exit(), "killed by signal 9 (Killed)");
-  child->signal(SIGKILL);  // after the reap: a no-op, never a stray kill
+  ChildProcess child;
+  ASSERT_TRUE(spawn_qemu(sh("exec sleep 60"), &child).ok());
+  EXPECT_FALSE(child.try_reap());
+  ASSERT_TRUE(child.signal(SIGKILL).ok());
+  ASSERT_TRUE(exits(child));
+  ASSERT_TRUE(child.try_reap());
+  EXPECT_EQ(child.exit().code, -1);
+  EXPECT_EQ(child.exit().signal, SIGKILL);
+  EXPECT_EQ(child.exit().describe(), "killed by signal 9 (Killed)");
+  EXPECT_EQ(child.signal(SIGKILL).code(), Code::failed_precondition)
+      << "after the reap: refused, never a stray kill";
 }
 
 TEST_F(QemuProcessTest, MissingBinaryIsNotFoundAndLeavesNoChild) {
   QemuLaunch l;
   l.binary = tree_.path() + "/no-such-qemu";
-  std::unique_ptr<QemuProcess> child;
-  Status s = QemuProcess::spawn(l, &child);
-  EXPECT_EQ(s, Status::NotFound("exec " + l.binary + ": No such file or directory"));
-  EXPECT_EQ(child, nullptr);
+  ChildProcess child;
+  Status s = spawn_qemu(l, &child);
+  EXPECT_EQ(s, Status::NotFound("spawn " + l.binary + ": No such file or directory"));
+  EXPECT_FALSE(child.valid());
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "the failed child was reaped";
   EXPECT_EQ(errno, ECHILD);
 }
@@ -143,8 +145,8 @@ TEST_F(QemuProcessTest, MissingBinaryIsNotFoundAndLeavesNoChild) {
 TEST_F(QemuProcessTest, BadWorkingDirectoryIsReported) {
   QemuLaunch l = sh("true");
   l.cwd = tree_.path() + "/missing";
-  std::unique_ptr<QemuProcess> child;
-  EXPECT_EQ(QemuProcess::spawn(l, &child),
+  ChildProcess child;
+  EXPECT_EQ(spawn_qemu(l, &child),
             Status::NotFound("chdir " + l.cwd + ": No such file or directory"));
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
 }
@@ -154,9 +156,9 @@ TEST_F(QemuProcessTest, NonExecutableBinaryIsPermissionDenied) {
   std::ofstream(path) << "#!/bin/sh\n";
   QemuLaunch l;
   l.binary = path;
-  std::unique_ptr<QemuProcess> child;
-  EXPECT_EQ(QemuProcess::spawn(l, &child),
-            Status::PermissionDenied("exec " + path + ": Permission denied"));
+  ChildProcess child;
+  EXPECT_EQ(spawn_qemu(l, &child),
+            Status::PermissionDenied("spawn " + path + ": Permission denied"));
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 namespace ember::shimtest {
 namespace {
 
-using shim::QmpClient;
+using shim::qemu::QmpClient;
 using Json = QmpClient::Json;
 
 constexpr const char* kGreeting =
@@ -101,7 +101,7 @@ TEST_F(QmpClientTest, NegotiatesCapabilitiesBeforeTheFirstCommand) {
   ASSERT_TRUE(arrives(reply));
   Reply r = reply.get();
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();
-  EXPECT_EQ(shim::qmp_run_status(r.result), "running");
+  EXPECT_EQ(shim::qemu::qmp_run_status(r.result), "running");
 }
 
 TEST_F(QmpClientTest, SendsArgumentsAndRunsCommandsOneAfterAnother) {

@@ -1,0 +1,50 @@
+#pragma once
+// The launch contract between emberd and ember-shim, written once: both
+// programs include this header (emberd's side: launch_env, ShimProcess,
+// VmDir; the shim's: shim/launch, shim/shim_args, the backends).
+//
+// emberd starts a shim with
+//   argv  <ember-shim> -namespace <ns> -id <vm id> -address <containerd address>
+//                      [-config <path>]   (flags as -name or --name, Go style)
+//   fds   0 /dev/null, 1 and 2 emberd's log pipe, 3 and 4 the listening sockets
+//   env   FIRECRACKER_VM_ID=<vm id>, FCCONTROL_SOCKET_FD=4,
+//         TTRPC_ADDRESS=<containerd address>.ttrpc, and EMBER_CONFIG when set
+//   cwd   the VM directory <shim base dir>/<ns>#<id>
+// and the shim writes shim-state.json into that directory once it serves.
+#include <string>
+
+namespace ember::shimproc {
+
+// The two listening unix sockets a shim inherits.
+inline constexpr int kShimSocketFd = 3;       // containerd's task API
+inline constexpr int kFccontrolSocketFd = 4;  // fccontrol ("Firecracker" service)
+
+// Environment variables.
+inline constexpr const char* kVmIdEnv = "FIRECRACKER_VM_ID";
+inline constexpr const char* kFccontrolSocketFdEnv = "FCCONTROL_SOCKET_FD";
+inline constexpr const char* kTtrpcAddressEnv = "TTRPC_ADDRESS";
+inline constexpr const char* kTtrpcAddressSuffix = ".ttrpc";  // appended to the containerd address
+inline constexpr const char* kConfigEnv = "EMBER_CONFIG";     // read by config::resolve
+
+// Command-line flags (names without the leading '-').
+inline constexpr const char* kNamespaceFlag = "namespace";
+inline constexpr const char* kIdFlag = "id";
+inline constexpr const char* kAddressFlag = "address";
+inline constexpr const char* kConfigFlag = "config";
+inline constexpr const char* kDebugFlag = "debug";
+
+// Names in the VM directory (laid out as firecracker-containerd does).
+inline constexpr const char* kAddressFile = "address";  // the shim API address
+inline constexpr const char* kLogFifo = "log";
+inline constexpr const char* kVmmSocketFile = "firecracker.sock";  // VMM API (QMP for QEMU)
+inline constexpr const char* kVsockFile = "firecracker.vsock";
+inline constexpr const char* kVmmLogFifo = "fc-logs.fifo";
+inline constexpr const char* kMetricsFifo = "fc-metrics.fifo";
+inline constexpr const char* kStateFile = "shim-state.json";
+
+// The VM directory's own name under the shim base dir.
+inline std::string vm_dir_name(const std::string& ns, const std::string& id) {
+  return ns + "#" + id;
+}
+
+}  // namespace ember::shimproc
