@@ -1,0 +1,213 @@
+#include "journal/journal_writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <utility>
+
+#include "journal/journal_files.hpp"
+
+namespace ember::journal {
+namespace {
+
+// At most one drop warning per second: a full queue must not flood the log.
+constexpr int64_t kDropLogIntervalNanos = 1000000000;
+
+}  // namespace
+
+int64_t mono_nanos_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Status JournalWriter::start(WriterOptions opts, Header header,
+                            std::unique_ptr<JournalWriter>* out) {
+  if (opts.path.empty()) return Status::InvalidArgument("journal: empty path");
+  if (opts.queue_records == 0) return Status::InvalidArgument("journal: queue_records is 0");
+  auto files = std::make_unique<JournalFiles>(opts.path, opts.max_bytes, opts.max_files, header);
+  if (files->room_in_new_file() == 0) {
+    return Status::InvalidArgument("journal " + opts.path + ": max_bytes " +
+                                   std::to_string(opts.max_bytes) +
+                                   " leaves no room after the header");
+  }
+  Status s = files->open();
+  if (!s.ok()) return Status(s.code(), "journal: " + s.message());
+  out->reset(new JournalWriter(std::move(opts), std::move(header), std::move(files)));
+  return Status::Ok();
+}
+
+JournalWriter::JournalWriter(WriterOptions opts, Header header, std::unique_ptr<JournalFiles> files)
+    : opts_(std::move(opts)),
+      start_mono_nanos_(header.start_mono_nanos()),
+      files_(std::move(files)),
+      bytes_(files_->size()),
+      thread_([this] { run(); }) {}
+
+JournalWriter::~JournalWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    held_ = false;
+  }
+  wake_.notify_one();
+  thread_.join();
+  // Drops after the last written record were never carried by one.
+  const uint64_t unlogged = dropped_since_log_ + dropped_pending_;
+  if (unlogged > 0)
+    spdlog::warn("journal {}: {} record(s) dropped; {} in all", opts_.path, unlogged,
+                 dropped_.load());
+}
+
+void JournalWriter::append(Record record) {
+  if (!enabled()) return;
+  bool was_empty = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const uint64_t seq = next_seq_++;
+    if (queue_.size() >= opts_.queue_records) {
+      ++dropped_pending_;
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    record.set_seq(seq);
+    record.set_mono_nanos(mono_nanos_now() - start_mono_nanos_);
+    if (dropped_pending_ > 0) record.set_dropped_before(std::exchange(dropped_pending_, 0));
+    was_empty = queue_.empty();
+    queue_.push_back(Item{std::move(record), false});
+    ++queued_total_;
+  }
+  // The writer sleeps only on an empty queue; otherwise it is on its way.
+  if (was_empty) wake_.notify_one();
+}
+
+void JournalWriter::set_enabled(bool on) {
+  if (!on) {
+    enabled_.store(false);
+    return;
+  }
+  if (!enabled_.exchange(true)) rotate();
+}
+
+void JournalWriter::rotate() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(Item{Record(), true});
+    ++queued_total_;
+  }
+  wake_.notify_one();
+}
+
+void JournalWriter::flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  const uint64_t target = queued_total_;
+  drained_.wait(lock, [&] { return handled_total_ >= target; });
+}
+
+void JournalWriter::hold_for_test(bool held) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = held;
+  }
+  wake_.notify_one();
+}
+
+WriterStats JournalWriter::stats() const {
+  WriterStats s;
+  s.enabled = enabled();
+  s.records_written = written_.load();
+  s.dropped = dropped_.load();
+  s.bytes = bytes_.load();
+  s.files = files_started_.load();
+  return s;
+}
+
+void JournalWriter::run() {
+  std::deque<Item> batch;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || (!held_ && !queue_.empty()); });
+    if (queue_.empty()) break;  // stopping, and everything is written
+    batch.swap(queue_);
+    lock.unlock();
+    const size_t n = batch.size();
+    write_batch(batch);
+    batch.clear();
+    lock.lock();
+    handled_total_ += n;
+    drained_.notify_all();
+  }
+}
+
+// Records are gathered into one buffer per file and written with one write().
+void JournalWriter::write_batch(std::deque<Item>& batch) {
+  std::string pending;
+  for (Item& item : batch) {
+    if (!item.rotate) {
+      write_record(item.record, &pending);
+      continue;
+    }
+    flush_pending(&pending);
+    Status s = files_->rotate();
+    if (s.ok()) {
+      files_started_.fetch_add(1);
+      bytes_.fetch_add(files_->size());
+    } else {
+      spdlog::error("journal: {}", s.message());
+    }
+  }
+  flush_pending(&pending);
+}
+
+void JournalWriter::write_record(const Record& record, std::string* pending) {
+  if (record.dropped_before() > 0) note_dropped(record.dropped_before());
+  std::string bytes;
+  append_delimited(record, &bytes);
+  if (bytes.size() > files_->room_in_new_file()) {  // would break the size bound
+    dropped_.fetch_add(1);
+    note_dropped(1);
+    return;
+  }
+  if (pending->size() + bytes.size() > files_->room()) {
+    flush_pending(pending);
+    Status s = files_->rotate();
+    if (!s.ok()) {
+      spdlog::error("journal: {}", s.message());
+      dropped_.fetch_add(1);
+      note_dropped(1);
+      return;
+    }
+    files_started_.fetch_add(1);
+    bytes_.fetch_add(files_->size());
+  }
+  pending->append(bytes);
+  ++pending_records_;
+}
+
+void JournalWriter::flush_pending(std::string* pending) {
+  if (pending->empty()) return;
+  Status s = files_->write(*pending);
+  if (s.ok()) {
+    written_.fetch_add(pending_records_);
+    bytes_.fetch_add(pending->size());
+  } else {
+    spdlog::error("journal: {}", s.message());
+    dropped_.fetch_add(pending_records_);
+    note_dropped(pending_records_);
+  }
+  pending->clear();
+  pending_records_ = 0;
+}
+
+void JournalWriter::note_dropped(uint64_t n) {
+  dropped_since_log_ += n;
+  const int64_t now = mono_nanos_now();
+  if (now - last_drop_log_nanos_ < kDropLogIntervalNanos) return;
+  last_drop_log_nanos_ = now;
+  spdlog::warn(
+      "journal {}: {} record(s) dropped (queue of {} full, record too large or write "
+      "failed); {} in all",
+      opts_.path, std::exchange(dropped_since_log_, 0), opts_.queue_records, dropped_.load());
+}
+
+}  // namespace ember::journal

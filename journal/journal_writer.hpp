@@ -1,0 +1,109 @@
+#pragma once
+// JournalWriter: records journal Records (messages/journal.proto) off the hot
+// path. append() numbers a record and queues it under a short lock; one
+// background thread writes the queue to JournalFiles, rotating as needed.
+// The queue is bounded: when it is full a record is dropped and counted (the
+// next written record carries dropped_before, and the writer logs a
+// rate-limited warning). append() never blocks on I/O.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/status.hpp"
+#include "journal.pb.h"
+
+namespace ember::journal {
+
+class JournalFiles;
+
+struct WriterOptions {
+  std::string path;
+  uint64_t max_bytes = uint64_t{64} << 20;  // per file
+  uint32_t max_files = 4;                   // the current file and path.1 .. path.<max_files-1>
+  size_t queue_records = 65536;             // records waiting for the writer thread
+};
+
+struct WriterStats {
+  bool enabled = false;
+  uint64_t records_written = 0;
+  uint64_t dropped = 0;  // queue full, record too large, or a failed write
+  uint64_t bytes = 0;    // written since start, headers included
+  uint64_t files = 0;    // files started since start
+};
+
+class JournalWriter {
+ public:
+  // Opens the first file (an existing journal at path is rotated aside) and
+  // starts the writer thread. header's start_mono_nanos is the zero of every
+  // record's mono_nanos. Errors name the path.
+  static Status start(WriterOptions opts, Header header, std::unique_ptr<JournalWriter>* out);
+  // Writes what is queued, then joins the writer thread.
+  ~JournalWriter();
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
+  // Any thread. Sets seq (from 1) and mono_nanos, then queues the record, or
+  // drops and counts it when the queue is full. Nothing when disabled.
+  void append(Record record);
+  // A relaxed read: the one branch a disabled journal costs its callers.
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  // Off: records are ignored. On again: a new file starts, so a gap in the
+  // recording is always a file boundary.
+  void set_enabled(bool on);
+  // Starts a new file after the records queued so far.
+  void rotate();
+  // Waits until everything queued so far is written (or dropped).
+  void flush();
+  WriterStats stats() const;
+  const std::string& path() const { return opts_.path; }
+
+  // Test hook: while held, the writer thread takes nothing from the queue, so
+  // a test can fill it deterministically. The destructor releases it.
+  void hold_for_test(bool held);
+
+ private:
+  struct Item {
+    Record record;
+    bool rotate = false;  // a rotation marker instead of a record
+  };
+  JournalWriter(WriterOptions opts, Header header, std::unique_ptr<JournalFiles> files);
+  void run();
+  void write_batch(std::deque<Item>& batch);
+  void write_record(const Record& record, std::string* pending);
+  void flush_pending(std::string* pending);
+  void note_dropped(uint64_t n);
+
+  const WriterOptions opts_;
+  const int64_t start_mono_nanos_;
+  std::unique_ptr<JournalFiles> files_;  // writer thread only (after start)
+  std::atomic<bool> enabled_{true};
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;     // the writer thread: work, or stop
+  std::condition_variable drained_;  // flush(): the writer caught up
+  std::deque<Item> queue_;           // guarded by mu_
+  uint64_t next_seq_ = 1;            // guarded by mu_
+  uint64_t dropped_pending_ = 0;     // guarded by mu_: for the next queued record
+  uint64_t queued_total_ = 0;        // guarded by mu_: items ever queued
+  uint64_t handled_total_ = 0;       // guarded by mu_: items the writer finished
+  bool held_ = false;                // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
+
+  std::atomic<uint64_t> written_{0}, dropped_{0}, bytes_{0}, files_started_{1};
+  // Writer thread only: the rate limit of the drop warning.
+  int64_t last_drop_log_nanos_ = 0;
+  uint64_t dropped_since_log_ = 0;
+  uint64_t pending_records_ = 0;  // records in the buffer being gathered
+
+  std::thread thread_;  // last: started once everything above exists
+};
+
+// The monotonic clock in nanoseconds (CLOCK_MONOTONIC), as records use it.
+int64_t mono_nanos_now();
+
+}  // namespace ember::journal
