@@ -74,7 +74,7 @@ void JournalWriter::append(Record record) {
     record.set_mono_nanos(mono_nanos_now() - start_mono_nanos_);
     if (dropped_pending_ > 0) record.set_dropped_before(std::exchange(dropped_pending_, 0));
     was_empty = queue_.empty();
-    queue_.push_back(Item{std::move(record), false});
+    queue_.push_back(Item{std::move(record), false, false, nullptr});
     ++queued_total_;
   }
   // The writer sleeps only on an empty queue; otherwise it is on its way.
@@ -90,9 +90,18 @@ void JournalWriter::set_enabled(bool on) {
 }
 
 void JournalWriter::rotate() {
+  enqueue_marker(true, nullptr);
+}
+
+void JournalWriter::when_written(std::function<void()> fn) {
+  enqueue_marker(false, std::move(fn));
+}
+
+// Markers are not records: they are queued even when the queue is full.
+void JournalWriter::enqueue_marker(bool rotate, std::function<void()> then) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Item{Record(), true});
+    queue_.push_back(Item{Record(), true, rotate, std::move(then)});
     ++queued_total_;
   }
   wake_.notify_one();
@@ -143,18 +152,13 @@ void JournalWriter::run() {
 void JournalWriter::write_batch(std::deque<Item>& batch) {
   std::string pending;
   for (Item& item : batch) {
-    if (!item.rotate) {
+    if (!item.marker) {
       write_record(item.record, &pending);
       continue;
     }
     flush_pending(&pending);
-    Status s = files_->rotate();
-    if (s.ok()) {
-      files_started_.fetch_add(1);
-      bytes_.fetch_add(files_->size());
-    } else {
-      spdlog::error("journal: {}", s.message());
-    }
+    if (item.rotate) rotate_file();
+    if (item.then) item.then();
   }
   flush_pending(&pending);
 }
@@ -170,18 +174,25 @@ void JournalWriter::write_record(const Record& record, std::string* pending) {
   }
   if (pending->size() + bytes.size() > files_->room()) {
     flush_pending(pending);
-    Status s = files_->rotate();
-    if (!s.ok()) {
-      spdlog::error("journal: {}", s.message());
+    if (!rotate_file()) {
       dropped_.fetch_add(1);
       note_dropped(1);
       return;
     }
-    files_started_.fetch_add(1);
-    bytes_.fetch_add(files_->size());
   }
   pending->append(bytes);
   ++pending_records_;
+}
+
+bool JournalWriter::rotate_file() {
+  Status s = files_->rotate();
+  if (!s.ok()) {
+    spdlog::error("journal: {}", s.message());
+    return false;
+  }
+  files_started_.fetch_add(1);
+  bytes_.fetch_add(files_->size());
+  return true;
 }
 
 void JournalWriter::flush_pending(std::string* pending) {

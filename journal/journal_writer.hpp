@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +60,9 @@ class JournalWriter {
   void rotate();
   // Waits until everything queued so far is written (or dropped).
   void flush();
+  // Runs fn on the writer thread once everything queued so far is written
+  // (or dropped): a reply that reports stats() without blocking its caller.
+  void when_written(std::function<void()> fn);
   WriterStats stats() const;
   const std::string& path() const { return opts_.path; }
 
@@ -67,15 +71,20 @@ class JournalWriter {
   void hold_for_test(bool held);
 
  private:
+  // A record, or a marker: rotate here, and/or call `then` here.
   struct Item {
     Record record;
-    bool rotate = false;  // a rotation marker instead of a record
+    bool marker = false;
+    bool rotate = false;
+    std::function<void()> then;
   };
+  void enqueue_marker(bool rotate, std::function<void()> then);
   JournalWriter(WriterOptions opts, Header header, std::unique_ptr<JournalFiles> files);
   void run();
   void write_batch(std::deque<Item>& batch);
   void write_record(const Record& record, std::string* pending);
   void flush_pending(std::string* pending);
+  bool rotate_file();  // false (logged) when the new file could not be started
   void note_dropped(uint64_t n);
 
   const WriterOptions opts_;
