@@ -1,6 +1,7 @@
 #include "cmd/emberctl/command_table.hpp"
 
 #include "cmd/emberctl/bench_commands.hpp"
+#include "cmd/emberctl/journal_commands.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 
 namespace ember::ctl {
@@ -9,6 +10,7 @@ const std::vector<CommandGroup>& command_groups() {
   static const std::vector<CommandGroup> groups = {
       {"vm", add_vm_commands},
       {"bench", add_bench_commands},
+      {"journal", add_journal_commands},
   };
   return groups;
 }
