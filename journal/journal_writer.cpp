@@ -12,6 +12,11 @@ namespace {
 
 // At most one drop warning per second: a full queue must not flood the log.
 constexpr int64_t kDropLogIntervalNanos = 1000000000;
+// Group commit: the writer is woken when records start to wait, then lets
+// them gather until this many wait or kGatherTime passed, so a busy emberd
+// pays one wake-up and one write() per batch rather than per record.
+constexpr size_t kWakeBatch = 256;
+constexpr std::chrono::milliseconds kGatherTime{10};
 
 }  // namespace
 
@@ -62,6 +67,7 @@ JournalWriter::~JournalWriter() {
 void JournalWriter::append(Record record) {
   if (!enabled()) return;
   bool was_empty = false;
+  size_t queue_size = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const uint64_t seq = next_seq_++;
@@ -74,11 +80,12 @@ void JournalWriter::append(Record record) {
     record.set_mono_nanos(mono_nanos_now() - start_mono_nanos_);
     if (dropped_pending_ > 0) record.set_dropped_before(std::exchange(dropped_pending_, 0));
     was_empty = queue_.empty();
-    queue_.push_back(Item{std::move(record), false, false, nullptr});
+    queue_.push_back(std::move(record));  // no allocation once the vector has grown
+    queue_size = queue_.size();
     ++queued_total_;
   }
-  // The writer sleeps only on an empty queue; otherwise it is on its way.
-  if (was_empty) wake_.notify_one();
+  // The writer sleeps on an empty queue, or gathers until kWakeBatch.
+  if (was_empty || queue_size == kWakeBatch) wake_.notify_one();
 }
 
 void JournalWriter::set_enabled(bool on) {
@@ -101,7 +108,7 @@ void JournalWriter::when_written(std::function<void()> fn) {
 void JournalWriter::enqueue_marker(bool rotate, std::function<void()> then) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(Item{Record(), true, rotate, std::move(then)});
+    markers_.push_back(Marker{queue_.size(), rotate, std::move(then)});
     ++queued_total_;
   }
   wake_.notify_one();
@@ -132,16 +139,26 @@ WriterStats JournalWriter::stats() const {
 }
 
 void JournalWriter::run() {
-  std::deque<Item> batch;
+  // Swapped with queue_ and markers_: both keep their capacity, so appending
+  // stops allocating once they have grown.
+  std::vector<Record> records;
+  std::vector<Marker> markers;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    wake_.wait(lock, [&] { return stopping_ || (!held_ && !queue_.empty()); });
-    if (queue_.empty()) break;  // stopping, and everything is written
-    batch.swap(queue_);
+    auto waiting = [&] { return !queue_.empty() || !markers_.empty(); };
+    wake_.wait(lock, [&] { return stopping_ || (!held_ && waiting()); });
+    if (!waiting()) break;  // stopping, and everything is written
+    // A marker (someone waits for it) or a full batch goes at once.
+    wake_.wait_for(lock, kGatherTime,
+                   [&] { return stopping_ || !markers_.empty() || queue_.size() >= kWakeBatch; });
+    if (held_ && !stopping_) continue;
+    records.swap(queue_);
+    markers.swap(markers_);
     lock.unlock();
-    const size_t n = batch.size();
-    write_batch(batch);
-    batch.clear();
+    const size_t n = records.size() + markers.size();
+    write_batch(records, markers);
+    records.clear();
+    markers.clear();
     lock.lock();
     handled_total_ += n;
     drained_.notify_all();
@@ -149,16 +166,17 @@ void JournalWriter::run() {
 }
 
 // Records are gathered into one buffer per file and written with one write().
-void JournalWriter::write_batch(std::deque<Item>& batch) {
+void JournalWriter::write_batch(const std::vector<Record>& records, std::vector<Marker>& markers) {
   std::string pending;
-  for (Item& item : batch) {
-    if (!item.marker) {
-      write_record(item.record, &pending);
-      continue;
+  size_t next_marker = 0;
+  for (size_t i = 0; i <= records.size(); ++i) {
+    for (; next_marker < markers.size() && markers[next_marker].before == i; ++next_marker) {
+      flush_pending(&pending);
+      Marker& m = markers[next_marker];
+      if (m.rotate) rotate_file();
+      if (m.then) m.then();
     }
-    flush_pending(&pending);
-    if (item.rotate) rotate_file();
-    if (item.then) item.then();
+    if (i < records.size()) write_record(records[i], &pending);
   }
   flush_pending(&pending);
 }

@@ -8,12 +8,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/status.hpp"
 #include "journal.pb.h"
@@ -71,17 +71,16 @@ class JournalWriter {
   void hold_for_test(bool held);
 
  private:
-  // A record, or a marker: rotate here, and/or call `then` here.
-  struct Item {
-    Record record;
-    bool marker = false;
+  // Before record `before` of the queue: rotate here, and/or call `then`.
+  struct Marker {
+    size_t before = 0;
     bool rotate = false;
     std::function<void()> then;
   };
   void enqueue_marker(bool rotate, std::function<void()> then);
   JournalWriter(WriterOptions opts, Header header, std::unique_ptr<JournalFiles> files);
   void run();
-  void write_batch(std::deque<Item>& batch);
+  void write_batch(const std::vector<Record>& records, std::vector<Marker>& markers);
   void write_record(const Record& record, std::string* pending);
   void flush_pending(std::string* pending);
   bool rotate_file();  // false (logged) when the new file could not be started
@@ -95,11 +94,12 @@ class JournalWriter {
   mutable std::mutex mu_;
   std::condition_variable wake_;     // the writer thread: work, or stop
   std::condition_variable drained_;  // flush(): the writer caught up
-  std::deque<Item> queue_;           // guarded by mu_
+  std::vector<Record> queue_;        // guarded by mu_
+  std::vector<Marker> markers_;      // guarded by mu_, in queue order
   uint64_t next_seq_ = 1;            // guarded by mu_
   uint64_t dropped_pending_ = 0;     // guarded by mu_: for the next queued record
-  uint64_t queued_total_ = 0;        // guarded by mu_: items ever queued
-  uint64_t handled_total_ = 0;       // guarded by mu_: items the writer finished
+  uint64_t queued_total_ = 0;        // guarded by mu_: records and markers ever queued
+  uint64_t handled_total_ = 0;       // guarded by mu_: those the writer finished
   bool held_ = false;                // guarded by mu_
   bool stopping_ = false;            // guarded by mu_
 
