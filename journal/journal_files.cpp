@@ -29,9 +29,11 @@ JournalFiles::JournalFiles(std::string path, uint64_t max_bytes, uint32_t max_fi
       header_(std::move(header)) {}
 
 uint64_t JournalFiles::room_in_new_file() const {
-  std::string bytes;
-  append_delimited(header_, &bytes);
-  return max_bytes_ > bytes.size() ? max_bytes_ - bytes.size() : 0;
+  // The next file's header: file_index one up, never smaller than this one.
+  Header next = header_;
+  next.set_file_index(header_.file_index() + 1);
+  const uint64_t header_bytes = next.ByteSizeLong() + 5;  // + the longest length prefix
+  return max_bytes_ > header_bytes ? max_bytes_ - header_bytes : 0;
 }
 
 Status JournalFiles::open() {

@@ -33,7 +33,8 @@ class JournalFiles {
   uint64_t size() const { return size_; }
   // Record bytes that still fit in the current file.
   uint64_t room() const { return max_bytes_ > size_ ? max_bytes_ - size_ : 0; }
-  // Record bytes that fit in a fresh file (after its header).
+  // Record bytes that surely fit in a fresh file (after its header).
+  // Computes; callers on a hot loop keep the value (it changes on rotate()).
   uint64_t room_in_new_file() const;
   uint32_t file_index() const { return header_.file_index(); }
   const std::string& path() const { return path_; }

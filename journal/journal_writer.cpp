@@ -46,6 +46,7 @@ JournalWriter::JournalWriter(WriterOptions opts, Header header, std::unique_ptr<
     : opts_(std::move(opts)),
       start_mono_nanos_(header.start_mono_nanos()),
       files_(std::move(files)),
+      room_in_new_file_(files_->room_in_new_file()),
       bytes_(files_->size()),
       thread_([this] { run(); }) {}
 
@@ -64,7 +65,7 @@ JournalWriter::~JournalWriter() {
                  dropped_.load());
 }
 
-void JournalWriter::append(Record record) {
+void JournalWriter::append(entry::Any what) {
   if (!enabled()) return;
   bool was_empty = false;
   size_t queue_size = 0;
@@ -76,11 +77,10 @@ void JournalWriter::append(Record record) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    record.set_seq(seq);
-    record.set_mono_nanos(mono_nanos_now() - start_mono_nanos_);
-    if (dropped_pending_ > 0) record.set_dropped_before(std::exchange(dropped_pending_, 0));
     was_empty = queue_.empty();
-    queue_.push_back(std::move(record));  // no allocation once the vector has grown
+    // No allocation once the vector has grown.
+    queue_.push_back(entry::Numbered{seq, mono_nanos_now() - start_mono_nanos_,
+                                     std::exchange(dropped_pending_, 0), std::move(what)});
     queue_size = queue_.size();
     ++queued_total_;
   }
@@ -141,7 +141,7 @@ WriterStats JournalWriter::stats() const {
 void JournalWriter::run() {
   // Swapped with queue_ and markers_: both keep their capacity, so appending
   // stops allocating once they have grown.
-  std::vector<Record> records;
+  std::vector<entry::Numbered> records;
   std::vector<Marker> markers;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -166,7 +166,8 @@ void JournalWriter::run() {
 }
 
 // Records are gathered into one buffer per file and written with one write().
-void JournalWriter::write_batch(const std::vector<Record>& records, std::vector<Marker>& markers) {
+void JournalWriter::write_batch(const std::vector<entry::Numbered>& records,
+                                std::vector<Marker>& markers) {
   std::string pending;
   size_t next_marker = 0;
   for (size_t i = 0; i <= records.size(); ++i) {
@@ -176,21 +177,21 @@ void JournalWriter::write_batch(const std::vector<Record>& records, std::vector<
       if (m.rotate) rotate_file();
       if (m.then) m.then();
     }
-    if (i < records.size()) write_record(records[i], &pending);
+    if (i < records.size()) write_entry(records[i], &pending);
   }
   flush_pending(&pending);
 }
 
-void JournalWriter::write_record(const Record& record, std::string* pending) {
-  if (record.dropped_before() > 0) note_dropped(record.dropped_before());
-  std::string bytes;
-  append_delimited(record, &bytes);
-  if (bytes.size() > files_->room_in_new_file()) {  // would break the size bound
+void JournalWriter::write_entry(const entry::Numbered& e, std::string* pending) {
+  if (e.dropped_before > 0) note_dropped(e.dropped_before);
+  const Record& record = encoder_.encode(e);
+  const size_t size = RecordEncoder::delimited_size(record);
+  if (size > room_in_new_file_) {  // would break the size bound
     dropped_.fetch_add(1);
     note_dropped(1);
     return;
   }
-  if (pending->size() + bytes.size() > files_->room()) {
+  if (pending->size() + size > files_->room()) {
     flush_pending(pending);
     if (!rotate_file()) {
       dropped_.fetch_add(1);
@@ -198,7 +199,7 @@ void JournalWriter::write_record(const Record& record, std::string* pending) {
       return;
     }
   }
-  pending->append(bytes);
+  RecordEncoder::append(record, pending);
   ++pending_records_;
 }
 
@@ -210,6 +211,7 @@ bool JournalWriter::rotate_file() {
   }
   files_started_.fetch_add(1);
   bytes_.fetch_add(files_->size());
+  room_in_new_file_ = files_->room_in_new_file();
   return true;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// JournalWriter: records journal Records (messages/journal.proto) off the hot
-// path. append() numbers a record and queues it under a short lock; one
-// background thread writes the queue to JournalFiles, rotating as needed.
+// JournalWriter: records journal entries off the hot path. append() numbers
+// an entry and queues it under a short lock; one background thread encodes
+// the queue as Records (messages/journal.proto) and writes them to
+// JournalFiles, rotating as needed.
 // The queue is bounded: when it is full a record is dropped and counted (the
 // next written record carries dropped_before, and the writer logs a
 // rate-limited warning). append() never blocks on I/O.
@@ -17,6 +18,8 @@
 
 #include "base/status.hpp"
 #include "journal.pb.h"
+#include "journal/journal_encoder.hpp"
+#include "journal/journal_entry.hpp"
 
 namespace ember::journal {
 
@@ -48,9 +51,9 @@ class JournalWriter {
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  // Any thread. Sets seq (from 1) and mono_nanos, then queues the record, or
-  // drops and counts it when the queue is full. Nothing when disabled.
-  void append(Record record);
+  // Any thread. Numbers the entry (seq from 1, mono_nanos), then queues it,
+  // or drops and counts it when the queue is full. Nothing when disabled.
+  void append(entry::Any what);
   // A relaxed read: the one branch a disabled journal costs its callers.
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
   // Off: records are ignored. On again: a new file starts, so a gap in the
@@ -80,8 +83,8 @@ class JournalWriter {
   void enqueue_marker(bool rotate, std::function<void()> then);
   JournalWriter(WriterOptions opts, Header header, std::unique_ptr<JournalFiles> files);
   void run();
-  void write_batch(const std::vector<Record>& records, std::vector<Marker>& markers);
-  void write_record(const Record& record, std::string* pending);
+  void write_batch(const std::vector<entry::Numbered>& entries, std::vector<Marker>& markers);
+  void write_entry(const entry::Numbered& e, std::string* pending);
   void flush_pending(std::string* pending);
   bool rotate_file();  // false (logged) when the new file could not be started
   void note_dropped(uint64_t n);
@@ -89,19 +92,21 @@ class JournalWriter {
   const WriterOptions opts_;
   const int64_t start_mono_nanos_;
   std::unique_ptr<JournalFiles> files_;  // writer thread only (after start)
+  RecordEncoder encoder_;                // writer thread only
+  uint64_t room_in_new_file_;            // writer thread only: records larger are dropped
   std::atomic<bool> enabled_{true};
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;     // the writer thread: work, or stop
-  std::condition_variable drained_;  // flush(): the writer caught up
-  std::vector<Record> queue_;        // guarded by mu_
-  std::vector<Marker> markers_;      // guarded by mu_, in queue order
-  uint64_t next_seq_ = 1;            // guarded by mu_
-  uint64_t dropped_pending_ = 0;     // guarded by mu_: for the next queued record
-  uint64_t queued_total_ = 0;        // guarded by mu_: records and markers ever queued
-  uint64_t handled_total_ = 0;       // guarded by mu_: those the writer finished
-  bool held_ = false;                // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
+  std::condition_variable wake_;        // the writer thread: work, or stop
+  std::condition_variable drained_;     // flush(): the writer caught up
+  std::vector<entry::Numbered> queue_;  // guarded by mu_
+  std::vector<Marker> markers_;         // guarded by mu_, in queue order
+  uint64_t next_seq_ = 1;               // guarded by mu_
+  uint64_t dropped_pending_ = 0;        // guarded by mu_: for the next queued record
+  uint64_t queued_total_ = 0;           // guarded by mu_: records and markers ever queued
+  uint64_t handled_total_ = 0;          // guarded by mu_: those the writer finished
+  bool held_ = false;                   // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
 
   std::atomic<uint64_t> written_{0}, dropped_{0}, bytes_{0}, files_started_{1};
   // Writer thread only: the rate limit of the drop warning.

@@ -111,7 +111,7 @@ TEST_F(JournalRecorderTest, AnRpcAndItsReplyAreRecordedReplyBeforeItGoesOut) {
   msg::InboundRpc rpc{msg::Method::stop_vm, "default", "request-bytes", 5000,
                       [&](const msg::RpcReply& r) {
                         answered.push_back(r);
-                        writer_->append(test::rpc_record(999));  // after the Reply?
+                        writer_->append(test::rpc_entry(999));  // after the Reply?
                       }};
   recorder.record_rpc(&rpc, 7, 13);
   msg::InboundRpc second{msg::Method::get_vm_info, "default", "", 0, [](const msg::RpcReply&) {}};

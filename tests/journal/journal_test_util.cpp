@@ -31,6 +31,14 @@ Header test_header() {
   return h;
 }
 
+entry::Rpc rpc_entry(uint64_t rpc_id, size_t payload_bytes) {
+  entry::Rpc e;
+  e.rpc_id = rpc_id;
+  e.method = msg::Method::get_vm_info;
+  e.payload = std::string(payload_bytes, 'x');
+  return e;
+}
+
 Record rpc_record(uint64_t rpc_id, size_t payload_bytes) {
   Record r;
   r.mutable_rpc()->set_rpc_id(rpc_id);

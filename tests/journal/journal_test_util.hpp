@@ -7,6 +7,7 @@
 
 #include "base/status.hpp"
 #include "journal.pb.h"
+#include "journal/journal_entry.hpp"
 
 namespace ember::journal::test {
 
@@ -25,7 +26,9 @@ class ScratchDir {
 
 Header test_header();
 
-// An Rpc record whose payload is `payload_bytes` bytes of 'x'.
+// An Rpc entry (GetVMInfo) whose payload is `payload_bytes` bytes of 'x'.
+entry::Rpc rpc_entry(uint64_t rpc_id, size_t payload_bytes = 10);
+// The same as a Record.
 Record rpc_record(uint64_t rpc_id, size_t payload_bytes = 10);
 
 struct ReadBack {

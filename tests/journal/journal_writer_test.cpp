@@ -18,7 +18,7 @@ namespace ember::journal {
 namespace {
 
 using test::read_journal;
-using test::rpc_record;
+using test::rpc_entry;
 
 class JournalWriterTest : public ::testing::Test {
  protected:
@@ -46,7 +46,7 @@ TEST_F(JournalWriterTest, RecordsFromManyThreadsReadBackInSeqOrder) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&w, t] {
       for (int i = 0; i < 250; ++i)
-        w->append(rpc_record(static_cast<uint64_t>(t * 1000 + i)));
+        w->append(rpc_entry(static_cast<uint64_t>(t * 1000 + i)));
     });
   for (auto& t : threads)
     t.join();
@@ -81,7 +81,7 @@ TEST_F(JournalWriterTest, RotationKeepsTheJournalWithinMaxBytesTimesMaxFiles) {
   const uint32_t max_files = 3;
   auto w = start(max_bytes, max_files);
   for (uint64_t i = 1; i <= 1000; ++i)
-    w->append(rpc_record(i, 100));
+    w->append(rpc_entry(i, 100));
   w.reset();
 
   uint64_t total = 0;
@@ -111,11 +111,11 @@ TEST_F(JournalWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
   auto w = start(1 << 20, 4, /*queue=*/4);
   w->hold_for_test(true);  // the writer thread takes nothing: the queue fills
   for (uint64_t i = 1; i <= 10; ++i)
-    w->append(rpc_record(i));
+    w->append(rpc_entry(i));
   EXPECT_EQ(w->stats().dropped, 6u);
   w->hold_for_test(false);
   w->flush();
-  w->append(rpc_record(11));
+  w->append(rpc_entry(11));
   w.reset();
 
   auto back = read_journal(path_);
@@ -130,12 +130,12 @@ TEST_F(JournalWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
 
 TEST_F(JournalWriterTest, OffIgnoresRecordsAndOnAgainStartsANewFile) {
   auto w = start();
-  w->append(rpc_record(1));
+  w->append(rpc_entry(1));
   w->set_enabled(false);
   EXPECT_FALSE(w->stats().enabled);
-  w->append(rpc_record(2));
+  w->append(rpc_entry(2));
   w->set_enabled(true);
-  w->append(rpc_record(3));
+  w->append(rpc_entry(3));
   w->flush();
   EXPECT_EQ(w->stats().records_written, 2u);
   EXPECT_EQ(w->stats().files, 2u);
@@ -154,9 +154,9 @@ TEST_F(JournalWriterTest, OffIgnoresRecordsAndOnAgainStartsANewFile) {
 
 TEST_F(JournalWriterTest, RotateStartsANewFileAfterWhatWasQueued) {
   auto w = start();
-  w->append(rpc_record(1));
+  w->append(rpc_entry(1));
   w->rotate();
-  w->append(rpc_record(2));
+  w->append(rpc_entry(2));
   w.reset();
   EXPECT_EQ(read_journal(path_ + ".1").records.size(), 1u);
   auto current = read_journal(path_);
@@ -178,8 +178,8 @@ TEST_F(JournalWriterTest, AJournalFromAnEarlierRunIsMovedAside) {
 
 TEST_F(JournalWriterTest, ARecordLargerThanAFileIsDroppedAndCounted) {
   auto w = start(/*max_bytes=*/1024);
-  w->append(rpc_record(1, 4096));
-  w->append(rpc_record(2));
+  w->append(rpc_entry(1, 4096));
+  w->append(rpc_entry(2));
   w->flush();
   EXPECT_EQ(w->stats().dropped, 1u);
   EXPECT_EQ(w->stats().records_written, 1u);
