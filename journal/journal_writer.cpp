@@ -168,7 +168,7 @@ void JournalWriter::run() {
 // Records are gathered into one buffer per file and written with one write().
 void JournalWriter::write_batch(const std::vector<entry::Numbered>& records,
                                 std::vector<Marker>& markers) {
-  std::string pending;
+  std::string& pending = pending_;  // keeps its capacity from batch to batch
   size_t next_marker = 0;
   for (size_t i = 0; i <= records.size(); ++i) {
     for (; next_marker < markers.size() && markers[next_marker].before == i; ++next_marker) {

@@ -112,7 +112,8 @@ class JournalWriter {
   // Writer thread only: the rate limit of the drop warning.
   int64_t last_drop_log_nanos_ = 0;
   uint64_t dropped_since_log_ = 0;
-  uint64_t pending_records_ = 0;  // records in the buffer being gathered
+  std::string pending_;           // encoded records gathered for one write()
+  uint64_t pending_records_ = 0;  // records in pending_
 
   std::thread thread_;  // last: started once everything above exists
 };
