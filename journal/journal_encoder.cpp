@@ -2,107 +2,185 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <string_view>
+
 namespace ember::journal {
 namespace {
 
-void set_reply(const msg::RpcReply& in, int32_t* code, std::string* message, std::string* payload) {
-  *code = in.code;
-  message->assign(in.message);
-  payload->assign(in.payload);
+// Field numbers of messages/journal.proto.
+enum RecordField { kSeq = 1, kMonoNanos = 2, kDroppedBefore = 3 };
+enum EntryField { kRpc = 10, kReply = 11, kAdopt = 12, kCompletion = 13 };
+enum EventField { kStarted = 10, kShimReply = 11, kShimExit = 12, kTimer = 13 };
+constexpr int kVarint = 0;
+constexpr int kLengthDelimited = 2;
+
+size_t varint_size(uint64_t v) {
+  return google::protobuf::io::CodedOutputStream::VarintSize64(v);
+}
+// Negative int32/int64 go on the wire as their 64-bit two's complement.
+uint64_t wire(int64_t v) {
+  return static_cast<uint64_t>(v);
 }
 
-Completion* completion(Record* r, const entry::Incarnation& of) {
-  Completion* c = r->mutable_completion();
-  c->set_incarnation(of.number);
-  c->mutable_ns()->assign(of.key->ns);
-  c->mutable_vm_id()->assign(of.key->id);
-  return c;
+// Sizes and writes of single fields (every field number here is < 16: a
+// one-byte tag).
+size_t uint_size(uint64_t v) {
+  return v == 0 ? 0 : 1 + varint_size(v);
+}
+size_t bytes_size(std::string_view b) {
+  return b.empty() ? 0 : 1 + varint_size(b.size()) + b.size();
+}
+size_t message_size(size_t len) {
+  return 1 + varint_size(len) + len;  // a oneof member: present even when empty
+}
+
+class Out {
+ public:
+  explicit Out(std::string* s) : s_(s) {}
+  void varint(uint64_t v) {
+    uint8_t buf[10];
+    uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, buf);
+    s_->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(end - buf));
+  }
+  void uint(int field, uint64_t v) {
+    if (v == 0) return;
+    s_->push_back(static_cast<char>(field << 3 | kVarint));
+    varint(v);
+  }
+  void bytes(int field, std::string_view b) {
+    if (b.empty()) return;
+    message(field, b.size());
+    s_->append(b.data(), b.size());
+  }
+  void message(int field, size_t len) {
+    s_->push_back(static_cast<char>(field << 3 | kLengthDelimited));
+    varint(len);
+  }
+
+ private:
+  std::string* s_;
+};
+
+// Each entry's message (the Record's oneof member): its size, and its fields.
+struct Body {
+  size_t operator()(const entry::Rpc& e) const {
+    return uint_size(e.rpc_id) + uint_size(e.connection) + uint_size(e.stream_id) +
+           bytes_size(e.ns) + bytes_size(msg::method_name(e.method)) + bytes_size(e.payload) +
+           uint_size(wire(e.timeout_nano));
+  }
+  size_t operator()(const entry::Reply& e) const {
+    return uint_size(e.rpc_id) + uint_size(wire(e.reply.code)) + bytes_size(e.reply.message) +
+           bytes_size(e.reply.payload);
+  }
+  size_t operator()(const entry::Adopt& e) const {
+    return bytes_size(e.key.ns) + bytes_size(e.key.id) + uint_size(wire(e.shim.pid)) +
+           uint_size(e.shim.start_time) + bytes_size(e.shim.shim_socket) +
+           bytes_size(e.shim.fccontrol_socket);
+  }
+  // Completions: incarnation, ns, vm_id, then the event's message.
+  static size_t completion(const entry::Incarnation& of, size_t event) {
+    return uint_size(of.number) + bytes_size(of.key->ns) + bytes_size(of.key->id) +
+           message_size(event);
+  }
+  static size_t event(const entry::Started& e) {
+    return uint_size(wire(e.code)) + bytes_size(e.message) + uint_size(wire(e.pid));
+  }
+  static size_t event(const entry::ShimReplied& e) {
+    return uint_size(e.call_id) + uint_size(wire(e.reply.code)) + bytes_size(e.reply.message) +
+           bytes_size(e.reply.payload);
+  }
+  static size_t event(const entry::ShimExited& e) {
+    return uint_size(wire(e.exit.code)) + uint_size(wire(e.exit.signal));
+  }
+  static size_t event(const entry::TimerFired& e) { return uint_size(e.token); }
+  template <class Event>
+  size_t operator()(const Event& e) const {
+    return completion(e.of, event(e));
+  }
+};
+
+struct Writer {
+  Out& out;
+  void operator()(const entry::Rpc& e) const {
+    out.message(kRpc, Body()(e));
+    out.uint(1, e.rpc_id);
+    out.uint(2, e.connection);
+    out.uint(3, e.stream_id);
+    out.bytes(4, e.ns);
+    out.bytes(5, msg::method_name(e.method));
+    out.bytes(6, e.payload);
+    out.uint(7, wire(e.timeout_nano));
+  }
+  void operator()(const entry::Reply& e) const {
+    out.message(kReply, Body()(e));
+    out.uint(1, e.rpc_id);
+    reply(e.reply, 2);
+  }
+  void operator()(const entry::Adopt& e) const {
+    out.message(kAdopt, Body()(e));
+    out.bytes(1, e.key.ns);
+    out.bytes(2, e.key.id);
+    out.uint(3, wire(e.shim.pid));
+    out.uint(4, e.shim.start_time);
+    out.bytes(5, e.shim.shim_socket);
+    out.bytes(6, e.shim.fccontrol_socket);
+  }
+  void operator()(const entry::Started& e) const {
+    completion(e, kStarted);
+    out.uint(1, wire(e.code));
+    out.bytes(2, e.message);
+    out.uint(3, wire(e.pid));
+  }
+  void operator()(const entry::ShimReplied& e) const {
+    completion(e, kShimReply);
+    out.uint(1, e.call_id);
+    reply(e.reply, 2);
+  }
+  void operator()(const entry::ShimExited& e) const {
+    completion(e, kShimExit);
+    out.uint(1, wire(e.exit.code));
+    out.uint(2, wire(e.exit.signal));
+  }
+  void operator()(const entry::TimerFired& e) const {
+    completion(e, kTimer);
+    out.uint(1, e.token);
+  }
+
+  // code, message, payload as fields first, first + 1, first + 2.
+  void reply(const msg::RpcReply& r, int first) const {
+    out.uint(first, wire(r.code));
+    out.bytes(first + 1, r.message);
+    out.bytes(first + 2, r.payload);
+  }
+  template <class Event>
+  void completion(const Event& e, int event_field) const {
+    out.message(kCompletion, Body()(e));
+    out.uint(1, e.of.number);
+    out.bytes(2, e.of.key->ns);
+    out.bytes(3, e.of.key->id);
+    out.message(event_field, Body::event(e));
+  }
+};
+
+size_t record_size(const entry::Numbered& e) {
+  return uint_size(e.seq) + uint_size(wire(e.mono_nanos)) + uint_size(e.dropped_before) +
+         message_size(std::visit(Body(), e.what));
 }
 
 }  // namespace
 
-// Fills the scratch Record of each kind; every field of the kind is set.
-struct RecordEncoder::Filler {
-  Scratch& scratch;
-
-  Record* operator()(const entry::Rpc& e) const {
-    Rpc* r = scratch.rpc.mutable_rpc();
-    r->set_rpc_id(e.rpc_id);
-    r->set_connection(e.connection);
-    r->set_stream_id(e.stream_id);
-    r->mutable_ns()->assign(e.ns);
-    r->mutable_method()->assign(msg::method_name(e.method));
-    r->mutable_payload()->assign(e.payload);
-    r->set_timeout_nano(e.timeout_nano);
-    return &scratch.rpc;
-  }
-  Record* operator()(const entry::Reply& e) const {
-    Reply* r = scratch.reply.mutable_reply();
-    r->set_rpc_id(e.rpc_id);
-    int32_t code = 0;
-    set_reply(e.reply, &code, r->mutable_message(), r->mutable_payload());
-    r->set_code(code);
-    return &scratch.reply;
-  }
-  Record* operator()(const entry::Adopt& e) const {
-    Adopt* a = scratch.adopt.mutable_adopt();
-    a->mutable_ns()->assign(e.key.ns);
-    a->mutable_vm_id()->assign(e.key.id);
-    a->set_pid(e.shim.pid);
-    a->set_start_time(e.shim.start_time);
-    a->mutable_shim_socket()->assign(e.shim.shim_socket);
-    a->mutable_fccontrol_socket()->assign(e.shim.fccontrol_socket);
-    return &scratch.adopt;
-  }
-  Record* operator()(const entry::Started& e) const {
-    Started* s = completion(&scratch.started, e.of)->mutable_started();
-    s->set_code(e.code);
-    s->mutable_message()->assign(e.message);
-    s->set_pid(e.pid);
-    return &scratch.started;
-  }
-  Record* operator()(const entry::ShimReplied& e) const {
-    ShimReply* s = completion(&scratch.shim_reply, e.of)->mutable_shim_reply();
-    s->set_call_id(e.call_id);
-    int32_t code = 0;
-    set_reply(e.reply, &code, s->mutable_message(), s->mutable_payload());
-    s->set_code(code);
-    return &scratch.shim_reply;
-  }
-  Record* operator()(const entry::ShimExited& e) const {
-    ShimExit* s = completion(&scratch.shim_exit, e.of)->mutable_shim_exit();
-    s->set_code(e.exit.code);
-    s->set_signal(e.exit.signal);
-    return &scratch.shim_exit;
-  }
-  Record* operator()(const entry::TimerFired& e) const {
-    completion(&scratch.timer, e.of)->mutable_timer()->set_token(e.token);
-    return &scratch.timer;
-  }
-};
-
-const Record& RecordEncoder::encode(const entry::Numbered& e) {
-  Record* r = std::visit(Filler{scratch_}, e.what);
-  r->set_seq(e.seq);
-  r->set_mono_nanos(e.mono_nanos);
-  r->set_dropped_before(e.dropped_before);
-  return *r;
+size_t RecordEncoder::delimited_size(const entry::Numbered& e) {
+  const size_t size = record_size(e);
+  return varint_size(size) + size;
 }
 
-size_t RecordEncoder::delimited_size(const Record& r) {
-  const size_t size = r.ByteSizeLong();  // caches the sizes append() uses
-  return google::protobuf::io::CodedOutputStream::VarintSize32(static_cast<uint32_t>(size)) + size;
-}
-
-void RecordEncoder::append(const Record& r, std::string* out) {
-  const size_t size = static_cast<size_t>(r.GetCachedSize());
-  uint8_t prefix[5];
-  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-      static_cast<uint32_t>(size), prefix);
-  out->append(reinterpret_cast<const char*>(prefix), static_cast<size_t>(end - prefix));
-  const size_t at = out->size();
-  out->resize(at + size);
-  r.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&(*out)[at]));
+void RecordEncoder::append(const entry::Numbered& e, std::string* out) {
+  Out o(out);
+  o.varint(record_size(e));
+  o.uint(kSeq, e.seq);
+  o.uint(kMonoNanos, wire(e.mono_nanos));
+  o.uint(kDroppedBefore, e.dropped_before);
+  std::visit(Writer{o}, e.what);
 }
 
 }  // namespace ember::journal

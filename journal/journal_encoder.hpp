@@ -1,31 +1,22 @@
 #pragma once
-// RecordEncoder: turns queued entries into Records (messages/journal.proto)
-// on the writer thread. It keeps one Record per kind of entry and refills it
-// each time, so encoding reuses the messages' strings instead of allocating.
+// RecordEncoder: writes queued entries as Records of messages/journal.proto,
+// length-delimited, straight from the entries' fields (protobuf's wire format
+// by hand: no message objects, no copy but the one into the output). Fields
+// at their default value are left out, as proto3 does. The tests read every
+// kind of record back with JournalReader, which parses with protobuf.
 #include <cstddef>
 #include <string>
 
-#include "journal.pb.h"
 #include "journal/journal_entry.hpp"
 
 namespace ember::journal {
 
 class RecordEncoder {
  public:
-  // The Record of e, valid until the next call.
-  const Record& encode(const entry::Numbered& e);
-  // e's Record as it sits in a file: its length prefix and bytes.
-  static size_t delimited_size(const Record& r);
-  // Appends r, length-delimited, to *out (delimited_size(r) bytes).
-  static void append(const Record& r, std::string* out);
-
- private:
-  // One Record per kind, its oneof set once and refilled ever after.
-  struct Scratch {
-    Record rpc, reply, adopt, started, shim_reply, shim_exit, timer;
-  };
-  struct Filler;
-  Scratch scratch_;
+  // Bytes e takes in a file: its length prefix and the Record.
+  static size_t delimited_size(const entry::Numbered& e);
+  // Appends e (delimited_size(e) bytes) to *out.
+  static void append(const entry::Numbered& e, std::string* out);
 };
 
 }  // namespace ember::journal

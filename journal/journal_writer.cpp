@@ -184,8 +184,7 @@ void JournalWriter::write_batch(const std::vector<entry::Numbered>& records,
 
 void JournalWriter::write_entry(const entry::Numbered& e, std::string* pending) {
   if (e.dropped_before > 0) note_dropped(e.dropped_before);
-  const Record& record = encoder_.encode(e);
-  const size_t size = RecordEncoder::delimited_size(record);
+  const size_t size = RecordEncoder::delimited_size(e);
   if (size > room_in_new_file_) {  // would break the size bound
     dropped_.fetch_add(1);
     note_dropped(1);
@@ -199,7 +198,7 @@ void JournalWriter::write_entry(const entry::Numbered& e, std::string* pending) 
       return;
     }
   }
-  RecordEncoder::append(record, pending);
+  RecordEncoder::append(e, pending);
   ++pending_records_;
 }
 

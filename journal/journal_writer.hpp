@@ -1,8 +1,8 @@
 #pragma once
 // JournalWriter: records journal entries off the hot path. append() numbers
 // an entry and queues it under a short lock; one background thread encodes
-// the queue as Records (messages/journal.proto) and writes them to
-// JournalFiles, rotating as needed.
+// the queue as Records (messages/journal.proto, by RecordEncoder) and writes
+// them to JournalFiles, rotating as needed.
 // The queue is bounded: when it is full a record is dropped and counted (the
 // next written record carries dropped_before, and the writer logs a
 // rate-limited warning). append() never blocks on I/O.
@@ -92,7 +92,6 @@ class JournalWriter {
   const WriterOptions opts_;
   const int64_t start_mono_nanos_;
   std::unique_ptr<JournalFiles> files_;  // writer thread only (after start)
-  RecordEncoder encoder_;                // writer thread only
   uint64_t room_in_new_file_;            // writer thread only: records larger are dropped
   std::atomic<bool> enabled_{true};
 

@@ -82,10 +82,10 @@ TEST_F(JournalRecorderTest, CompletionsAreRecordedByIncarnationThenForwarded) {
   ASSERT_EQ(inner.events_.size(), 2u);
   inner.events_[0]->started(Status::Ok(), 42);
   inner.events_[0]->shim_replied(3, msg::RpcReply{5, "nope", "pl"});
-  inner.events_[0]->shim_exited(msg::ShimExit{0, 9});
+  inner.events_[0]->shim_exited(msg::ShimExit{-1, 9});  // an adopted shim: code unknown
   inner.events_[1]->timer_fired(77);
 
-  EXPECT_EQ(sup1->seen, (std::vector<std::string>{"started OK 42", "reply 3 5 pl", "exit 0 9"}));
+  EXPECT_EQ(sup1->seen, (std::vector<std::string>{"started OK 42", "reply 3 5 pl", "exit -1 9"}));
   EXPECT_EQ(sup2->seen, (std::vector<std::string>{"timer 77"}));
   auto recs = records();
   ASSERT_EQ(recs.size(), 4u);
@@ -100,6 +100,7 @@ TEST_F(JournalRecorderTest, CompletionsAreRecordedByIncarnationThenForwarded) {
   EXPECT_EQ(recs[1].completion().shim_reply().code(), 5);
   EXPECT_EQ(recs[1].completion().shim_reply().message(), "nope");
   EXPECT_EQ(recs[1].completion().shim_reply().payload(), "pl");
+  EXPECT_EQ(recs[2].completion().shim_exit().code(), -1);
   EXPECT_EQ(recs[2].completion().shim_exit().signal(), 9);
   EXPECT_EQ(recs[3].completion().incarnation(), 2u);
   EXPECT_EQ(recs[3].completion().timer().token(), 77u);
