@@ -68,14 +68,14 @@ struct Body {
            bytes_size(e.ns) + bytes_size(msg::method_name(e.method)) + bytes_size(e.payload) +
            uint_size(wire(e.timeout_nano));
   }
-  size_t operator()(const entry::Reply& e) const {
-    return uint_size(e.rpc_id) + uint_size(wire(e.reply.code)) + bytes_size(e.reply.message) +
-           bytes_size(e.reply.payload);
-  }
+  size_t operator()(const entry::Reply& e) const { return uint_size(e.rpc_id) + reply(*e.reply); }
   size_t operator()(const entry::Adopt& e) const {
-    return bytes_size(e.key.ns) + bytes_size(e.key.id) + uint_size(wire(e.shim.pid)) +
-           uint_size(e.shim.start_time) + bytes_size(e.shim.shim_socket) +
-           bytes_size(e.shim.fccontrol_socket);
+    return bytes_size(e.key->ns) + bytes_size(e.key->id) + uint_size(wire(e.shim->pid)) +
+           uint_size(e.shim->start_time) + bytes_size(e.shim->shim_socket) +
+           bytes_size(e.shim->fccontrol_socket);
+  }
+  static size_t reply(const msg::RpcReply& r) {
+    return uint_size(wire(r.code)) + bytes_size(r.message) + bytes_size(r.payload);
   }
   // Completions: incarnation, ns, vm_id, then the event's message.
   static size_t completion(const entry::Incarnation& of, size_t event) {
@@ -86,8 +86,7 @@ struct Body {
     return uint_size(wire(e.code)) + bytes_size(e.message) + uint_size(wire(e.pid));
   }
   static size_t event(const entry::ShimReplied& e) {
-    return uint_size(e.call_id) + uint_size(wire(e.reply.code)) + bytes_size(e.reply.message) +
-           bytes_size(e.reply.payload);
+    return uint_size(e.call_id) + reply(*e.reply);
   }
   static size_t event(const entry::ShimExited& e) {
     return uint_size(wire(e.exit.code)) + uint_size(wire(e.exit.signal));
@@ -114,16 +113,16 @@ struct Writer {
   void operator()(const entry::Reply& e) const {
     out.message(kReply, Body()(e));
     out.uint(1, e.rpc_id);
-    reply(e.reply, 2);
+    reply(*e.reply, 2);
   }
   void operator()(const entry::Adopt& e) const {
     out.message(kAdopt, Body()(e));
-    out.bytes(1, e.key.ns);
-    out.bytes(2, e.key.id);
-    out.uint(3, wire(e.shim.pid));
-    out.uint(4, e.shim.start_time);
-    out.bytes(5, e.shim.shim_socket);
-    out.bytes(6, e.shim.fccontrol_socket);
+    out.bytes(1, e.key->ns);
+    out.bytes(2, e.key->id);
+    out.uint(3, wire(e.shim->pid));
+    out.uint(4, e.shim->start_time);
+    out.bytes(5, e.shim->shim_socket);
+    out.bytes(6, e.shim->fccontrol_socket);
   }
   void operator()(const entry::Started& e) const {
     completion(e, kStarted);
@@ -134,7 +133,7 @@ struct Writer {
   void operator()(const entry::ShimReplied& e) const {
     completion(e, kShimReply);
     out.uint(1, e.call_id);
-    reply(e.reply, 2);
+    reply(*e.reply, 2);
   }
   void operator()(const entry::ShimExited& e) const {
     completion(e, kShimExit);
@@ -162,25 +161,17 @@ struct Writer {
   }
 };
 
-size_t record_size(const entry::Numbered& e) {
-  return uint_size(e.seq) + uint_size(wire(e.mono_nanos)) + uint_size(e.dropped_before) +
-         message_size(std::visit(Body(), e.what));
-}
-
 }  // namespace
 
-size_t RecordEncoder::delimited_size(const entry::Numbered& e) {
-  const size_t size = record_size(e);
-  return varint_size(size) + size;
-}
-
-void RecordEncoder::append(const entry::Numbered& e, std::string* out) {
+void RecordEncoder::append(const entry::Stamp& stamp, const entry::Any& what, std::string* out) {
+  const size_t size = uint_size(stamp.seq) + uint_size(wire(stamp.mono_nanos)) +
+                      uint_size(stamp.dropped_before) + message_size(std::visit(Body(), what));
   Out o(out);
-  o.varint(record_size(e));
-  o.uint(kSeq, e.seq);
-  o.uint(kMonoNanos, wire(e.mono_nanos));
-  o.uint(kDroppedBefore, e.dropped_before);
-  std::visit(Writer{o}, e.what);
+  o.varint(size);
+  o.uint(kSeq, stamp.seq);
+  o.uint(kMonoNanos, wire(stamp.mono_nanos));
+  o.uint(kDroppedBefore, stamp.dropped_before);
+  std::visit(Writer{o}, what);
 }
 
 }  // namespace ember::journal

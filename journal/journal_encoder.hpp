@@ -1,5 +1,5 @@
 #pragma once
-// RecordEncoder: writes queued entries as Records of messages/journal.proto,
+// RecordEncoder: writes entries as Records of messages/journal.proto,
 // length-delimited, straight from the entries' fields (protobuf's wire format
 // by hand: no message objects, no copy but the one into the output). Fields
 // at their default value are left out, as proto3 does. The tests read every
@@ -13,10 +13,8 @@ namespace ember::journal {
 
 class RecordEncoder {
  public:
-  // Bytes e takes in a file: its length prefix and the Record.
-  static size_t delimited_size(const entry::Numbered& e);
-  // Appends e (delimited_size(e) bytes) to *out.
-  static void append(const entry::Numbered& e, std::string* out);
+  // Appends the Record of (stamp, what) to *out: its length, then its bytes.
+  static void append(const entry::Stamp& stamp, const entry::Any& what, std::string* out);
 };
 
 }  // namespace ember::journal

@@ -1,11 +1,10 @@
 #pragma once
-// What the taps hand to the JournalWriter: each input or reply as plain
-// values, without protobuf, so recording on the hot path costs little more
-// than copying a payload (short strings stay inline). The writer thread
-// encodes them as Records (messages/journal.proto; journal_encoder.hpp).
+// What the taps hand to JournalWriter::append(): each input or reply as views
+// of the values the actors get, valid for the call only. append() encodes
+// the entry into the writer's queue at once (journal_encoder.hpp), so
+// recording allocates nothing and copies each byte once.
 #include <cstdint>
-#include <memory>
-#include <string>
+#include <string_view>
 #include <variant>
 
 #include "messages/vm_types.hpp"
@@ -17,41 +16,40 @@ struct Rpc {
   uint64_t rpc_id = 0;
   uint64_t connection = 0;
   uint32_t stream_id = 0;
-  std::string ns;
+  std::string_view ns;
   msg::Method method = msg::Method::get_vm_info;
-  std::string payload;
+  std::string_view payload;
   int64_t timeout_nano = 0;
 };
 
 // Output: the answer to Rpc rpc_id.
 struct Reply {
   uint64_t rpc_id = 0;
-  msg::RpcReply reply;
+  const msg::RpcReply* reply = nullptr;
 };
 
 // Input: a shim found at start-up, handed to the registry.
 struct Adopt {
-  msg::VmKey key;
-  msg::ShimRecord shim;
+  const msg::VmKey* key = nullptr;
+  const msg::ShimRecord* shim = nullptr;
 };
 
-// Which VM effects object a completion came from; the key is shared by all
-// completions of one incarnation (no copy per record).
+// Which VM effects object a completion came from.
 struct Incarnation {
   uint64_t number = 0;
-  std::shared_ptr<const msg::VmKey> key;
+  const msg::VmKey* key = nullptr;
 };
 
 struct Started {
   Incarnation of;
   int32_t code = 0;
-  std::string message;
+  std::string_view message;
   int32_t pid = 0;
 };
 struct ShimReplied {
   Incarnation of;
   uint64_t call_id = 0;
-  msg::RpcReply reply;
+  const msg::RpcReply* reply = nullptr;
 };
 struct ShimExited {
   Incarnation of;
@@ -64,13 +62,11 @@ struct TimerFired {
 
 using Any = std::variant<Rpc, Reply, Adopt, Started, ShimReplied, ShimExited, TimerFired>;
 
-// An entry as queued: numbered by the writer (Record.seq, mono_nanos,
-// dropped_before).
-struct Numbered {
+// What the writer adds: Record.seq, mono_nanos, dropped_before.
+struct Stamp {
   uint64_t seq = 0;
   int64_t mono_nanos = 0;
   uint64_t dropped_before = 0;
-  Any what;
 };
 
 }  // namespace ember::journal::entry

@@ -44,7 +44,7 @@ Status JournalFiles::open() {
   return start_file();
 }
 
-Status JournalFiles::write(const std::string& records) {
+Status JournalFiles::write(std::string_view records) {
   size_t done = 0;
   while (done < records.size()) {
     ssize_t n = ::write(fd_.get(), records.data() + done, records.size() - done);

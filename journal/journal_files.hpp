@@ -6,6 +6,7 @@
 // max_bytes x max_files. Used by the writer thread only.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
@@ -25,7 +26,7 @@ class JournalFiles {
   Status open();
   // Appends whole records (already delimited). A partial write is retried;
   // errors name the path.
-  Status write(const std::string& records);
+  Status write(std::string_view records);
   // Starts the next file (see above). Errors name the path.
   Status rotate();
 

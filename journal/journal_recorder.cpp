@@ -12,9 +12,7 @@ class RecordingEvents final : public msg::VmEvents {
  public:
   RecordingEvents(JournalWriter& writer, uint64_t incarnation, const msg::VmKey& key,
                   std::shared_ptr<msg::VmEvents> inner)
-      : writer_(writer),
-        of_{incarnation, std::make_shared<const msg::VmKey>(key)},
-        inner_(std::move(inner)) {}
+      : writer_(writer), key_(key), of_{incarnation, &key_}, inner_(std::move(inner)) {}
 
   void started(Status status, int32_t shim_pid) override {
     if (writer_.enabled())
@@ -24,7 +22,7 @@ class RecordingEvents final : public msg::VmEvents {
   }
 
   void shim_replied(uint64_t call_id, msg::RpcReply reply) override {
-    if (writer_.enabled()) writer_.append(entry::ShimReplied{of_, call_id, reply});
+    if (writer_.enabled()) writer_.append(entry::ShimReplied{of_, call_id, &reply});
     inner_->shim_replied(call_id, std::move(reply));
   }
 
@@ -40,7 +38,8 @@ class RecordingEvents final : public msg::VmEvents {
 
  private:
   JournalWriter& writer_;
-  const entry::Incarnation of_;
+  const msg::VmKey key_;
+  const entry::Incarnation of_;  // refers to key_
   const std::shared_ptr<msg::VmEvents> inner_;
 };
 
@@ -74,13 +73,13 @@ void JournalRecorder::record_rpc(msg::InboundRpc* rpc, uint64_t connection, uint
   auto recorded =
       std::make_shared<const RecordedReply>(RecordedReply{writer_, rpc_id, std::move(rpc->reply)});
   rpc->reply = [recorded](const msg::RpcReply& out) {
-    if (recorded->writer.enabled()) recorded->writer.append(entry::Reply{recorded->rpc_id, out});
+    if (recorded->writer.enabled()) recorded->writer.append(entry::Reply{recorded->rpc_id, &out});
     recorded->answer(out);
   };
 }
 
 void JournalRecorder::record_adopt(const msg::VmKey& key, const msg::ShimRecord& shim) {
-  if (writer_.enabled()) writer_.append(entry::Adopt{key, shim});
+  if (writer_.enabled()) writer_.append(entry::Adopt{&key, &shim});
 }
 
 }  // namespace ember::journal

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "journal/journal_encoder.hpp"
 #include "journal/journal_files.hpp"
 
 namespace ember::journal {
@@ -58,34 +59,30 @@ JournalWriter::~JournalWriter() {
   }
   wake_.notify_one();
   thread_.join();
-  // Drops after the last written record were never carried by one.
-  const uint64_t unlogged = dropped_since_log_ + dropped_pending_;
-  if (unlogged > 0)
-    spdlog::warn("journal {}: {} record(s) dropped; {} in all", opts_.path, unlogged,
-                 dropped_.load());
+  log_drops(true);
 }
 
-void JournalWriter::append(entry::Any what) {
+void JournalWriter::append(const entry::Any& what) {
   if (!enabled()) return;
-  bool was_empty = false;
-  size_t queue_size = 0;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const uint64_t seq = next_seq_++;
-    if (queue_.size() >= opts_.queue_records) {
+    if (queue_.sizes.size() >= opts_.queue_records) {
       ++dropped_pending_;
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    was_empty = queue_.empty();
-    // No allocation once the vector has grown.
-    queue_.push_back(entry::Numbered{seq, mono_nanos_now() - start_mono_nanos_,
-                                     std::exchange(dropped_pending_, 0), std::move(what)});
-    queue_size = queue_.size();
+    const entry::Stamp stamp{seq, mono_nanos_now() - start_mono_nanos_,
+                             std::exchange(dropped_pending_, 0)};
+    const size_t before = queue_.bytes.size();
+    RecordEncoder::append(stamp, what, &queue_.bytes);  // no allocation once grown
+    queue_.sizes.push_back(static_cast<uint32_t>(queue_.bytes.size() - before));
     ++queued_total_;
+    // The writer sleeps on an empty queue, or gathers until kWakeBatch.
+    wake = queue_.sizes.size() == 1 || queue_.sizes.size() == kWakeBatch;
   }
-  // The writer sleeps on an empty queue, or gathers until kWakeBatch.
-  if (was_empty || queue_size == kWakeBatch) wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void JournalWriter::set_enabled(bool on) {
@@ -108,7 +105,7 @@ void JournalWriter::when_written(std::function<void()> fn) {
 void JournalWriter::enqueue_marker(bool rotate, std::function<void()> then) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    markers_.push_back(Marker{queue_.size(), rotate, std::move(then)});
+    queue_.markers.push_back(Marker{queue_.sizes.size(), rotate, std::move(then)});
     ++queued_total_;
   }
   wake_.notify_one();
@@ -138,68 +135,86 @@ WriterStats JournalWriter::stats() const {
   return s;
 }
 
+void JournalWriter::Batch::clear() {
+  bytes.clear();
+  sizes.clear();
+  markers.clear();
+}
+
 void JournalWriter::run() {
-  // Swapped with queue_ and markers_: both keep their capacity, so appending
-  // stops allocating once they have grown.
-  std::vector<entry::Numbered> records;
-  std::vector<Marker> markers;
+  // Swapped with queue_: both keep their capacity, so appending stops
+  // allocating once they have grown.
+  Batch batch;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    auto waiting = [&] { return !queue_.empty() || !markers_.empty(); };
-    wake_.wait(lock, [&] { return stopping_ || (!held_ && waiting()); });
-    if (!waiting()) break;  // stopping, and everything is written
+    wake_.wait(lock, [&] { return stopping_ || (!held_ && queue_.items() > 0); });
+    if (queue_.items() == 0) break;  // stopping, and everything is written
     // A marker (someone waits for it) or a full batch goes at once.
-    wake_.wait_for(lock, kGatherTime,
-                   [&] { return stopping_ || !markers_.empty() || queue_.size() >= kWakeBatch; });
+    wake_.wait_for(lock, kGatherTime, [&] {
+      return stopping_ || !queue_.markers.empty() || queue_.sizes.size() >= kWakeBatch;
+    });
     if (held_ && !stopping_) continue;
-    records.swap(queue_);
-    markers.swap(markers_);
+    std::swap(batch, queue_);
     lock.unlock();
-    const size_t n = records.size() + markers.size();
-    write_batch(records, markers);
-    records.clear();
-    markers.clear();
+    const size_t n = batch.items();
+    write_batch(batch);
+    batch.clear();
+    log_drops();
     lock.lock();
     handled_total_ += n;
     drained_.notify_all();
   }
 }
 
-// Records are gathered into one buffer per file and written with one write().
-void JournalWriter::write_batch(const std::vector<entry::Numbered>& records,
-                                std::vector<Marker>& markers) {
-  std::string& pending = pending_;  // keeps its capacity from batch to batch
+// Records go out in chunks, one write() each: the longest runs that fit in
+// the current file.
+void JournalWriter::write_batch(Batch& batch) {
+  const std::string_view bytes = batch.bytes;
+  size_t chunk_start = 0, offset = 0;
+  uint64_t chunk_records = 0;
   size_t next_marker = 0;
-  for (size_t i = 0; i <= records.size(); ++i) {
-    for (; next_marker < markers.size() && markers[next_marker].before == i; ++next_marker) {
-      flush_pending(&pending);
-      Marker& m = markers[next_marker];
+  auto flush = [&] {
+    write_chunk(bytes.substr(chunk_start, offset - chunk_start), chunk_records);
+    chunk_start = offset;
+    chunk_records = 0;
+  };
+  for (size_t i = 0; i <= batch.sizes.size(); ++i) {
+    for (; next_marker < batch.markers.size() && batch.markers[next_marker].before == i;
+         ++next_marker) {
+      flush();
+      Marker& m = batch.markers[next_marker];
       if (m.rotate) rotate_file();
       if (m.then) m.then();
     }
-    if (i < records.size()) write_entry(records[i], &pending);
+    if (i == batch.sizes.size()) break;
+    const size_t size = batch.sizes[i];
+    bool keep = size <= room_in_new_file_;  // larger would break the size bound
+    if (keep && offset - chunk_start + size > files_->room()) {
+      flush();
+      keep = rotate_file();
+    }
+    if (!keep) {
+      flush();
+      dropped_.fetch_add(1);
+      chunk_start = offset + size;
+    } else {
+      ++chunk_records;
+    }
+    offset += size;
   }
-  flush_pending(&pending);
+  flush();
 }
 
-void JournalWriter::write_entry(const entry::Numbered& e, std::string* pending) {
-  if (e.dropped_before > 0) note_dropped(e.dropped_before);
-  const size_t size = RecordEncoder::delimited_size(e);
-  if (size > room_in_new_file_) {  // would break the size bound
-    dropped_.fetch_add(1);
-    note_dropped(1);
-    return;
+void JournalWriter::write_chunk(std::string_view chunk, uint64_t records) {
+  if (chunk.empty()) return;
+  Status s = files_->write(chunk);
+  if (s.ok()) {
+    written_.fetch_add(records);
+    bytes_.fetch_add(chunk.size());
+  } else {
+    spdlog::error("journal: {}", s.message());
+    dropped_.fetch_add(records);
   }
-  if (pending->size() + size > files_->room()) {
-    flush_pending(pending);
-    if (!rotate_file()) {
-      dropped_.fetch_add(1);
-      note_dropped(1);
-      return;
-    }
-  }
-  RecordEncoder::append(e, pending);
-  ++pending_records_;
 }
 
 bool JournalWriter::rotate_file() {
@@ -214,30 +229,21 @@ bool JournalWriter::rotate_file() {
   return true;
 }
 
-void JournalWriter::flush_pending(std::string* pending) {
-  if (pending->empty()) return;
-  Status s = files_->write(*pending);
-  if (s.ok()) {
-    written_.fetch_add(pending_records_);
-    bytes_.fetch_add(pending->size());
-  } else {
-    spdlog::error("journal: {}", s.message());
-    dropped_.fetch_add(pending_records_);
-    note_dropped(pending_records_);
-  }
-  pending->clear();
-  pending_records_ = 0;
-}
-
-void JournalWriter::note_dropped(uint64_t n) {
-  dropped_since_log_ += n;
+// Drops happen on any thread; the writer reports them, at most once per
+// kDropLogIntervalNanos, and once more at the last call.
+void JournalWriter::log_drops(bool last) {
+  const uint64_t dropped = dropped_.load();
+  if (dropped == dropped_logged_) return;
   const int64_t now = mono_nanos_now();
-  if (now - last_drop_log_nanos_ < kDropLogIntervalNanos) return;
+  if (now - last_drop_log_nanos_ < kDropLogIntervalNanos) {
+    if (!last) return;
+  }
   last_drop_log_nanos_ = now;
   spdlog::warn(
       "journal {}: {} record(s) dropped (queue of {} full, record too large or write "
       "failed); {} in all",
-      opts_.path, std::exchange(dropped_since_log_, 0), opts_.queue_records, dropped_.load());
+      opts_.path, dropped - dropped_logged_, opts_.queue_records, dropped);
+  dropped_logged_ = dropped;
 }
 
 }  // namespace ember::journal

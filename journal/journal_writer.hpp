@@ -1,8 +1,8 @@
 #pragma once
 // JournalWriter: records journal entries off the hot path. append() numbers
-// an entry and queues it under a short lock; one background thread encodes
-// the queue as Records (messages/journal.proto, by RecordEncoder) and writes
-// them to JournalFiles, rotating as needed.
+// an entry and encodes it as a Record (messages/journal.proto) onto the
+// queue under a short lock, allocating nothing once the queue has grown;
+// one background thread writes the queue to JournalFiles, rotating as needed.
 // The queue is bounded: when it is full a record is dropped and counted (the
 // next written record carries dropped_before, and the writer logs a
 // rate-limited warning). append() never blocks on I/O.
@@ -13,12 +13,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "base/status.hpp"
 #include "journal.pb.h"
-#include "journal/journal_encoder.hpp"
 #include "journal/journal_entry.hpp"
 
 namespace ember::journal {
@@ -53,7 +53,7 @@ class JournalWriter {
 
   // Any thread. Numbers the entry (seq from 1, mono_nanos), then queues it,
   // or drops and counts it when the queue is full. Nothing when disabled.
-  void append(entry::Any what);
+  void append(const entry::Any& what);
   // A relaxed read: the one branch a disabled journal costs its callers.
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
   // Off: records are ignored. On again: a new file starts, so a gap in the
@@ -83,11 +83,17 @@ class JournalWriter {
   void enqueue_marker(bool rotate, std::function<void()> then);
   JournalWriter(WriterOptions opts, Header header, std::unique_ptr<JournalFiles> files);
   void run();
-  void write_batch(const std::vector<entry::Numbered>& entries, std::vector<Marker>& markers);
-  void write_entry(const entry::Numbered& e, std::string* pending);
-  void flush_pending(std::string* pending);
+  struct Batch {
+    std::string bytes;            // records, back to back
+    std::vector<uint32_t> sizes;  // of each record in bytes
+    std::vector<Marker> markers;  // in order
+    size_t items() const { return sizes.size() + markers.size(); }
+    void clear();
+  };
+  void write_batch(Batch& batch);
+  void write_chunk(std::string_view chunk, uint64_t records);
   bool rotate_file();  // false (logged) when the new file could not be started
-  void note_dropped(uint64_t n);
+  void log_drops(bool last = false);
 
   const WriterOptions opts_;
   const int64_t start_mono_nanos_;
@@ -96,23 +102,20 @@ class JournalWriter {
   std::atomic<bool> enabled_{true};
 
   mutable std::mutex mu_;
-  std::condition_variable wake_;        // the writer thread: work, or stop
-  std::condition_variable drained_;     // flush(): the writer caught up
-  std::vector<entry::Numbered> queue_;  // guarded by mu_
-  std::vector<Marker> markers_;         // guarded by mu_, in queue order
-  uint64_t next_seq_ = 1;               // guarded by mu_
-  uint64_t dropped_pending_ = 0;        // guarded by mu_: for the next queued record
-  uint64_t queued_total_ = 0;           // guarded by mu_: records and markers ever queued
-  uint64_t handled_total_ = 0;          // guarded by mu_: those the writer finished
-  bool held_ = false;                   // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
+  std::condition_variable wake_;     // the writer thread: work, or stop
+  std::condition_variable drained_;  // flush(): the writer caught up
+  Batch queue_;                      // guarded by mu_
+  uint64_t next_seq_ = 1;            // guarded by mu_
+  uint64_t dropped_pending_ = 0;     // guarded by mu_: for the next queued record
+  uint64_t queued_total_ = 0;        // guarded by mu_: records and markers ever queued
+  uint64_t handled_total_ = 0;       // guarded by mu_: those the writer finished
+  bool held_ = false;                // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
 
   std::atomic<uint64_t> written_{0}, dropped_{0}, bytes_{0}, files_started_{1};
   // Writer thread only: the rate limit of the drop warning.
   int64_t last_drop_log_nanos_ = 0;
-  uint64_t dropped_since_log_ = 0;
-  std::string pending_;           // encoded records gathered for one write()
-  uint64_t pending_records_ = 0;  // records in pending_
+  uint64_t dropped_logged_ = 0;
 
   std::thread thread_;  // last: started once everything above exists
 };
