@@ -6,8 +6,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -108,6 +112,10 @@ TEST_F(JournalWriterTest, RotationKeepsTheJournalWithinMaxBytesTimesMaxFiles) {
 }
 
 TEST_F(JournalWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
   auto w = start(1 << 20, 4, /*queue=*/4);
   w->hold_for_test(true);  // the writer thread takes nothing: the queue fills
   for (uint64_t i = 1; i <= 10; ++i)
@@ -115,8 +123,11 @@ TEST_F(JournalWriterTest, FullQueueDropsAndCountsWithoutBlocking) {
   EXPECT_EQ(w->stats().dropped, 6u);
   w->hold_for_test(false);
   w->flush();
+  EXPECT_NE(log.str().find("journal " + path_ + ": 6 record(s) dropped"), std::string::npos)
+      << log.str();
   w->append(rpc_entry(11));
   w.reset();
+  spdlog::set_default_logger(previous);
 
   auto back = read_journal(path_);
   ASSERT_TRUE(back.status.ok()) << back.status.ToString();
