@@ -31,35 +31,40 @@ v1::JournalStatus status_of(journal::JournalWriter* writer,
   return out;
 }
 
-// One method: act (unless the journal is not configured), then answer the
-// journal's state.
+using Act = std::function<void(journal::JournalWriter&)>;
+
+// One call: act (null for Status), then answer the journal's state.
+void handle(const ttrpc::Request& req, const ttrpc::Responder& r, const char* method,
+            journal::JournalWriter* writer, const config::JournalSettings& settings,
+            const Act& act) {
+  v1::JournalRequest in;
+  if (!in.ParseFromString(req.payload)) {
+    r.reply(Status::InvalidArgument(std::string("journal ") + method + ": undecodable request"));
+    return;
+  }
+  if (writer == nullptr) {
+    if (act) {
+      r.reply(
+          Status::FailedPrecondition("no journal configured: set journal.path in emberd's config"));
+    } else {
+      r.reply(Status::Ok(), status_of(nullptr, settings).SerializeAsString());
+    }
+    return;
+  }
+  if (act) act(*writer);
+  // Answered by the writer thread once what was queued before is on disk:
+  // the loop thread never waits for the journal.
+  writer->when_written([writer, &settings, r] {
+    r.reply(Status::Ok(), status_of(writer, settings).SerializeAsString());
+  });
+}
+
 void add(ttrpc::Server& server, const char* method, journal::JournalWriter* writer,
-         const config::JournalSettings& settings,
-         std::function<void(journal::JournalWriter&)> act) {
-  server.add_method(
-      msg::kJournalService, method, [=, &settings](ttrpc::Request req, ttrpc::Responder r) {
-        v1::JournalRequest in;
-        if (!in.ParseFromString(req.payload)) {
-          r.reply(
-              Status::InvalidArgument(std::string("journal ") + method + ": undecodable request"));
-          return;
-        }
-        if (act && writer == nullptr) {
-          r.reply(Status::FailedPrecondition(
-              "no journal configured: set journal.path in emberd's config"));
-          return;
-        }
-        if (writer == nullptr) {
-          r.reply(Status::Ok(), status_of(writer, settings).SerializeAsString());
-          return;
-        }
-        if (act) act(*writer);
-        // Answered by the writer thread once what was queued
-        // before is on disk: the loop thread never waits for it.
-        writer->when_written([writer, &settings, r] {
-          r.reply(Status::Ok(), status_of(writer, settings).SerializeAsString());
-        });
-      });
+         const config::JournalSettings& settings, Act act) {
+  server.add_method(msg::kJournalService, method,
+                    [=, &settings](ttrpc::Request req, ttrpc::Responder r) {
+                      handle(req, r, method, writer, settings, act);
+                    });
 }
 
 }  // namespace
