@@ -138,6 +138,40 @@ TEST_F(JournalE2eTest, OffStopsTheRecordingAndOnStartsANewFile) {
   EXPECT_TRUE(rotated.records.empty());
 }
 
+TEST_F(JournalE2eTest, AShimAdoptedAtStartUpIsRecordedBeforeItsCompletion) {
+  {
+    e2e::FcClient client(emberd_.socket());
+    CreateVMRequest create;
+    create.set_vmid("kept");
+    ASSERT_TRUE(client.call(Method::create_vm, create.SerializeAsString()).status.ok());
+  }
+  const pid_t shim = e2e::shim_pid_of(emberd_.vm_dir("default", "kept"));
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);  // the shim keeps running
+  emberd_.restart();                    // adopts it; the first journal moves to .1
+  {
+    e2e::FcClient client(emberd_.socket());
+    ASSERT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>("kept")).status.ok());
+  }
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);
+
+  auto back = test::read_journal(path_);
+  ASSERT_TRUE(back.status.ok()) << back.status.ToString();
+  ASSERT_GE(back.records.size(), 3u);
+  ASSERT_TRUE(back.records[0].has_adopt()) << back.records[0].ShortDebugString();
+  const Adopt& adopt = back.records[0].adopt();
+  EXPECT_EQ(adopt.ns(), "default");
+  EXPECT_EQ(adopt.vm_id(), "kept");
+  EXPECT_EQ(adopt.pid(), shim);
+  EXPECT_GT(adopt.start_time(), 0u);
+  EXPECT_FALSE(adopt.fccontrol_socket().empty());
+  ASSERT_TRUE(back.records[1].has_completion());
+  EXPECT_EQ(back.records[1].completion().incarnation(), 1u);
+  EXPECT_EQ(back.records[1].completion().started().code(), 0);
+  EXPECT_EQ(back.records[1].completion().started().pid(), shim);
+  EXPECT_EQ(back.records[2].rpc().method(), "StopVM");
+  EXPECT_EQ(test::read_journal(path_ + ".1").records.front().rpc().method(), "CreateVM");
+}
+
 class JournalE2eUnconfiguredTest : public JournalE2eTest {
  protected:
   JournalE2eUnconfiguredTest() : JournalE2eTest(false) {}
