@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/sha256.hpp"
+#include "config/config.hpp"
 #include "fccontrol.pb.h"
 #include "journal/journal_reader.hpp"
 #include "tests/cmd/emberctl/run_emberctl.hpp"
@@ -72,8 +74,13 @@ TEST_F(JournalE2eTest, AHollowLifecycleIsRecordedInOrderWithMatchingRpcIds) {
 
   auto back = test::read_journal(path_);
   ASSERT_TRUE(back.status.ok()) << back.status.ToString();
-  EXPECT_EQ(back.header.ember_version(), "0.1.0");
-  EXPECT_EQ(back.header.config_digest().size(), 64u);
+  EXPECT_EQ(back.header.format_version(), 1u);
+  EXPECT_EQ(back.header.ember_version(), EMBER_VERSION);
+  config::Config effective;  // as emberd resolved it, from the same file
+  ASSERT_TRUE(config::resolve(emberd_.config_path(), EMBERD_PATH, &effective).ok());
+  EXPECT_EQ(back.header.config_digest(), sha256_hex(config::canonical_dump(effective)));
+  EXPECT_GT(back.header.start_unix_nanos(), 0);
+  EXPECT_EQ(back.header.settings().max_vms(), effective.limits.max_vms);
   EXPECT_EQ(back.header.settings().stop_vm_seconds(), 5u);
   // rpc, completions by incarnation, reply: in the order the actors saw them.
   std::vector<std::string> events;
