@@ -1,15 +1,16 @@
 #!/bin/sh
 # The journal's cost: `emberctl bench rpc` (GetVMInfo through emberd, 16 in
-# flight) against one build's emberd with the journal off (no journal.path)
-# and on (recording to a file), side by side in one run: rounds alternate
-# off, on, off, on, ... each on a fresh emberd (hollow backend) with the same
-# client, so load and noise fall on both alike. Writes each round's JSON into
+# flight) against one build's emberd with the journal off (no journal.path),
+# on (recording to a file) and paused (configured, switched off with
+# `emberctl journal off`: the taps' one branch), side by side in one run:
+# rounds alternate off, on, paused, off, ... each on a fresh emberd (hollow
+# backend) with the same client, so load and noise fall on all alike. Writes each round's JSON into
 # OUT_DIR and prints (and writes to OUT_DIR/summary.json) the median over
 # rounds of each series' calls/s, p50 and p99, and of emberd's CPU time per
 # call (user + system during the bench command, VM set-up included: less
 # sensitive to other load on the machine than calls/s), the cost in percent
-# of both, the journal's own counts (records written, dropped) from the "on"
-# rounds, and the load average before and after.
+# of both against "off", the journal's own counts (records written, dropped)
+# from the "on" rounds, and the load average before and after.
 #   bench/journal_cost.sh BUILD OUT_DIR [ROUNDS] [CALLS] [IN_FLIGHT]
 set -eu
 BUILD=$(cd "$1" && pwd)
@@ -48,6 +49,8 @@ TICK=$(getconf CLK_TCK)
 # cpu_ticks PID: user + system time of the process so far, in clock ticks.
 cpu_ticks() { cut -d')' -f2 "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+cp "$WORK/on.yaml" "$WORK/paused.yaml"
+
 # run_round MODE ROUND: one bench rpc on a fresh emberd with MODE's config.
 run_round() {
   rm -f "$WORK"/journal*
@@ -55,6 +58,7 @@ run_round() {
     >>"$WORK/emberd-$1.log" 2>&1 &
   EMBERD_PID=$!
   read -r _ <"$WORK/ready"
+  if [ "$1" = paused ]; then "$CTL" --config "$WORK/$1.yaml" journal off >/dev/null; fi
   before=$(cpu_ticks "$EMBERD_PID")
   "$CTL" --config "$WORK/$1.yaml" --json bench rpc --vms 10 -n "$CALLS" \
     --in-flight "$IN_FLIGHT" --methods GetVMInfo --paths emberd >"$OUT/rpc-$1-$2.json"
@@ -73,6 +77,7 @@ r=1
 while [ "$r" -le "$ROUNDS" ]; do
   run_round off "$r"
   run_round on "$r"
+  run_round paused "$r"
   r=$((r + 1))
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -94,13 +99,15 @@ done | jq -s --arg before "$LOAD_BEFORE" --arg after "$LOAD_AFTER" --argjson rou
        emberd_cpu_us_per_call: (map(.emberd_cpu_us_per_call) | median),
        failed: (map(.failed) | add),
        rounds: (sort_by(.round) | map(.calls_per_second | floor))};
-  (series("off")) as $off | (series("on")) as $on |
+  (series("off")) as $off | (series("on")) as $on | (series("paused")) as $paused |
+  def cost($s): {calls_per_second: ((1 - $s.calls_per_second / $off.calls_per_second) * 1000
+                                    | round / 10),
+                 emberd_cpu_per_call: (($s.emberd_cpu_us_per_call / $off.emberd_cpu_us_per_call
+                                        - 1) * 1000 | round / 10)};
   {scenario: "journal_cost", method: "GetVMInfo", path: "emberd", in_flight: $in_flight,
    calls_per_round: $calls, rounds: $rounds, load_before: $before, load_after: $after,
-   off: $off, on: $on,
-   cost_percent: ((1 - $on.calls_per_second / $off.calls_per_second) * 1000 | round / 10),
-   cpu_cost_percent: (($on.emberd_cpu_us_per_call / $off.emberd_cpu_us_per_call - 1) * 1000
-                      | round / 10),
+   off: $off, on: $on, paused: $paused,
+   cost_percent: {on: cost($on), paused: cost($paused)},
    journal: {records_written: (map(select(.mode == "on") | .journal.RecordsWritten) | median),
              dropped: (map(select(.mode == "on") | .journal.Dropped) | add)}}' \
   | tee "$OUT/summary.json"

@@ -16,7 +16,7 @@ constexpr int64_t kDropLogIntervalNanos = 1000000000;
 // Group commit: the writer is woken when records start to wait, then lets
 // them gather until this many wait or kGatherTime passed, so a busy emberd
 // pays one wake-up and one write() per batch rather than per record.
-constexpr size_t kWakeBatch = 256;
+constexpr size_t kWakeBatch = 4096;
 constexpr std::chrono::milliseconds kGatherTime{10};
 
 }  // namespace
