@@ -12,6 +12,7 @@
 #include "actors/actors.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "journal/journal_recorder.hpp"
 #include "shimproc/recovery_scan.hpp"
 #include "shimproc/shim_host.hpp"
 
@@ -42,15 +43,24 @@ msg::InboundRpc inbound_rpc(msg::Method method, ttrpc::Request req, ttrpc::Respo
 
 struct ControlPlane::Impl {
   shimproc::ShimHostFactory effects;
+  // With a journal: the taps. Null without one, so no input pays for them.
+  std::unique_ptr<journal::RecordingEffectsFactory> recording_effects;
+  std::unique_ptr<journal::JournalRecorder> recorder;
   caf::actor_system_config caf_cfg;
   caf::actor_system sys;
   msg::registry_actor registry;
   msg::frontend_actor frontend;
   const config::Config& cfg;
 
-  Impl(io::EventLoop& loop, const config::Config& config)
+  Impl(io::EventLoop& loop, const config::Config& config, journal::JournalWriter* journal)
       : effects(loop, config), sys(with_scheduler(caf_cfg)), cfg(config) {
-    ActorDeps deps{&cfg, &effects};
+    if (journal != nullptr) {
+      recording_effects = std::make_unique<journal::RecordingEffectsFactory>(effects, *journal);
+      recorder = std::make_unique<journal::JournalRecorder>(*journal);
+    }
+    msg::EffectsFactory* vm_effects =
+        recording_effects ? static_cast<msg::EffectsFactory*>(recording_effects.get()) : &effects;
+    ActorDeps deps{&cfg, vm_effects};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
     });
@@ -58,8 +68,9 @@ struct ControlPlane::Impl {
   }
 };
 
-ControlPlane::ControlPlane(io::EventLoop& loop, const config::Config& cfg)
-    : impl_(std::make_unique<Impl>(loop, cfg)) {}
+ControlPlane::ControlPlane(io::EventLoop& loop, const config::Config& cfg,
+                           journal::JournalWriter* journal)
+    : impl_(std::make_unique<Impl>(loop, cfg, journal)) {}
 
 ControlPlane::~ControlPlane() {
   {
@@ -77,10 +88,16 @@ void ControlPlane::serve(ttrpc::Server& server) {
   for (int i = 0; i < msg::kMethodCount; ++i) {
     auto method = static_cast<msg::Method>(i);
     auto fe = impl_->frontend;
+    journal::JournalRecorder* recorder = impl_->recorder.get();
     server.add_method(msg::kFirecrackerService, msg::method_name(method),
-                      [fe, method](ttrpc::Request req, ttrpc::Responder r) {
-                        caf::anon_send(fe, msg::rpc_atom::value,
-                                       inbound_rpc(method, std::move(req), std::move(r)));
+                      [fe, method, recorder](ttrpc::Request req, ttrpc::Responder r) {
+                        const uint64_t connection = req.connection;
+                        const uint32_t stream_id = req.stream_id;
+                        msg::InboundRpc rpc = inbound_rpc(method, std::move(req), std::move(r));
+                        // Recorded here, on the I/O thread, just before the
+                        // frontend can see it.
+                        if (recorder) recorder->record_rpc(&rpc, connection, stream_id);
+                        caf::anon_send(fe, msg::rpc_atom::value, std::move(rpc));
                       });
   }
 }
@@ -95,6 +112,7 @@ ControlPlane::Recovered ControlPlane::recover() {
     msg::ShimRecord rec{found.state.pid, found.state.start_time, found.state.shim_socket,
                         found.state.fccontrol_socket};
     msg::VmKey key{found.ns, found.id};
+    if (impl_->recorder) impl_->recorder->record_adopt(key, rec);
     self->request(impl_->registry, caf::infinite, msg::adopt_atom::value, key, rec)
         .receive([&](msg::RpcReply& r) { ++(r.code == 0 ? out.adopted : out.failed); },
                  [&](caf::error&) { ++out.failed; });

@@ -16,6 +16,9 @@ class Server;
 namespace ember::config {
 struct Config;
 }
+namespace ember::journal {
+class JournalWriter;
+}
 
 namespace ember::actors {
 
@@ -26,8 +29,11 @@ msg::InboundRpc inbound_rpc(msg::Method method, ttrpc::Request req, ttrpc::Respo
 class ControlPlane {
  public:
   // Starts the actor system (worker threads), registry and frontend. loop and
-  // cfg must outlive this object.
-  ControlPlane(io::EventLoop& loop, const config::Config& cfg);
+  // cfg must outlive this object. With a journal, every input of the actors
+  // (RPCs, effect completions, adoptions) and every reply is recorded into
+  // it; it must outlive loop too (completions run on the loop thread).
+  ControlPlane(io::EventLoop& loop, const config::Config& cfg,
+               journal::JournalWriter* journal = nullptr);
   // Detaches the VMs still registered (their shims keep running) and waits
   // for every actor to finish. Not on the loop thread.
   ~ControlPlane();

@@ -48,6 +48,13 @@ struct LogSettings {
   LogFormat format = LogFormat::text;
 };
 
+// emberd's journal (docs/replay.md): off unless a path is set.
+struct JournalSettings {
+  std::string path;                         // "": no journal
+  uint64_t max_bytes = uint64_t{64} << 20;  // per file
+  uint32_t max_files = 4;                   // path, path.1, ... path.<max_files-1>
+};
+
 struct Config {
   std::string source;         // file loaded, "" for embedded defaults
   std::string socket;         // emberd's fccontrol socket
@@ -61,7 +68,13 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   LogSettings log;
+  JournalSettings journal;
 };
+
+// Every setting (not `source`) as "dotted.key=value" lines in a fixed order:
+// equal configs give equal text, whatever file or defaults they came from.
+// The journal's header carries its SHA-256.
+std::string canonical_dump(const Config& c);
 
 // Where deploy/guest/build-guest.sh puts the guest image: /var/cache/ember/guest
 // for root, else $XDG_CACHE_HOME/ember/guest (default ~/.cache/ember/guest).

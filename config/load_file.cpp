@@ -159,6 +159,22 @@ std::vector<Field> timeouts_fields() {
   };
 }
 
+// 64 KiB holds a header and many records; 1 TiB per file is past any sane disk share.
+std::vector<Field> journal_fields() {
+  using detail::read_path;
+  using detail::read_uint;
+  using detail::read_uint64;
+  return {
+      {"path", [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->journal.path); }},
+      {"max_bytes",
+       [](const Entry& e, Config* c) {
+         return read_uint64(e, uint64_t{64} << 10, uint64_t{1} << 40, &c->journal.max_bytes);
+       }},
+      {"max_files",
+       [](const Entry& e, Config* c) { return read_uint(e, 1, 1000, &c->journal.max_files); }},
+  };
+}
+
 const std::vector<Field>& top_level_fields() {
   using detail::read_bool;
   using detail::read_path;
@@ -179,6 +195,7 @@ const std::vector<Field>& top_level_fields() {
       {"limits", section(limits_fields())},
       {"timeouts", section(timeouts_fields())},
       {"log", section({{"level", log_level_field()}, {"format", log_format_field()}})},
+      {"journal", section(journal_fields())},
   };
   return kFields;
 }

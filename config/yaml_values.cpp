@@ -62,7 +62,7 @@ Status read_path(const Entry& e, bool allow_empty, std::string* out) {
   return Status::Ok();
 }
 
-Status read_uint(const Entry& e, uint32_t min, uint32_t max, uint32_t* out) {
+Status read_uint64(const Entry& e, uint64_t min, uint64_t max, uint64_t* out) {
   Status s = expect_scalar(e, "an integer");
   if (!s.ok()) return s;
   const std::string& text = e.value.Scalar();
@@ -82,11 +82,19 @@ Status read_uint(const Entry& e, uint32_t min, uint32_t max, uint32_t* out) {
   }
   errno = 0;
   long long v = std::strtoll(text.c_str(), nullptr, 10);
-  if (errno == ERANGE || v < static_cast<long long>(min) || v > static_cast<long long>(max)) {
+  if (errno == ERANGE || v < 0 || static_cast<unsigned long long>(v) < min ||
+      static_cast<unsigned long long>(v) > max) {
     return invalid(*e.file, e.mark, e.key, "must be " + range + ", got " + text);
   }
-  *out = static_cast<uint32_t>(v);
+  *out = static_cast<uint64_t>(v);
   return Status::Ok();
+}
+
+Status read_uint(const Entry& e, uint32_t min, uint32_t max, uint32_t* out) {
+  uint64_t v = 0;
+  Status s = read_uint64(e, min, max, &v);
+  if (s.ok()) *out = static_cast<uint32_t>(v);
+  return s;
 }
 
 Status read_bool(const Entry& e, bool* out) {

@@ -30,6 +30,7 @@ Status read_string(const Entry& e, std::string* out);
 Status read_path(const Entry& e, bool allow_empty, std::string* out);
 // A plain decimal integer in [min, max].
 Status read_uint(const Entry& e, uint32_t min, uint32_t max, uint32_t* out);
+Status read_uint64(const Entry& e, uint64_t min, uint64_t max, uint64_t* out);
 // true/false (also True/TRUE/False/FALSE, YAML 1.2's core schema).
 Status read_bool(const Entry& e, bool* out);
 // One of `choices`; *out is its index.

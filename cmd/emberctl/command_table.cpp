@@ -3,6 +3,7 @@
 #include "cmd/emberctl/bench_commands.hpp"
 #include "cmd/emberctl/replay_commands.hpp"
 #include "cmd/emberctl/replay_live_command.hpp"
+#include "cmd/emberctl/journal_commands.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 
 namespace ember::ctl {
@@ -13,6 +14,7 @@ const std::vector<CommandGroup>& command_groups() {
       {"bench", add_bench_commands},
       {"replay sim, replay explore", add_replay_commands},
       {"replay live", add_replay_live_command},
+      {"journal", add_journal_commands},
   };
   return groups;
 }

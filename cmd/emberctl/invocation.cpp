@@ -57,6 +57,13 @@ Status Invocation::connect() {
 Status Invocation::call(const std::string& method, const google::protobuf::MessageLite& request,
                         google::protobuf::MessageLite* response,
                         std::chrono::seconds default_timeout) {
+  return call_service(kFirecrackerService, method, request, response, default_timeout);
+}
+
+Status Invocation::call_service(const std::string& service, const std::string& method,
+                                const google::protobuf::MessageLite& request,
+                                google::protobuf::MessageLite* response,
+                                std::chrono::seconds default_timeout) {
   Status st = connect();
   if (!st.ok()) return st;
   ttrpc::CallOptions opts;
@@ -67,7 +74,7 @@ Status Invocation::call(const std::string& method, const google::protobuf::Messa
     opts.timeout = default_timeout;
   }
   opts.metadata.emplace_back(ttrpc::kNamespaceKey, globals_.ns);
-  return session_->call(method, request, response, std::move(opts));
+  return session_->call_service(service, method, request, response, std::move(opts));
 }
 
 }  // namespace ember::ctl

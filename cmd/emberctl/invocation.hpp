@@ -47,6 +47,11 @@ class Invocation {
   // Decodes the reply into response (nullptr: the reply is Empty).
   Status call(const std::string& method, const google::protobuf::MessageLite& request,
               google::protobuf::MessageLite* response, std::chrono::seconds default_timeout);
+  // The same for another service on emberd's socket ("ember.v1.Journal").
+  Status call_service(const std::string& service, const std::string& method,
+                      const google::protobuf::MessageLite& request,
+                      google::protobuf::MessageLite* response,
+                      std::chrono::seconds default_timeout);
 
  private:
   Status connect();

@@ -70,14 +70,15 @@ Session::~Session() {
   loop_.reset();  // stops and joins the loop thread
 }
 
-Status Session::call(const std::string& method, const google::protobuf::MessageLite& request,
-                     google::protobuf::MessageLite* response, ttrpc::CallOptions opts) {
+Status Session::call_service(const std::string& service, const std::string& method,
+                             const google::protobuf::MessageLite& request,
+                             google::protobuf::MessageLite* response, ttrpc::CallOptions opts) {
   std::string payload;
   if (!request.SerializeToString(&payload)) {
     return Status::Internal("cannot encode " + method + " request");
   }
   ttrpc::CallResult result =
-      client_->call_sync(kFirecrackerService, method, std::move(payload), std::move(opts));
+      client_->call_sync(service, method, std::move(payload), std::move(opts));
   if (!result.status.ok()) return result.status;
   if (response != nullptr && !response->ParseFromString(result.payload)) {
     return Status::Internal("malformed " + method + " reply from " + path_);

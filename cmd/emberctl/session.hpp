@@ -3,6 +3,7 @@
 // the event loop it runs on. Both are owned here and closed on destruction.
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "base/status.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -33,7 +34,13 @@ class Session {
   // Calls Firecracker/<method> and waits for the reply (or the deadline in
   // opts). On success decodes the reply into response unless it is nullptr.
   Status call(const std::string& method, const google::protobuf::MessageLite& request,
-              google::protobuf::MessageLite* response, ttrpc::CallOptions opts);
+              google::protobuf::MessageLite* response, ttrpc::CallOptions opts) {
+    return call_service(kFirecrackerService, method, request, response, std::move(opts));
+  }
+  // The same for another service on the socket (emberd's "ember.v1.Journal").
+  Status call_service(const std::string& service, const std::string& method,
+                      const google::protobuf::MessageLite& request,
+                      google::protobuf::MessageLite* response, ttrpc::CallOptions opts);
 
  private:
   Session(std::string path, std::unique_ptr<io::EventLoop> loop,

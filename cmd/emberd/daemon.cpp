@@ -13,10 +13,13 @@
 #include <thread>
 
 #include "actors/control_plane.hpp"
+#include "cmd/emberd/journal_service.hpp"
+#include "cmd/emberd/journal_setup.hpp"
 #include "cmd/emberd/logging.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "journal/journal_writer.hpp"
 
 namespace ember {
 namespace {
@@ -88,10 +91,18 @@ void log_recovery(const actors::ControlPlane::Recovered& rec) {
 int serve(const config::Config& cfg, int ready_fd) {
   raise_fd_limit();
   sigset_t signals = block_shutdown_signals();
+  // Before the loop, so it outlives it: completions are recorded on the loop
+  // thread. Its thread starts with the shutdown signals blocked.
+  std::unique_ptr<journal::JournalWriter> journal;
+  if (Status s = start_journal(cfg, &journal); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return 1;
+  }
   io::EventLoop loop;
   auto server = std::make_unique<ttrpc::Server>(loop);
-  auto plane = std::make_unique<actors::ControlPlane>(loop, cfg);
+  auto plane = std::make_unique<actors::ControlPlane>(loop, cfg, journal.get());
   plane->serve(*server);
+  serve_journal(*server, journal.get(), cfg.journal);
   if (Status s = server->listen(cfg.socket); !s.ok()) {
     spdlog::error("cannot serve on {}: {}", cfg.socket, s.ToString());
     return 1;
@@ -115,6 +126,8 @@ int serve(const config::Config& cfg, int ready_fd) {
   plane.reset();  // detaches the VMs that remain: their shims keep running
   loop.stop();
   io_thread.join();
+  // Journal service replies still queued run now, while their loop exists.
+  if (journal) journal->flush();
   server.reset();
   spdlog::info("emberd: exited");
   return 0;
@@ -133,7 +146,7 @@ int run_emberd(int argc, char** argv) {
                "stop every VM before exiting on SIGTERM/SIGINT (default: leave them running)");
   app.add_option("--ready-fd", ready_fd,
                  "write \"ready\\n\" to this inherited fd, then close it, once serving");
-  app.set_version_flag("--version", "emberd 0.1.0");
+  app.set_version_flag("--version", "emberd " EMBER_VERSION);
   CLI11_PARSE(app, argc, argv);
 
   config::Config cfg;

@@ -98,7 +98,8 @@ void Server::Impl::on_accept(UniqueFd fd) {
     return;
   }
   fd.release();
-  auto conn = std::make_shared<ServerConn>(weak_from_this(), &loop, std::move(sock), peer);
+  auto conn =
+      std::make_shared<ServerConn>(weak_from_this(), &loop, std::move(sock), peer, ++last_conn_id);
   conns.insert(conn);
   conn->read();
 }

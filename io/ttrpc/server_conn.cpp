@@ -121,6 +121,8 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   pending.emplace(sid, std::move(p));
 
   req.peer = peer;
+  req.connection = id;
+  req.stream_id = sid;
   Responder responder(st);
   try {
     handler(std::move(req), responder);

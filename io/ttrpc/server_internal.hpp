@@ -68,12 +68,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::unordered_set<std::shared_ptr<ServerConn>> conns;
   bool shut = false;
   bool accepting = true;
+  uint64_t last_conn_id = 0;  // ServerConn::id of the latest accepted connection
 };
 
 // One accepted connection (named, not anonymous: Responder::State refers to it).
 struct ServerConn : std::enable_shared_from_this<ServerConn> {
-  ServerConn(std::weak_ptr<Server::Impl> s, io::EventLoop::Impl* l, Socket sk, PeerCred p)
-      : server(std::move(s)), loop(l), sock(std::move(sk)), peer(p) {}
+  ServerConn(std::weak_ptr<Server::Impl> s, io::EventLoop::Impl* l, Socket sk, PeerCred p,
+             uint64_t conn_id)
+      : server(std::move(s)), loop(l), sock(std::move(sk)), peer(p), id(conn_id) {}
 
   struct Pending {
     std::shared_ptr<Responder::State> state;
@@ -102,6 +104,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   io::EventLoop::Impl* loop;
   Socket sock;
   PeerCred peer;
+  uint64_t id;  // from 1 in accept order, per server
   FrameDecoder decoder;
   std::vector<Frame> frames;
   std::array<char, 64 * 1024> buf;

@@ -41,6 +41,10 @@ struct Request {
   int64_t timeout_nano = 0;  // 0: no deadline
   Metadata metadata;
   PeerCred peer;
+  // Set by the server: which accepted connection (from 1, per Server) and
+  // stream the request came on; emberd's journal records them.
+  uint64_t connection = 0;
+  uint32_t stream_id = 0;
   // First value for key, or "" when absent.
   std::string metadata_value(const std::string& key) const;
 };

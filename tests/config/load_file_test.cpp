@@ -67,6 +67,10 @@ timeouts:
 log:
   level: debug
   format: json
+journal:
+  path: /var/log/ember/journal
+  max_bytes: 1099511627776
+  max_files: 9
 )")
                   .ok());
   EXPECT_EQ(config_.source, file_);
@@ -91,6 +95,16 @@ log:
   EXPECT_EQ(config_.timeouts.call_wait_seconds, 9u);
   EXPECT_EQ(config_.log.level, "debug");
   EXPECT_EQ(config_.log.format, LogFormat::json);
+  EXPECT_EQ(config_.journal.path, "/var/log/ember/journal");
+  EXPECT_EQ(config_.journal.max_bytes, uint64_t{1} << 40);
+  EXPECT_EQ(config_.journal.max_files, 9u);
+}
+
+TEST_F(LoadFileTest, TheJournalIsOffByDefault) {
+  ASSERT_TRUE(load("journal:\n  max_files: 2\n").ok());
+  EXPECT_EQ(config_.journal.path, "");
+  EXPECT_EQ(config_.journal.max_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(config_.journal.max_files, 2u);
 }
 
 TEST_F(LoadFileTest, KeysNotInTheFileKeepTheirDefaults) {
@@ -179,7 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"socket: /a\nsockett: /b\n",
                 "2: sockett: unknown key (known: socket, state_dir, shim_base_dir, "
                 "containerd_address, shim_binary, stop_vms_on_exit, vmm, vm, limits, timeouts, "
-                "log)"},
+                "log, journal)"},
         BadCase{"vm:\n  cpus: 2\n",
                 "2: vm.cpus: unknown key (known: kernel_image, kernel_args, root_drive, vcpus, "
                 "memory_mib)"},
@@ -235,6 +249,21 @@ INSTANTIATE_TEST_SUITE_P(
                 "critical, off"},
         BadCase{"log:\n  format: xml\n", "2: log.format: \"xml\" is not one of text, json"},
         BadCase{"vm: 3\n", "1: vm: expected a mapping, got \"3\""},
+        BadCase{"journal:\n  path: journal.bin\n",
+                "2: journal.path: must be an absolute path, got \"journal.bin\""},
+        BadCase{"journal:\n  max_bytes: 1000\n",
+                "2: journal.max_bytes: must be between 65536 and 1099511627776, got 1000"},
+        BadCase{"journal:\n  max_bytes: 1099511627777\n",
+                "2: journal.max_bytes: must be between 65536 and 1099511627776, got "
+                "1099511627777"},
+        BadCase{"journal:\n  max_bytes: 64MiB\n",
+                "2: journal.max_bytes: expected an integer between 65536 and 1099511627776, got "
+                "\"64MiB\""},
+        BadCase{"journal:\n  max_files: 0\n",
+                "2: journal.max_files: must be between 1 and 1000, got 0"},
+        BadCase{"journal:\n  size: 3\n",
+                "2: journal.size: unknown key (known: path, max_bytes, max_files)"},
+        BadCase{"journal: /var/log/j\n", "1: journal: expected a mapping, got \"/var/log/j\""},
         BadCase{"# header\nlimits:\n", "2: limits: expected a mapping, got null"}));
 
 // The example in docs/config.md is a complete, valid file.

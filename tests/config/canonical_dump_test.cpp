@@ -1,0 +1,56 @@
+// canonical_dump: equal configs give equal text, and every setting shows in it.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace ember::config {
+namespace {
+
+TEST(CanonicalDumpTest, EqualConfigsGiveEqualTextWhateverTheirSource) {
+  Config a = defaults_for(0, nullptr);
+  Config b = defaults_for(0, nullptr);
+  b.source = "/etc/ember/ember.yaml";
+  EXPECT_EQ(canonical_dump(a), canonical_dump(b));
+  EXPECT_NE(canonical_dump(a).find("journal.max_files=4\n"), std::string::npos);
+}
+
+TEST(CanonicalDumpTest, EverySettingChangesTheText) {
+  const std::vector<std::function<void(Config&)>> changes = {
+      [](Config& c) { c.socket += "x"; },
+      [](Config& c) { c.state_dir += "x"; },
+      [](Config& c) { c.shim_base_dir += "x"; },
+      [](Config& c) { c.containerd_address += "x"; },
+      [](Config& c) { c.shim_binary += "x"; },
+      [](Config& c) { c.stop_vms_on_exit = !c.stop_vms_on_exit; },
+      [](Config& c) { c.vmm.backend = Backend::hollow; },
+      [](Config& c) { c.vmm.qemu_binary += "x"; },
+      [](Config& c) { c.vmm.firecracker_binary += "x"; },
+      [](Config& c) { c.vm.kernel_image += "x"; },
+      [](Config& c) { c.vm.kernel_args += "x"; },
+      [](Config& c) { c.vm.root_drive += "x"; },
+      [](Config& c) { ++c.vm.vcpus; },
+      [](Config& c) { ++c.vm.memory_mib; },
+      [](Config& c) { ++c.limits.max_vms; },
+      [](Config& c) { ++c.limits.max_concurrent_creates; },
+      [](Config& c) { ++c.timeouts.create_vm_seconds; },
+      [](Config& c) { ++c.timeouts.stop_vm_seconds; },
+      [](Config& c) { ++c.timeouts.call_wait_seconds; },
+      [](Config& c) { c.log.level = "debug"; },
+      [](Config& c) { c.log.format = LogFormat::json; },
+      [](Config& c) { c.journal.path = "/j"; },
+      [](Config& c) { ++c.journal.max_bytes; },
+      [](Config& c) { ++c.journal.max_files; },
+  };
+  const Config base = defaults_for(0, nullptr);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    Config changed = base;
+    changes[i](changed);
+    EXPECT_NE(canonical_dump(changed), canonical_dump(base)) << "change " << i;
+  }
+}
+
+}  // namespace
+}  // namespace ember::config

@@ -1,0 +1,201 @@
+// End to end: a real emberd (hollow backend) records a VM's lifecycle into
+// its journal; emberctl switches the journal over the ember.v1.Journal
+// service; JournalReader reads the file back.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "base/sha256.hpp"
+#include "config/config.hpp"
+#include "fccontrol.pb.h"
+#include "journal/journal_reader.hpp"
+#include "tests/cmd/emberctl/run_emberctl.hpp"
+#include "tests/journal/journal_test_util.hpp"
+#include "tests/support/emberd_harness.hpp"
+
+namespace ember::journal {
+namespace {
+
+using msg::Method;
+
+template <class Req>
+std::string with_id(const std::string& id) {
+  Req r;
+  r.set_vmid(id);
+  return r.SerializeAsString();
+}
+
+class JournalE2eTest : public ::testing::Test {
+ protected:
+  explicit JournalE2eTest(bool configured = true)
+      : emberd_(options(configured ? "journal:\n  path: " + path_ + "\n" : "")) {}
+
+  static e2e::EmberdOptions options(const std::string& yaml) {
+    e2e::EmberdOptions o;
+    o.extra_yaml = yaml;
+    return o;
+  }
+  // emberctl --json journal <verb>: the exit code, and stdout parsed.
+  ctltest::CtlResult journal_ctl(const std::string& verb, nlohmann::json* out) {
+    auto r = ctltest::run_emberctl(scratch_.path(),
+                                   {"--address", emberd_.socket(), "--json", "journal", verb});
+    if (r.exit_code == 0) *out = nlohmann::json::parse(r.out);
+    return r;
+  }
+  void lifecycle(e2e::FcClient& client, const std::string& id) {
+    CreateVMRequest create;
+    create.set_vmid(id);
+    auto created = client.call(Method::create_vm, create.SerializeAsString());
+    ASSERT_TRUE(created.status.ok()) << created.status.ToString() << emberd_.log();
+    ASSERT_TRUE(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>(id)).status.ok());
+    ASSERT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>(id)).status.ok());
+  }
+
+  test::ScratchDir scratch_;
+  std::string path_ = scratch_.path() + "/journal";
+  e2e::Emberd emberd_;
+};
+
+TEST_F(JournalE2eTest, AHollowLifecycleIsRecordedInOrderWithMatchingRpcIds) {
+  nlohmann::json status;
+  ASSERT_EQ(journal_ctl("status", &status).exit_code, 0);
+  EXPECT_EQ(status["Enabled"], true);
+  EXPECT_EQ(status["Path"], path_);
+  {
+    e2e::FcClient client(emberd_.socket());
+    lifecycle(client, "vm1");
+  }
+  ASSERT_EQ(journal_ctl("status", &status).exit_code, 0);
+  EXPECT_GE(status["RecordsWritten"].get<uint64_t>(), 10u);
+  EXPECT_EQ(status["Dropped"], 0);
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);
+
+  auto back = test::read_journal(path_);
+  ASSERT_TRUE(back.status.ok()) << back.status.ToString();
+  EXPECT_EQ(back.header.format_version(), 1u);
+  EXPECT_EQ(back.header.ember_version(), EMBER_VERSION);
+  config::Config effective;  // as emberd resolved it, from the same file
+  ASSERT_TRUE(config::resolve(emberd_.config_path(), EMBERD_PATH, &effective).ok());
+  EXPECT_EQ(back.header.config_digest(), sha256_hex(config::canonical_dump(effective)));
+  EXPECT_GT(back.header.start_unix_nanos(), 0);
+  EXPECT_EQ(back.header.settings().max_vms(), effective.limits.max_vms);
+  EXPECT_EQ(back.header.settings().stop_vm_seconds(), 5u);
+  // rpc, completions by incarnation, reply: in the order the actors saw them.
+  std::vector<std::string> events;
+  std::map<uint64_t, std::string> method_of;
+  for (size_t i = 0; i < back.records.size(); ++i) {
+    const Record& r = back.records[i];
+    EXPECT_EQ(r.seq(), i + 1);
+    if (r.has_rpc()) {
+      EXPECT_GT(r.rpc().connection(), 0u);
+      EXPECT_EQ(r.rpc().stream_id() % 2, 1u);
+      EXPECT_EQ(r.rpc().ns(), "default");
+      method_of[r.rpc().rpc_id()] = r.rpc().method();
+      events.push_back("rpc " + std::to_string(r.rpc().rpc_id()) + " " + r.rpc().method());
+    } else if (r.has_reply()) {
+      events.push_back("reply " + std::to_string(r.reply().rpc_id()) + " " +
+                       std::to_string(r.reply().code()));
+    } else if (r.has_completion()) {
+      const Completion& c = r.completion();
+      EXPECT_EQ(c.incarnation(), 1u);
+      EXPECT_EQ(c.vm_id(), "vm1");
+      events.push_back(c.has_started()      ? "started"
+                       : c.has_shim_reply() ? "shim_reply"
+                       : c.has_shim_exit()  ? "shim_exit"
+                                            : "timer");
+    }
+  }
+  // StopVM's shim reply and shim exit may come in either order.
+  std::vector<std::string> stop_a = {"rpc 3 StopVM", "shim_reply", "shim_exit", "reply 3 0"};
+  std::vector<std::string> stop_b = {"rpc 3 StopVM", "shim_exit", "shim_reply", "reply 3 0"};
+  std::vector<std::string> expected = {"rpc 1 CreateVM",  "started",    "shim_reply", "reply 1 0",
+                                       "rpc 2 GetVMInfo", "shim_reply", "reply 2 0"};
+  ASSERT_EQ(events.size(), expected.size() + 4) << testing::PrintToString(events);
+  EXPECT_EQ(std::vector<std::string>(events.begin(), events.begin() + 7), expected);
+  std::vector<std::string> stop(events.begin() + 7, events.end());
+  EXPECT_TRUE(stop == stop_a || stop == stop_b) << testing::PrintToString(stop);
+}
+
+TEST_F(JournalE2eTest, OffStopsTheRecordingAndOnStartsANewFile) {
+  nlohmann::json status;
+  e2e::FcClient client(emberd_.socket());
+  ASSERT_EQ(journal_ctl("off", &status).exit_code, 0);
+  EXPECT_EQ(status["Enabled"], false);
+  lifecycle(client, "quiet");
+  ASSERT_EQ(journal_ctl("on", &status).exit_code, 0);
+  EXPECT_EQ(status["Enabled"], true);
+  EXPECT_EQ(status["Files"], 2);
+  ASSERT_TRUE(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("none")).status.code() ==
+              Code::not_found);
+  ASSERT_EQ(journal_ctl("rotate", &status).exit_code, 0);
+  EXPECT_EQ(status["Files"], 3);
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);
+
+  EXPECT_TRUE(test::read_journal(path_ + ".2").records.empty());  // nothing while off
+  auto on = test::read_journal(path_ + ".1");
+  ASSERT_TRUE(on.status.ok()) << on.status.ToString();
+  EXPECT_EQ(on.header.file_index(), 1u);
+  ASSERT_EQ(on.records.size(), 2u);
+  EXPECT_EQ(on.records[0].rpc().method(), "GetVMInfo");
+  EXPECT_EQ(on.records[1].reply().code(), static_cast<int>(Code::not_found));
+  auto rotated = test::read_journal(path_);
+  EXPECT_EQ(rotated.header.file_index(), 2u);
+  EXPECT_TRUE(rotated.records.empty());
+}
+
+TEST_F(JournalE2eTest, AShimAdoptedAtStartUpIsRecordedBeforeItsCompletion) {
+  {
+    e2e::FcClient client(emberd_.socket());
+    CreateVMRequest create;
+    create.set_vmid("kept");
+    ASSERT_TRUE(client.call(Method::create_vm, create.SerializeAsString()).status.ok());
+  }
+  const pid_t shim = e2e::shim_pid_of(emberd_.vm_dir("default", "kept"));
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);  // the shim keeps running
+  emberd_.restart();                    // adopts it; the first journal moves to .1
+  {
+    e2e::FcClient client(emberd_.socket());
+    ASSERT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>("kept")).status.ok());
+  }
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);
+
+  auto back = test::read_journal(path_);
+  ASSERT_TRUE(back.status.ok()) << back.status.ToString();
+  ASSERT_GE(back.records.size(), 3u);
+  ASSERT_TRUE(back.records[0].has_adopt()) << back.records[0].ShortDebugString();
+  const Adopt& adopt = back.records[0].adopt();
+  EXPECT_EQ(adopt.ns(), "default");
+  EXPECT_EQ(adopt.vm_id(), "kept");
+  EXPECT_EQ(adopt.pid(), shim);
+  EXPECT_GT(adopt.start_time(), 0u);
+  EXPECT_FALSE(adopt.fccontrol_socket().empty());
+  ASSERT_TRUE(back.records[1].has_completion());
+  EXPECT_EQ(back.records[1].completion().incarnation(), 1u);
+  EXPECT_EQ(back.records[1].completion().started().code(), 0);
+  EXPECT_EQ(back.records[1].completion().started().pid(), shim);
+  EXPECT_EQ(back.records[2].rpc().method(), "StopVM");
+  EXPECT_EQ(test::read_journal(path_ + ".1").records.front().rpc().method(), "CreateVM");
+}
+
+class JournalE2eUnconfiguredTest : public JournalE2eTest {
+ protected:
+  JournalE2eUnconfiguredTest() : JournalE2eTest(false) {}
+};
+
+TEST_F(JournalE2eUnconfiguredTest, WithoutAPathStatusSaysSoAndOnIsRefused) {
+  nlohmann::json status;
+  ASSERT_EQ(journal_ctl("status", &status).exit_code, 0);
+  EXPECT_EQ(status["Configured"], false);
+  EXPECT_EQ(status["Enabled"], false);
+  auto r = journal_ctl("on", &status);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(
+      r.err,
+      R"({"code":"FAILED_PRECONDITION","message":"no journal configured: set journal.path in emberd's config"})"
+      "\n");
+}
+
+}  // namespace
+}  // namespace ember::journal
