@@ -19,27 +19,11 @@
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/frame.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::testing {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ember-io-XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    if (p) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = testsupport::TempTree;
 
 // Runs fn on the loop thread and waits for it.
 inline void run_on_loop(io::EventLoop& loop, std::function<void()> fn) {

@@ -10,16 +10,6 @@
 
 namespace ember::journal::test {
 
-ScratchDir::ScratchDir() {
-  char tmpl[] = "/tmp/ember-journal-test-XXXXXX";
-  if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-}
-
 Header test_header() {
   Header h;
   h.set_format_version(1);

@@ -8,21 +8,11 @@
 #include "base/status.hpp"
 #include "journal.pb.h"
 #include "journal/journal_entry.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::journal::test {
 
-// A fresh directory under /tmp, removed with its contents on destruction.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ScratchDir = testsupport::TempTree;
 
 Header test_header();
 

@@ -60,16 +60,6 @@ void remove_tree(const std::string& path) {
 
 }  // namespace
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/ember-e2e-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  remove_tree(path_);
-}
-
 Emberd::Emberd(EmberdOptions opts) {
   const std::string& root = root_.path();
   socket_ = root + "/" + opts.socket_name;

@@ -15,19 +15,11 @@
 #include "io/ttrpc/ttrpc.hpp"
 #include "messages/fccontrol_methods.hpp"
 #include "tests/support/fd_census.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::e2e {
 
-// A temp directory removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = testsupport::TempTree;
 
 struct EmberdOptions {
   std::string shim_binary;        // default: the ember-shim built with the tests

@@ -1,28 +1,19 @@
 #include "tests/support/temp_tree.hpp"
 
-#include <ftw.h>
 #include <stdlib.h>
 
-#include <cstdio>
+#include "base/remove_tree.hpp"
 
-namespace ember::shimtest {
-namespace {
-
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
-  ::remove(path);
-  return 0;
-}
-
-}  // namespace
+namespace ember::testsupport {
 
 TempTree::TempTree() {
-  char tmpl[] = "/tmp/ember-shim-XXXXXX";  // short: socket paths must fit sun_path
+  char tmpl[] = "/tmp/ember-test-XXXXXX";  // short: socket paths must fit sun_path
   if (::mkdtemp(tmpl) == nullptr) ::abort();
   path_ = tmpl;
 }
 
 TempTree::~TempTree() {
-  ::nftw(path_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  remove_tree(path_);
 }
 
-}  // namespace ember::shimtest
+}  // namespace ember::testsupport

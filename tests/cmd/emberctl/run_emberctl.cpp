@@ -16,17 +16,6 @@ extern char** environ;
 
 namespace ember::ctltest {
 
-TempDir::TempDir() {
-  char templ[] = "/tmp/ctl-XXXXXX";
-  if (::mkdtemp(templ) != nullptr) path_ = templ;
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 bool write_file(const std::string& path, const std::string& text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd) return false;

@@ -7,21 +7,11 @@
 #include <vector>
 
 #include "base/files.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::ctltest {
 
-// A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;  // "" if mkdtemp failed
-};
+using TempDir = testsupport::TempTree;
 
 struct CtlResult {
   int exit_code = -1;  // 128 + signal number if it was killed
