@@ -12,6 +12,6 @@ CC=clang CXX=clang++ cmake -S . -B "$fuzz_build" -G Ninja -DEMBER_FUZZ=ON >/dev/
 cmake --build "$fuzz_build" -j"$(nproc)" --target fuzz_targets
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DEMBER_FUZZ_BIN_DIR="$PWD/$fuzz_build/tests/fuzz" ${EMBER_CMAKE_ARGS:-}
+  -DEMBER_FUZZ_BIN_DIR="$(cd "$fuzz_build" && pwd)/tests/fuzz" ${EMBER_CMAKE_ARGS:-}
 cmake --build "$build" -j"$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" "$@"
