@@ -5,6 +5,8 @@
 #include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <memory>
+
 #include "actors/actors.hpp"
 #include "base/ids.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -44,15 +46,16 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
         }
         VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000};
         if (rpc.timeout_nano > 0 && call.timeout_ms == 0) call.timeout_ms = 1;
-        auto reply = std::move(rpc.reply);
+        // One copy shared by both handlers: a ReplyFn copy allocates.
+        auto reply = std::make_shared<ReplyFn>(std::move(rpc.reply));
         // No CAF-level timeout: the ttrpc server answers DEADLINE_EXCEEDED at
         // the caller's deadline itself, and every call below is answered
         // (shim calls carry the deadline; the registry answers for a
         // supervisor that ends). A timer per call would cost memory until
         // the deadline passes.
         self->request(registry, caf::infinite, call_atom::value, key, std::move(call))
-            .then([reply](RpcReply& r) { reply(r); },
-                  [=](caf::error& e) { reply(map_error(e, key, self->system())); });
+            .then([reply](RpcReply& r) { (*reply)(r); },
+                  [=](caf::error& e) { (*reply)(map_error(e, key, self->system())); });
       },
   };
 }

@@ -1,9 +1,10 @@
 // The registry: the only owner of (namespace, VM id) -> supervisor. It answers
-// AlreadyExists and the fleet limits at once and relays every other call to
-// the VM's supervisor, all the same way. It learns that a VM is gone only
-// from the supervisor's down message, and answers the call that ended the VM
-// (StopVM, a failed CreateVM) from it, so an immediate CreateVM of the same
-// id succeeds.
+// AlreadyExists and the fleet limits at once. The calls that begin or end a
+// VM (CreateVM, StopVM) it relays and answers itself; every other call it
+// delegates, and the supervisor answers the caller. It learns that a VM is
+// gone only from the supervisor's down message, and answers the call that
+// ended the VM (StopVM, a failed CreateVM) from it, so an immediate CreateVM
+// of the same id succeeds.
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/sec.hpp>
@@ -191,6 +192,12 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
         auto i = self->state.vms.find(key);
         if (i == self->state.vms.end())
           return reply_of(Status::NotFound("VM " + key.id + " not found in namespace " + key.ns));
+        // A call that cannot end the VM is the supervisor's to answer: the
+        // reply goes straight back to the caller, one mailbox hop shorter
+        // (docs/benchmarks.md). A supervisor answers every such call before
+        // it quits; one it never read bounces as request_receiver_down.
+        if (call.method != Method::stop_vm)
+          return self->delegate(i->second, call_atom::value, call);
         auto rp = self->make_response_promise<RpcReply>();
         relay(self, key, i->second, call.method, rp, call_atom::value, call);
 #ifdef EMBER_TEST_REGISTRY_BUG

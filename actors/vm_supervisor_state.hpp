@@ -5,9 +5,9 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -68,7 +68,7 @@ struct SupervisorState {
   // Every OS resource of the VM, behind the effects seam.
   std::unique_ptr<msg::VmEffects> fx;
   uint64_t next_call_id = 1;
-  std::map<uint64_t, PendingCall> calls;
+  std::unordered_map<uint64_t, PendingCall> calls;
   bool has_shim = false;              // a shim process was started or adopted
   std::optional<msg::ShimExit> exit;  // set once the shim's exit was seen
 

@@ -3,8 +3,9 @@
 //
 //   I/O thread --(rpc_atom, InboundRpc)--> frontend
 //   frontend   --(call_atom, VmKey, VmCall) -> RpcReply--> registry
-//   registry   --(call_atom, VmCall) -> RpcReply--> vm supervisor (every call
-//                the same way: requested, and the reply relayed)
+//   registry   --(call_atom, VmCall) -> RpcReply--> vm supervisor (CreateVM and
+//                StopVM requested and their replies relayed; every other call
+//                delegated: the supervisor answers the frontend)
 //   effects    --(started/shim_reply/shim_exit/timer atoms)--> vm supervisor
 //   start-up   --(adopt_atom, VmKey, ShimRecord)--> registry --> new supervisor
 //

@@ -280,7 +280,7 @@ TEST_F(FrontendTest, CallWithoutDeadlineWaitsForItsAnswer) {
   EXPECT_TRUE(result_of(f).status.ok());
 }
 
-TEST_F(FrontendTest, CallToASupervisorThatDiedIsNotFound) {
+TEST_F(FrontendTest, DelegatedCallToASupervisorThatDiedIsNotFound) {
   auto create = call(Method::create_vm, create_payload("vm1"), "ns1");
   sched.run();
   reply(0, 0, make_reply(Code::ok, ""));
@@ -290,14 +290,14 @@ TEST_F(FrontendTest, CallToASupervisorThatDiedIsNotFound) {
   auto f = call(Method::get_vm_info, info_payload("vm1"), "ns1");
   expect((msg::rpc_atom, msg::InboundRpc), from(_).to(frontend));
   expect((msg::call_atom, msg::VmKey, msg::VmCall), from(frontend).to(registry));
-  kill_fake(0);  // with the relayed call still in its mailbox
+  kill_fake(0);  // with the delegated call still in its mailbox
   sched.run();
   auto r = result_of(f);
   EXPECT_EQ(r.status.code(), Code::not_found);
   EXPECT_EQ(r.status.message(), "VM vm1 not found in namespace ns1");
 }
 
-TEST_F(FrontendTest, RelayedCallIsAnsweredByTheSupervisor) {
+TEST_F(FrontendTest, DelegatedCallIsAnsweredByTheSupervisor) {
   auto create = call(Method::create_vm, create_payload("vm1"), "ns1");
   sched.run();
   reply(0, 0, make_reply(Code::ok, ""));
