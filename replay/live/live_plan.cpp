@@ -78,6 +78,7 @@ Status read_live_plan(const std::string& path, LivePlan* out) {
     plan.dropped_records += record.dropped_before();
     if (record.has_rpc()) {
       plan.calls.push_back(planned(record));
+      plan.calls.back().replies_before = replies.size();
       rpc_positions.push_back(position);
     } else if (record.has_reply()) {
       const journal::Reply& r = record.reply();

@@ -33,6 +33,10 @@ struct PlannedCall {
   // True when the recording answered `previous` before this call was sent:
   // the replay then waits for that answer too, not only for its sending.
   bool after_answer = false;
+  // Replies the journal holds before this call was sent. The replay sends it
+  // only once as many calls were answered, so no more calls are in flight
+  // than were recorded (emberd's create limits see the recorded load).
+  uint64_t replies_before = 0;
 
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 };

@@ -5,7 +5,9 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <queue>
 #include <utility>
+#include <vector>
 
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -24,6 +26,9 @@ struct LiveReplayer::Run {
   LiveResult& result;
   std::vector<std::size_t> next_of_vm;  // next call of the same VM, or kNone
   std::deque<std::size_t> ready;        // due now, in the order they became due
+  // Calls held back until enough calls were answered (replies_before), least first.
+  using Parked = std::pair<uint64_t, std::size_t>;
+  std::priority_queue<Parked, std::vector<Parked>, std::greater<Parked>> parked;
   std::size_t answered = 0;
   Clock::time_point start;
   std::promise<void> all_answered;
@@ -46,6 +51,10 @@ struct LiveReplayer::Run {
 
   // Call i may go now as far as ordering goes: queue it, or wait for its time.
   void consider(std::size_t i) {
+    if (plan.calls[i].replies_before > answered) {
+      parked.emplace(plan.calls[i].replies_before, i);
+      return;
+    }
     if (options.fast) {
       ready.push_back(i);
       return;
@@ -92,6 +101,11 @@ struct LiveReplayer::Run {
     result.got[i] = CallOutcome{status.code(), status.message()};
     ++answered;
     if (options.on_progress) options.on_progress(answered, plan.calls.size());
+    while (!parked.empty() && parked.top().first <= answered) {
+      const std::size_t held = parked.top().second;
+      parked.pop();
+      consider(held);
+    }
     const std::size_t next = next_of_vm[i];
     if (next != PlannedCall::kNone && plan.calls[next].after_answer) consider(next);
     drain();

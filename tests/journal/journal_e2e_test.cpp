@@ -199,3 +199,42 @@ TEST_F(JournalE2eUnconfiguredTest, WithoutAPathStatusSaysSoAndOnIsRefused) {
 
 }  // namespace
 }  // namespace ember::journal
+
+namespace ember::journal {
+namespace {
+
+// Issue 10: what a real emberd recorded replays, in-process (`replay sim`)
+// with no divergence, and against a fresh emberd (`replay live`) with every
+// recorded code reproduced. The traffic: `emberctl bench lifecycle` and
+// `bench rpc` (concurrent creates, calls, stops), plus refused calls.
+TEST_F(JournalE2eTest, ARecordedHollowRunReplaysInSimAndLiveWithEveryCodeReproduced) {
+  auto bench = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = {"--config", emberd_.config_path(), "bench"};
+    all.insert(all.end(), args.begin(), args.end());
+    auto r = ctltest::run_emberctl(scratch_.path(), all);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  bench({"lifecycle", "-n", "40", "-c", "8"});
+  bench({"rpc", "--vms", "2", "-n", "200"});
+  {
+    e2e::FcClient client(emberd_.socket());
+    lifecycle(client, "again");
+    EXPECT_EQ(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("ghost")).status.code(),
+              Code::not_found);
+  }
+  ASSERT_EQ(emberd_.stop(SIGTERM), 0);
+
+  auto sim = ctltest::run_emberctl(scratch_.path(), {"replay", "sim", path_});
+  EXPECT_EQ(sim.exit_code, 0) << sim.out.substr(0, 4000) << sim.err;
+  EXPECT_NE(sim.out.find(" 0 divergences"), std::string::npos) << sim.out.substr(0, 4000);
+
+  e2e::Emberd fresh;
+  auto live = ctltest::run_emberctl(
+      scratch_.path(), {"replay", "live", path_, "--address", fresh.socket(), "--fast"});
+  EXPECT_EQ(live.exit_code, 0) << live.out.substr(0, 4000) << live.err;
+  EXPECT_NE(live.out.find("every recorded code reproduced"), std::string::npos)
+      << live.out.substr(0, 4000);
+}
+
+}  // namespace
+}  // namespace ember::journal
