@@ -7,7 +7,6 @@
 // of the same id succeeds.
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
-#include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -84,17 +83,7 @@ void relay(Self self, const VmKey& key, const supervisor_actor& sup, Method meth
   if (method == Method::create_vm) ++st.creating;
   self->request(sup, caf::infinite, std::forward<Ts>(xs)...)
       .then([=](RpcReply& r) { self->state.finish(id, std::move(r)); },
-            [=](caf::error& e) {
-              // Bounced unread: the supervisor had already ended. A call on
-              // the VM finds it not there; a CreateVM or StopVM hears that
-              // its supervisor is gone (a create may be retried at once).
-              bool lifecycle = method == Method::create_vm || method == Method::stop_vm;
-              if (e == caf::sec::request_receiver_down && !lifecycle)
-                self->state.finish(id, reply_of(Status::NotFound(
-                                           "VM " + key.id + " not found in namespace " + key.ns)));
-              else
-                self->state.finish(id, gone(key, self->system().render(e)));
-            });
+            [=](caf::error& e) { self->state.finish(id, gone(key, self->system().render(e))); });
 }
 
 supervisor_actor add_vm(Self self, const VmKey& key) {

@@ -1,5 +1,6 @@
 #include "base/files.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,18 @@ std::optional<std::string> read_file(const std::string& path) {
   std::string text;
   if (!read_file(path, &text).ok()) return std::nullopt;
   return text;
+}
+
+std::vector<std::string> list_dir(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(std::move(n));
+  }
+  ::closedir(d);
+  return out;
 }
 
 }  // namespace ember

@@ -1,7 +1,9 @@
 #pragma once
-// read_file: a whole file into a string, the one way ember reads one.
+// read_file: a whole file into a string, the one way ember reads one;
+// list_dir: the names in a directory.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.hpp"
 
@@ -14,5 +16,9 @@ Status read_file(const std::string& path, std::string* out);
 
 // The same, for callers to whom only "could it be read" matters (tests, /proc).
 std::optional<std::string> read_file(const std::string& path);
+
+// The names in directory `path` ("." and ".." left out), in readdir order;
+// empty when it cannot be opened.
+std::vector<std::string> list_dir(const std::string& path);
 
 }  // namespace ember

@@ -18,7 +18,6 @@ Status decode_as(const std::string& payload, std::string* vm_id) {
 }  // namespace
 
 Status decode_vm_id(Method method, const std::string& payload, std::string* vm_id) {
-  
   switch (method) {
     case Method::create_vm:
       return decode_as<CreateVMRequest>(payload, vm_id);

@@ -20,7 +20,9 @@ struct VmKey {
 inline bool operator<(const VmKey& a, const VmKey& b) {
   return std::tie(a.ns, a.id) < std::tie(b.ns, b.id);
 }
-inline bool operator==(const VmKey& a, const VmKey& b) { return a.ns == b.ns && a.id == b.id; }
+inline bool operator==(const VmKey& a, const VmKey& b) {
+  return a.ns == b.ns && a.id == b.id;
+}
 
 // One fccontrol call for one VM: the serialized request as the client sent it
 // (forwarded to the shim unchanged) and the caller's deadline.

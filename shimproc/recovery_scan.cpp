@@ -1,6 +1,5 @@
 #include "shimproc/recovery_scan.hpp"
 
-#include <dirent.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,18 +15,6 @@
 
 namespace ember::shimproc {
 namespace {
-
-std::vector<std::string> entries_of(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  return out;
-}
 
 // <64 hex digits> or <64 hex digits>-fccontrol: containerd's formula.
 bool is_shim_socket_name(const std::string& name) {
@@ -56,7 +43,7 @@ bool live_shim(const VmDir& dir, ShimState* state) {
 RecoveryScan scan_for_shims(const config::Config& cfg) {
   RecoveryScan scan;
   std::set<std::string> live_sockets;
-  for (const auto& name : entries_of(cfg.shim_base_dir)) {
+  for (const auto& name : list_dir(cfg.shim_base_dir)) {
     auto hash = name.find('#');
     if (hash == std::string::npos) continue;
     std::string ns = name.substr(0, hash), id = name.substr(hash + 1);
@@ -77,7 +64,7 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
     ++scan.removed_dirs;
   }
   // Socket files of shims that are gone (the VM dir may already be gone too).
-  for (const auto& name : entries_of(cfg.state_dir)) {
+  for (const auto& name : list_dir(cfg.state_dir)) {
     std::string path = cfg.state_dir + "/" + name;
     if (!is_shim_socket_name(name) || live_sockets.count(path) || !is_socket(path)) continue;
     if (::unlink(path.c_str()) == 0) ++scan.removed_sockets;

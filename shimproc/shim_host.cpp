@@ -110,8 +110,8 @@ void ShimHost::launch() {
   Status s = make_files(&shim_fd, &fccontrol_fd);
   if (s.ok()) {
     ShimProcess proc;
-    s = ShimProcess::spawn(make_shim_launch(cfg_, key_.ns, key_.id, dir_.path(),
-                                            std::move(shim_fd), std::move(fccontrol_fd)),
+    s = ShimProcess::spawn(make_shim_launch(cfg_, key_.ns, key_.id, dir_.path(), std::move(shim_fd),
+                                            std::move(fccontrol_fd)),
                            &proc);
     if (s.ok()) {
       output_ = forward_shim_output(loop_, proc.take_output(), name());
@@ -142,9 +142,9 @@ void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   auto events = events_;
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
                 std::move(opts), [events, call_id](ttrpc::CallResult r) {
-                  events->shim_replied(call_id, msg::RpcReply{static_cast<int32_t>(r.status.code()),
-                                                              r.status.message(),
-                                                              std::move(r.payload)});
+                  events->shim_replied(call_id,
+                                       msg::RpcReply{static_cast<int32_t>(r.status.code()),
+                                                     r.status.message(), std::move(r.payload)});
                 });
 }
 

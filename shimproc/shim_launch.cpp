@@ -5,15 +5,15 @@
 #include <memory>
 
 #include "config/config.hpp"
-#include "shimproc/launch_env.hpp"
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
+#include "shimproc/launch_env.hpp"
 
 namespace ember::shimproc {
 
-ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
-                                      const std::string& id, const std::string& vm_dir,
-                                      UniqueFd shim_socket, UniqueFd fccontrol_socket) {
+ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, const std::string& id,
+                            const std::string& vm_dir, UniqueFd shim_socket,
+                            UniqueFd fccontrol_socket) {
   ShimLaunch l;
   l.binary = cfg.shim_binary;
   l.args = shim_arguments(ns, id, cfg.containerd_address, cfg.source);

@@ -18,9 +18,9 @@ namespace ember::shimproc {
 
 // The launch contract for ember-shim: containerd-style arguments, the config
 // file emberd runs with, the VM dir as cwd, the two listening sockets.
-ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns,
-                                      const std::string& id, const std::string& vm_dir,
-                                      UniqueFd shim_socket, UniqueFd fccontrol_socket);
+ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, const std::string& id,
+                            const std::string& vm_dir, UniqueFd shim_socket,
+                            UniqueFd fccontrol_socket);
 
 // Logs each line the shim writes to stdout/stderr, tagged "shim <tag>: ",
 // on the I/O thread until the pipe's EOF. The caller owns the reader and

@@ -1,9 +1,9 @@
 #include "cmd/emberctl/command_table.hpp"
 
 #include "cmd/emberctl/bench_commands.hpp"
+#include "cmd/emberctl/journal_commands.hpp"
 #include "cmd/emberctl/replay_commands.hpp"
 #include "cmd/emberctl/replay_live_command.hpp"
-#include "cmd/emberctl/journal_commands.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 
 namespace ember::ctl {

@@ -1,6 +1,5 @@
 #include "tests/support/emberd_harness.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -166,18 +165,6 @@ ttrpc::CallResult FcClient::call(msg::Method m, const std::string& payload, cons
 bool path_exists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
-}
-
-std::vector<std::string> list_dir(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  return out;
 }
 
 bool wait_gone(const std::string& path, std::chrono::milliseconds timeout) {

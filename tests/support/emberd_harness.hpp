@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/files.hpp"
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -88,7 +89,7 @@ class FcClient {
 
 bool path_exists(const std::string& path);
 // Entries of a directory ("." and ".." excluded); empty if it does not exist.
-std::vector<std::string> list_dir(const std::string& path);
+using ::ember::list_dir;  // base/files.hpp
 // Waits (inotify, bounded) until path no longer exists.
 bool wait_gone(const std::string& path, std::chrono::milliseconds timeout);
 // Waits (pidfd, bounded) until the process exited.
