@@ -1,11 +1,10 @@
 #pragma once
 // What emberd's actors use from outside the actor system. Both objects outlive
 // the actor system (main constructs them first).
+#include "messages/vm_effects.hpp"
+
 namespace ember::config {
 struct Config;
-}
-namespace ember::msg {
-class EffectsFactory;
 }
 
 namespace ember::actors {
@@ -13,6 +12,8 @@ namespace ember::actors {
 struct ActorDeps {
   const config::Config* cfg = nullptr;     // daemon settings
   msg::EffectsFactory* effects = nullptr;  // every OS effect of a VM
+  // Where the actors report their steps for a journal; null: nowhere.
+  msg::StepSink* steps() const { return effects != nullptr ? effects->steps() : nullptr; }
 };
 
 }  // namespace ember::actors

@@ -64,7 +64,7 @@ struct ControlPlane::Impl {
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
     });
-    frontend = spawn_frontend(sys, registry);
+    frontend = spawn_frontend(sys, registry, deps);
   }
 };
 
@@ -94,8 +94,9 @@ void ControlPlane::serve(ttrpc::Server& server) {
                         const uint64_t connection = req.connection;
                         const uint32_t stream_id = req.stream_id;
                         msg::InboundRpc rpc = inbound_rpc(method, std::move(req), std::move(r));
-                        // Recorded here, on the I/O thread, just before the
-                        // frontend can see it.
+                        // Recorded here, on the one I/O thread, just before
+                        // the frontend can see it: journal order is the
+                        // order of the frontend's mailbox.
                         if (recorder) recorder->record_rpc(&rpc, connection, stream_id);
                         caf::anon_send(fe, msg::rpc_atom::value, std::move(rpc));
                       });

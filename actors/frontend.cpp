@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "actors/actors.hpp"
+#include "actors/step_noted.hpp"
 #include "base/ids.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -23,7 +24,10 @@ RpcReply map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys
   return reply_of(Status::Unavailable("VM " + key.id + ": " + sys.render(e)));
 }
 
-frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_actor registry) {
+using Self = StepNoted<frontend_actor::base>*;
+
+frontend_actor::behavior_type frontend(Self self, registry_actor registry, ActorDeps deps) {
+  self->note_steps(deps.steps(), StepSink::Role::frontend);
   return {
       [=](rpc_atom, InboundRpc& rpc) {
         if (rpc.ns.empty()) {
@@ -62,8 +66,9 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
 
 }  // namespace
 
-msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry) {
-  return sys.spawn(frontend, std::move(registry));
+msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry,
+                                   ActorDeps deps) {
+  return sys.spawn(frontend, std::move(registry), deps);
 }
 
 }  // namespace ember::actors

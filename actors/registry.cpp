@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "actors/step_noted.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
 
@@ -67,7 +68,7 @@ struct RegistryState {
   static inline const char* name = "registry";
 };
 
-using Self = registry_actor::stateful_pointer<RegistryState>;
+using Self = StepNoted<caf::stateful_actor<RegistryState, registry_actor::base>>*;
 
 RpcReply gone(const VmKey& key, const std::string& why) {
   return reply_of(Status::Unavailable("supervisor of VM " + key.id + " is gone: " + why));
@@ -173,6 +174,7 @@ caf::result<uint32_t> stop_all(Self self) {
 registry_actor::behavior_type registry(Self self, ActorDeps deps,
                                        SupervisorFactory make_supervisor) {
   self->state.deps = deps;
+  self->note_steps(deps.steps(), StepSink::Role::registry);
   self->state.make_supervisor = std::move(make_supervisor);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {

@@ -20,6 +20,7 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "actors/step_noted.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -28,7 +29,7 @@ namespace ember::actors {
 namespace {
 
 using namespace msg;
-using Self = supervisor_actor::stateful_pointer<SupervisorState>;
+using Self = StepNoted<caf::stateful_actor<SupervisorState, supervisor_actor::base>>*;
 
 // Time the shim gets beyond the StopVM timeout to exit after its own
 // VMM-kill path, before emberd kills its process group.
@@ -340,6 +341,7 @@ supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps de
   st.key = std::move(key);
   st.deps = deps;
   st.fx = deps.effects->make(st.key, std::make_shared<SupervisorEvents>(self->address()));
+  self->note_steps(deps.steps(), StepSink::Role::vm, &st.key);
   return {
       [=](call_atom, const VmCall& call) { return on_call(self, call); },
       [=](adopt_atom, const ShimRecord& rec) -> caf::result<RpcReply> {

@@ -9,7 +9,7 @@ namespace {
 
 // Field numbers of messages/journal.proto.
 enum RecordField { kSeq = 1, kMonoNanos = 2, kDroppedBefore = 3 };
-enum EntryField { kRpc = 10, kReply = 11, kAdopt = 12, kCompletion = 13 };
+enum EntryField { kRpc = 10, kReply = 11, kAdopt = 12, kCompletion = 13, kStep = 14 };
 enum EventField { kStarted = 10, kShimReply = 11, kShimExit = 12, kTimer = 13 };
 constexpr int kVarint = 0;
 constexpr int kLengthDelimited = 2;
@@ -74,6 +74,13 @@ struct Body {
            uint_size(e.shim->start_time) + bytes_size(e.shim->shim_socket) +
            bytes_size(e.shim->fccontrol_socket);
   }
+  size_t operator()(const entry::Step& e) const {
+    const msg::StepSink::Step& s = *e.step;
+    size_t n = uint_size(s.actor) + uint_size(s.sender) + uint_size(s.kind) +
+               uint_size(static_cast<uint64_t>(s.role));
+    if (s.key != nullptr) n += bytes_size(s.key->ns) + bytes_size(s.key->id);
+    return n;
+  }
   static size_t reply(const msg::RpcReply& r) {
     return uint_size(wire(r.code)) + bytes_size(r.message) + bytes_size(r.payload);
   }
@@ -123,6 +130,17 @@ struct Writer {
     out.uint(4, e.shim->start_time);
     out.bytes(5, e.shim->shim_socket);
     out.bytes(6, e.shim->fccontrol_socket);
+  }
+  void operator()(const entry::Step& e) const {
+    const msg::StepSink::Step& s = *e.step;
+    out.message(kStep, Body()(e));
+    out.uint(1, s.actor);
+    out.uint(2, s.sender);
+    out.uint(3, s.kind);
+    out.uint(4, static_cast<uint64_t>(s.role));
+    if (s.key == nullptr) return;
+    out.bytes(5, s.key->ns);
+    out.bytes(6, s.key->id);
   }
   void operator()(const entry::Started& e) const {
     completion(e, kStarted);

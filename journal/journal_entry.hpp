@@ -7,6 +7,7 @@
 #include <string_view>
 #include <variant>
 
+#include "messages/vm_effects.hpp"
 #include "messages/vm_types.hpp"
 
 namespace ember::journal::entry {
@@ -60,7 +61,12 @@ struct TimerFired {
   uint64_t token = 0;
 };
 
-using Any = std::variant<Rpc, Reply, Adopt, Started, ShimReplied, ShimExited, TimerFired>;
+// Order: an actor is about to handle a message (msg::StepSink).
+struct Step {
+  const msg::StepSink::Step* step = nullptr;
+};
+
+using Any = std::variant<Rpc, Reply, Adopt, Started, ShimReplied, ShimExited, TimerFired, Step>;
 
 // What the writer adds: Record.seq, mono_nanos, dropped_before.
 struct Stamp {

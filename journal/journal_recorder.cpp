@@ -1,5 +1,6 @@
 #include "journal/journal_recorder.hpp"
 
+#include <mutex>
 #include <utility>
 
 #include "journal/journal_writer.hpp"
@@ -8,6 +9,8 @@ namespace ember::journal {
 namespace {
 
 // One VM's completions, recorded, then passed on to the supervisor's events.
+// Recording and passing on happen under one lock, so the supervisor gets
+// them in journal order even when they come from different threads.
 class RecordingEvents final : public msg::VmEvents {
  public:
   RecordingEvents(JournalWriter& writer, uint64_t incarnation, const msg::VmKey& key,
@@ -15,6 +18,7 @@ class RecordingEvents final : public msg::VmEvents {
       : writer_(writer), key_(key), of_{incarnation, &key_}, inner_(std::move(inner)) {}
 
   void started(Status status, int32_t shim_pid) override {
+    std::lock_guard<std::mutex> lock(order_);
     if (writer_.enabled())
       writer_.append(
           entry::Started{of_, static_cast<int32_t>(status.code()), status.message(), shim_pid});
@@ -22,16 +26,19 @@ class RecordingEvents final : public msg::VmEvents {
   }
 
   void shim_replied(uint64_t call_id, msg::RpcReply reply) override {
+    std::lock_guard<std::mutex> lock(order_);
     if (writer_.enabled()) writer_.append(entry::ShimReplied{of_, call_id, &reply});
     inner_->shim_replied(call_id, std::move(reply));
   }
 
   void shim_exited(msg::ShimExit exit) override {
+    std::lock_guard<std::mutex> lock(order_);
     if (writer_.enabled()) writer_.append(entry::ShimExited{of_, exit});
     inner_->shim_exited(exit);
   }
 
   void timer_fired(uint64_t token) override {
+    std::lock_guard<std::mutex> lock(order_);
     if (writer_.enabled()) writer_.append(entry::TimerFired{of_, token});
     inner_->timer_fired(token);
   }
@@ -41,6 +48,7 @@ class RecordingEvents final : public msg::VmEvents {
   const msg::VmKey key_;
   const entry::Incarnation of_;  // refers to key_
   const std::shared_ptr<msg::VmEvents> inner_;
+  std::mutex order_;
 };
 
 // What a recorded RPC's reply needs. Shared, so the ReplyFn the actors copy
@@ -63,6 +71,10 @@ std::unique_ptr<msg::VmEffects> RecordingEffectsFactory::make(
   const uint64_t incarnation = ++incarnations_;
   return inner_.make(
       key, std::make_shared<RecordingEvents>(writer_, incarnation, key, std::move(events)));
+}
+
+void RecordingEffectsFactory::Steps::step(const Step& s) {
+  if (writer_.enabled()) writer_.append(entry::Step{&s});
 }
 
 void JournalRecorder::record_rpc(msg::InboundRpc* rpc, uint64_t connection, uint32_t stream_id) {

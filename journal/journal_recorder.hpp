@@ -5,6 +5,9 @@
 //  - RecordingEffectsFactory wraps the production EffectsFactory: each VM's
 //    completions (started, shim reply, shim exit, timer) become Completion
 //    records, numbered by incarnation (the make() call, from 1).
+//    It is also the actors' StepSink: each message an actor takes becomes a
+//    Step record, so replay can follow the order the actors really took
+//    their messages in.
 //  - JournalRecorder records each inbound RPC (Rpc, rpc_id from 1), wraps its
 //    reply so the Reply is recorded before it goes out, and records each
 //    Adopt at start-up.
@@ -27,10 +30,21 @@ class RecordingEffectsFactory final : public msg::EffectsFactory {
   RecordingEffectsFactory(msg::EffectsFactory& inner, JournalWriter& writer);
   std::unique_ptr<msg::VmEffects> make(const msg::VmKey& key,
                                        std::shared_ptr<msg::VmEvents> events) override;
+  msg::StepSink* steps() override { return &steps_; }
 
  private:
+  class Steps final : public msg::StepSink {
+   public:
+    explicit Steps(JournalWriter& writer) : writer_(writer) {}
+    void step(const Step& s) override;
+
+   private:
+    JournalWriter& writer_;
+  };
+
   msg::EffectsFactory& inner_;
   JournalWriter& writer_;
+  Steps steps_{writer_};
   std::atomic<uint64_t> incarnations_{0};
 };
 

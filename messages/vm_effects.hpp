@@ -66,11 +66,30 @@ class VmEffects {
   virtual SteadyTime now() const = 0;
 };
 
+// The order in which the actors handle their messages, for replay
+// (journal.proto, Step): each actor reports every message just before it
+// handles it. Called on the actor's thread; must not block.
+class StepSink {
+ public:
+  enum class Role { frontend = 1, registry = 2, vm = 3 };
+  struct Step {
+    uint64_t actor = 0;   // the handling actor's id
+    uint64_t sender = 0;  // the sending actor's id; 0: none
+    uint64_t kind = 0;    // the message's leading atom; 0: none
+    Role role = Role::frontend;
+    const VmKey* key = nullptr;  // role vm: the supervisor's VM
+  };
+  virtual ~StepSink() = default;
+  virtual void step(const Step& s) = 0;
+};
+
 // Makes the effects of each VM. Shared by all supervisors; thread-safe.
 class EffectsFactory {
  public:
   virtual ~EffectsFactory() = default;
   virtual std::unique_ptr<VmEffects> make(const VmKey& key, std::shared_ptr<VmEvents> events) = 0;
+  // Where the actors report their steps; null: nobody records them.
+  virtual StepSink* steps() { return nullptr; }
 };
 
 }  // namespace ember::msg

@@ -53,6 +53,9 @@ Inputs index_inputs(const Journal& journal) {
       case journal::Record::kReply:
         out.reply.emplace(r.reply().rpc_id(), i);
         continue;
+      case journal::Record::kStep:
+        out.steps.push_back(i);
+        continue;
       default:
         continue;
     }

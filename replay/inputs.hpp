@@ -34,6 +34,7 @@ struct Inputs {
   std::vector<std::string> vms;          // every vm named, in order of appearance
   std::map<uint64_t, size_t> rpc_input;  // rpc_id -> index in list
   std::map<uint64_t, size_t> reply;      // rpc_id -> record index of its Reply
+  std::vector<size_t> steps;             // record indexes of the Step records, in order
 };
 
 Inputs index_inputs(const Journal& journal);

@@ -1,5 +1,7 @@
 #include "replay/run.hpp"
 
+#include "replay/step_names.hpp"
+
 namespace ember::replay {
 
 Run::Run(const Journal& journal, const Inputs& inputs, const ActorSet* actors, std::string* trace,
@@ -114,21 +116,61 @@ void Run::on_reply(size_t i, const msg::RpcReply& r) {
 }
 
 void Run::sim(SimResult* out) {
-  for (size_t i = 0; i < inputs_.list.size(); ++i) {
-    if (!kept(i)) continue;
-    world_.run_until_idle();
-    std::string why;
-    if (!caused(i, false, &why)) {
-      const Input& in = inputs_.list[i];
-      out->divergences.push_back(
-          Divergence{in.seq, in.vm, "(completion)", describe_input(journal_, in), why});
-      continue;
-    }
-    deliver(i);
-    ++out->inputs;
-  }
+  if (journal_.header.steps())
+    follow_steps(out);
+  else
+    run_to_idle_from(0, out);
   world_.run_until_idle();
   compare_replies(out);
+}
+
+void Run::deliver_checked(size_t i, SimResult* out) {
+  std::string why;
+  if (!caused(i, false, &why)) {
+    const Input& in = inputs_.list[i];
+    out->divergences.push_back(
+        Divergence{in.seq, in.vm, "(completion)", describe_input(journal_, in), why});
+    return;
+  }
+  deliver(i);
+  ++out->inputs;
+}
+
+void Run::run_to_idle_from(size_t first_input, SimResult* out) {
+  for (size_t i = first_input; i < inputs_.list.size(); ++i) {
+    if (!kept(i)) continue;
+    world_.run_until_idle();
+    deliver_checked(i, out);
+  }
+}
+
+// Inputs go into the mailboxes at their place in the journal; each Step
+// lets its actor take the message the recording says it took. A Step that
+// cannot be followed (the replay went another way, or records were lost)
+// is a divergence, and the rest runs to idle per input.
+void Run::follow_steps(SimResult* out) {
+  StepNames names;
+  const std::vector<size_t>& steps = inputs_.steps;
+  size_t i = 0;
+  for (size_t s = 0; s < steps.size(); ++s) {
+    for (; i < inputs_.list.size() && inputs_.list[i].record < steps[s]; ++i) {
+      if (!kept(i)) continue;
+      deliver_checked(i, out);
+      if (inputs_.list[i].kind == InputKind::adopt) world_.run_client();
+    }
+    const journal::Record& rec = journal_.records[steps[s]];
+    const journal::Step& step = rec.step();
+    ActorRef actor = names.actor(step);
+    fx_.set_now(rec.mono_nanos());
+    if (!world_.run_step(actor, names.sender(step), step.kind())) {
+      out->divergences.push_back(Divergence{rec.seq(), actor.vm, "(step)", names.describe(step),
+                                            "no such message to take"});
+      run_to_idle_from(i, out);
+      return;
+    }
+    world_.run_client();
+  }
+  run_to_idle_from(i, out);
 }
 
 void Run::compare_replies(SimResult* out) const {

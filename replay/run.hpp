@@ -28,6 +28,8 @@ class Run {
   Run(const Journal& journal, const Inputs& inputs, const ActorSet* actors, std::string* trace,
       const std::vector<char>* keep);
 
+  // With Step records (Header.steps): every actor takes its messages in the
+  // recorded order. Without: the actors run to idle after each input.
   void sim(SimResult* out);
   std::optional<Failure> explore(uint64_t seed);
 
@@ -51,6 +53,10 @@ class Run {
   void deliver_completion(const Input& in, const journal::Completion& c);
   void on_reply(size_t i, const msg::RpcReply& r);
   void compare_replies(SimResult* out) const;
+  // sim: delivers input i, or reports why it cannot be.
+  void deliver_checked(size_t i, SimResult* out);
+  void follow_steps(SimResult* out);
+  void run_to_idle_from(size_t first_input, SimResult* out);
 
   // explore
   void build_queues();

@@ -15,7 +15,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <vector>
 
+#include "actors/step_noted.hpp"
 #include "config/config.hpp"
 #include "replay/actor_set.hpp"
 #include "replay/trace_format.hpp"
@@ -58,6 +60,7 @@ struct World::Impl {
   std::set<caf::actor_id> initialized;
   std::map<std::string, uint32_t> spawned;  // per VM, for names
   std::vector<caf::actor_addr> supervisors;
+  std::map<std::string, caf::actor_addr> vm_actors;  // "ns/id#N" -> its supervisor
   std::string* trace;
   bool tracing = true;
   uint64_t next_adopt = 1;
@@ -77,12 +80,14 @@ struct World::Impl {
     registry = actors.spawn_registry(sys, deps, [this, deps](caf::actor_system& s, VmKey key) {
       std::string vm = key.ns + "/" + key.id;
       auto sup = actors::spawn_vm_supervisor(s, std::move(key), deps);
-      names[sup.id()] = "vm " + vm + "#" + std::to_string(++spawned[vm]);
+      std::string name = vm + "#" + std::to_string(++spawned[vm]);
+      names[sup.id()] = "vm " + name;
+      vm_actors[name] = sup.address();
       supervisors.push_back(sup.address());
       return sup;
     });
     registry_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(registry));
-    frontend = actors::spawn_frontend(sys, registry);
+    frontend = actors::spawn_frontend(sys, registry, deps);
     // Spawned with an argument: CAF 0.17 binds a reference through a null
     // pointer for actors spawned without any (UBSan, EMBER_SANITIZE).
     client = sys.spawn(
@@ -116,7 +121,110 @@ struct World::Impl {
           self->request(registry, caf::infinite, count_atom::value)
               .then([=](uint32_t n) { count = n; }, [](caf::error&) {});
         },
+        // What emberd's shutdown sends (not journaled: its Step is its record).
+        [=](stop_all_atom) {
+          self->request(registry, caf::infinite, stop_all_atom::value)
+              .then([](uint32_t) {}, [](caf::error&) {});
+        },
+        [=](detach_atom) {
+          self->request(registry, caf::infinite, detach_atom::value)
+              .then([](uint32_t) {}, [](caf::error&) {});
+        },
     };
+  }
+
+  caf::scheduled_actor* actor_of(const ActorRef& ref) const {
+    caf::actor_addr addr;
+    switch (ref.kind) {
+      case ActorRef::Kind::frontend:
+        addr = frontend.address();
+        break;
+      case ActorRef::Kind::registry:
+        addr = registry.address();
+        break;
+      case ActorRef::Kind::vm: {
+        auto i = vm_actors.find(ref.vm + "#" + std::to_string(ref.ordinal));
+        if (i != vm_actors.end()) addr = i->second;
+        break;
+      }
+      default:
+        break;
+    }
+    return dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(addr));
+  }
+
+  bool sent_by(const caf::mailbox_element& x, const ActorRef& ref) const {
+    if (ref.kind == ActorRef::Kind::none) return !x.sender;
+    if (!x.sender) return false;
+    if (ref.kind == ActorRef::Kind::external) return x.sender->id() == client.id();
+    caf::scheduled_actor* a = actor_of(ref);
+    return a != nullptr && a->id() == x.sender->id();
+  }
+
+  // As actors::StepNoted reports it.
+  static uint64_t kind_of(const caf::mailbox_element& x) {
+    const caf::type_erased_tuple& m = x.content();
+    if (!m.empty() && m.match_element<caf::atom_value>(0))
+      return static_cast<uint64_t>(m.get_as<caf::atom_value>(0));
+    if (m.match_elements<caf::down_msg>()) return actors::kDownKind;
+    if (m.match_elements<caf::exit_msg>()) return actors::kExitKind;
+    return 0;
+  }
+
+  // Moves the first message of a's that matches to the front of its mailbox.
+  bool bring_to_front(caf::scheduled_actor* a, const ActorRef& sender, uint64_t kind) {
+    // An idle actor's inbox is blocked: fetching would unblock it without
+    // scheduling it, and its next message would never wake it.
+    if (a->mailbox().blocked() || a->mailbox().closed()) return false;
+    a->mailbox().fetch_more();
+    if (!a->get_urgent_queue().empty()) return false;  // no ember message is urgent
+    auto& queue = a->get_normal_queue();
+    std::vector<caf::mailbox_element_ptr> held;
+    while (auto x = queue.take_front())
+      held.push_back(std::move(x));
+    auto match = std::find_if(held.begin(), held.end(), [&](const caf::mailbox_element_ptr& x) {
+      return sent_by(*x, sender) && kind_of(*x) == kind;
+    });
+    if (match != held.end()) std::rotate(held.begin(), match, match + 1);
+    for (auto& x : held)
+      queue.push_back(std::move(x));
+    return match != held.end();
+  }
+
+  bool run_actor(caf::scheduled_actor* a) {
+    auto i = std::find_if(sched.jobs.begin(), sched.jobs.end(), [a](caf::resumable* job) {
+      return dynamic_cast<caf::scheduled_actor*>(job) == a;
+    });
+    if (i == sched.jobs.end()) return false;
+    std::rotate(sched.jobs.begin(), i, i + 1);
+    run_front();
+    return true;
+  }
+
+  void run_client_jobs() {
+    auto* c = dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(client));
+    while (run_actor(c)) {
+    }
+  }
+
+  // Sends what emberd's own code would have sent to a (a Step whose message
+  // replay does not otherwise make: shutdown, and emberd's own requests).
+  bool send_external(caf::scheduled_actor* a, const ActorRef& sender, uint64_t kind) {
+    if (sender.kind == ActorRef::Kind::none && kind == actors::kExitKind) {
+      caf::anon_send_exit(caf::actor_cast<caf::actor>(a), caf::exit_reason::user_shutdown);
+      return true;
+    }
+    if (sender.kind != ActorRef::Kind::external) return false;
+    if (kind == static_cast<uint64_t>(stop_all_atom::uint_value()))
+      caf::anon_send(client, stop_all_atom::value);
+    else if (kind == static_cast<uint64_t>(detach_atom::uint_value()))
+      caf::anon_send(client, detach_atom::value);
+    else if (kind == static_cast<uint64_t>(count_atom::uint_value()))
+      caf::anon_send(client, count_atom::value);
+    else
+      return false;
+    run_client_jobs();
+    return true;
   }
 
   void adopted(uint64_t id, const RpcReply& r) {
@@ -184,6 +292,19 @@ void World::run_one(size_t i) {
 void World::run_until_idle() {
   while (!impl_->sched.jobs.empty())
     impl_->run_front();
+}
+
+bool World::run_step(const ActorRef& actor, const ActorRef& sender, uint64_t kind) {
+  caf::scheduled_actor* a = impl_->actor_of(actor);
+  if (a == nullptr) return false;
+  bool found = impl_->bring_to_front(a, sender, kind);
+  if (!found && impl_->send_external(a, sender, kind))
+    found = impl_->bring_to_front(a, sender, kind);
+  return found && impl_->run_actor(a);
+}
+
+void World::run_client() {
+  impl_->run_client_jobs();
 }
 
 uint32_t World::registry_entries() {

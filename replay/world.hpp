@@ -16,6 +16,14 @@ namespace ember::replay {
 
 struct ActorSet;
 
+// An actor a Step record names, as the replay knows it.
+struct ActorRef {
+  enum class Kind { none, external, frontend, registry, vm };
+  Kind kind = Kind::none;  // none: no sender (an input); external: emberd's own callers
+  std::string vm;          // kind vm: "ns/id"
+  uint32_t ordinal = 0;    // kind vm: which supervisor of vm, from 1
+};
+
 class World {
  public:
   // trace: where every delivered message is appended; null for none.
@@ -35,6 +43,13 @@ class World {
   // Lets ready actor number i (0: the first) handle one message.
   void run_one(size_t i);
   void run_until_idle();
+  // Lets `actor` handle the first message in its mailbox from `sender` whose
+  // leading atom is `kind` (journal.proto Step), ahead of any other. A
+  // message from emberd's own callers that replay does not inject otherwise
+  // (stop all, detach, count) is sent first. False: no such actor or message.
+  bool run_step(const ActorRef& actor, const ActorRef& sender, uint64_t kind);
+  // Lets the stand-in for emberd's own callers handle what it has.
+  void run_client();
   // The registry's count of VMs; only when idle. Not traced, and leaves the
   // world idle again.
   uint32_t registry_entries();

@@ -19,6 +19,7 @@ journal::Header journal_header(const config::Config& cfg) {
                              std::chrono::system_clock::now().time_since_epoch())
                              .count());
   h.set_start_mono_nanos(journal::mono_nanos_now());
+  h.set_steps(true);  // the actors report their steps (RecordingEffectsFactory)
   journal::Settings* s = h.mutable_settings();
   s->set_max_vms(cfg.limits.max_vms);
   s->set_max_concurrent_creates(cfg.limits.max_concurrent_creates);

@@ -95,6 +95,19 @@ void JournalBuilder::adopt(const std::string& vm_id, int32_t pid) {
   a->set_fccontrol_socket("/run/ember/s/" + vm_id + ".fc");
 }
 
+void JournalBuilder::step(journal::Step::Role role, uint64_t actor, uint64_t sender, uint64_t kind,
+                          const std::string& vm_id) {
+  journal_.header.set_steps(true);
+  journal::Step* s = add().mutable_step();
+  s->set_role(role);
+  s->set_actor(actor);
+  s->set_sender(sender);
+  s->set_kind(kind);
+  if (vm_id.empty()) return;
+  s->set_ns("default");
+  s->set_vm_id(vm_id);
+}
+
 void JournalBuilder::started(uint64_t incarnation, const std::string& vm_id, Code code,
                              int32_t pid) {
   journal::Started* s = completion(incarnation, vm_id).mutable_started();

@@ -31,6 +31,11 @@ class JournalBuilder {
   void shim_reply(uint64_t incarnation, const std::string& vm_id, uint64_t call_id,
                   Code code = Code::ok, const std::string& payload = "");
   void shim_exit(uint64_t incarnation, const std::string& vm_id, int32_t code = 0);
+  // Actor `actor` takes a message from `sender` (0: none) led by atom `kind`
+  // (0: none); the first step of an actor id names it (role, and vm_id for a
+  // supervisor). Marks the journal as one with steps.
+  void step(journal::Step::Role role, uint64_t actor, uint64_t sender, uint64_t kind,
+            const std::string& vm_id = "");
 
   replay::Journal journal() const { return journal_; }
   // Writes the journal to path as emberd would.
