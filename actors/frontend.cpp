@@ -8,7 +8,6 @@
 #include <memory>
 
 #include "actors/actors.hpp"
-#include "actors/step_noted.hpp"
 #include "base/ids.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -24,10 +23,9 @@ RpcReply map_error(const caf::error& e, const VmKey& key, caf::actor_system& sys
   return reply_of(Status::Unavailable("VM " + key.id + ": " + sys.render(e)));
 }
 
-using Self = StepNoted<frontend_actor::base>*;
-
-frontend_actor::behavior_type frontend(Self self, registry_actor registry, ActorDeps deps) {
-  self->note_steps(deps.steps(), StepSink::Role::frontend);
+// Takes no steps for the journal (actors/step_noted.hpp): it holds no state,
+// so the order of its messages decides nothing that replay must follow.
+frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_actor registry) {
   return {
       [=](rpc_atom, InboundRpc& rpc) {
         if (rpc.ns.empty()) {
@@ -66,9 +64,8 @@ frontend_actor::behavior_type frontend(Self self, registry_actor registry, Actor
 
 }  // namespace
 
-msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry,
-                                   ActorDeps deps) {
-  return sys.spawn(frontend, std::move(registry), deps);
+msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry) {
+  return sys.spawn(frontend, std::move(registry));
 }
 
 }  // namespace ember::actors

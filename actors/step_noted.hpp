@@ -53,7 +53,7 @@ class StepNoted : public Base {
   }
 
   msg::StepSink* sink_ = nullptr;
-  msg::StepSink::Role role_ = msg::StepSink::Role::frontend;
+  msg::StepSink::Role role_ = msg::StepSink::Role::registry;
   const msg::VmKey* key_ = nullptr;
 };
 

@@ -53,7 +53,7 @@ JournalWriter::JournalWriter(WriterOptions opts, Header header, std::unique_ptr<
 
 JournalWriter::~JournalWriter() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<AdaptiveMutex> lock(mu_);
     stopping_ = true;
     held_ = false;
   }
@@ -66,7 +66,7 @@ void JournalWriter::append(const entry::Any& what) {
   if (!enabled()) return;
   bool wake = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<AdaptiveMutex> lock(mu_);
     const uint64_t seq = next_seq_++;
     if (queue_.sizes.size() >= opts_.queue_records) {
       ++dropped_pending_;
@@ -104,7 +104,7 @@ void JournalWriter::when_written(std::function<void()> fn) {
 // Markers are not records: they are queued even when the queue is full.
 void JournalWriter::enqueue_marker(bool rotate, std::function<void()> then) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<AdaptiveMutex> lock(mu_);
     queue_.markers.push_back(Marker{queue_.sizes.size(), rotate, std::move(then)});
     ++queued_total_;
   }
@@ -112,14 +112,14 @@ void JournalWriter::enqueue_marker(bool rotate, std::function<void()> then) {
 }
 
 void JournalWriter::flush() {
-  std::unique_lock<std::mutex> lock(mu_);
+  std::unique_lock<AdaptiveMutex> lock(mu_);
   const uint64_t target = queued_total_;
   drained_.wait(lock, [&] { return handled_total_ >= target; });
 }
 
 void JournalWriter::hold_for_test(bool held) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<AdaptiveMutex> lock(mu_);
     held_ = held;
   }
   wake_.notify_one();
@@ -145,7 +145,7 @@ void JournalWriter::run() {
   // Swapped with queue_: both keep their capacity, so appending stops
   // allocating once they have grown.
   Batch batch;
-  std::unique_lock<std::mutex> lock(mu_);
+  std::unique_lock<AdaptiveMutex> lock(mu_);
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || (!held_ && queue_.items() > 0); });
     if (queue_.items() == 0) break;  // stopping, and everything is written

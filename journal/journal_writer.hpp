@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/adaptive_mutex.hpp"
 #include "base/status.hpp"
 #include "journal.pb.h"
 #include "journal/journal_entry.hpp"
@@ -101,16 +102,18 @@ class JournalWriter {
   uint64_t room_in_new_file_;            // writer thread only: records larger are dropped
   std::atomic<bool> enabled_{true};
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;     // the writer thread: work, or stop
-  std::condition_variable drained_;  // flush(): the writer caught up
-  Batch queue_;                      // guarded by mu_
-  uint64_t next_seq_ = 1;            // guarded by mu_
-  uint64_t dropped_pending_ = 0;     // guarded by mu_: for the next queued record
-  uint64_t queued_total_ = 0;        // guarded by mu_: records and markers ever queued
-  uint64_t handled_total_ = 0;       // guarded by mu_: those the writer finished
-  bool held_ = false;                // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
+  // Taken by every thread that records (the I/O thread, the actors' threads)
+  // for a few hundred nanoseconds each: it spins before it sleeps.
+  mutable AdaptiveMutex mu_;
+  std::condition_variable_any wake_;     // the writer thread: work, or stop
+  std::condition_variable_any drained_;  // flush(): the writer caught up
+  Batch queue_;                          // guarded by mu_
+  uint64_t next_seq_ = 1;                // guarded by mu_
+  uint64_t dropped_pending_ = 0;         // guarded by mu_: for the next queued record
+  uint64_t queued_total_ = 0;            // guarded by mu_: records and markers ever queued
+  uint64_t handled_total_ = 0;           // guarded by mu_: those the writer finished
+  bool held_ = false;                    // guarded by mu_
+  bool stopping_ = false;                // guarded by mu_
 
   std::atomic<uint64_t> written_{0}, dropped_{0}, bytes_{0}, files_started_{1};
   // Writer thread only: the rate limit of the drop warning.

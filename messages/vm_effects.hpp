@@ -71,12 +71,12 @@ class VmEffects {
 // handles it. Called on the actor's thread; must not block.
 class StepSink {
  public:
-  enum class Role { frontend = 1, registry = 2, vm = 3 };
+  enum class Role { registry = 2, vm = 3 };
   struct Step {
     uint64_t actor = 0;   // the handling actor's id
     uint64_t sender = 0;  // the sending actor's id; 0: none
     uint64_t kind = 0;    // the message's leading atom; 0: none
-    Role role = Role::frontend;
+    Role role = Role::registry;
     const VmKey* key = nullptr;  // role vm: the supervisor's VM
   };
   virtual ~StepSink() = default;

@@ -156,7 +156,7 @@ void Run::follow_steps(SimResult* out) {
     for (; i < inputs_.list.size() && inputs_.list[i].record < steps[s]; ++i) {
       if (!kept(i)) continue;
       deliver_checked(i, out);
-      if (inputs_.list[i].kind == InputKind::adopt) world_.run_client();
+      world_.run_stepless();
     }
     const journal::Record& rec = journal_.records[steps[s]];
     const journal::Step& step = rec.step();
@@ -168,7 +168,7 @@ void Run::follow_steps(SimResult* out) {
       run_to_idle_from(i, out);
       return;
     }
-    world_.run_client();
+    world_.run_stepless();
   }
   run_to_idle_from(i, out);
 }

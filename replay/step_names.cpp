@@ -7,9 +7,6 @@ ActorRef StepNames::actor(const journal::Step& s) {
   if (i != known_.end()) return i->second;
   ActorRef ref;
   switch (s.role()) {
-    case journal::Step::FRONTEND:
-      ref.kind = ActorRef::Kind::frontend;
-      break;
     case journal::Step::REGISTRY:
       ref.kind = ActorRef::Kind::registry;
       break;
@@ -30,7 +27,7 @@ ActorRef StepNames::sender(const journal::Step& s) const {
   auto i = known_.find(s.sender());
   if (i != known_.end()) return i->second;
   ActorRef ref;
-  ref.kind = ActorRef::Kind::external;
+  ref.kind = ActorRef::Kind::unnamed;
   return ref;
 }
 
@@ -44,10 +41,8 @@ std::string StepNames::name(const ActorRef& ref) {
   switch (ref.kind) {
     case ActorRef::Kind::none:
       return "input";
-    case ActorRef::Kind::external:
-      return "emberd";
-    case ActorRef::Kind::frontend:
-      return "frontend";
+    case ActorRef::Kind::unnamed:
+      return "frontend or emberd";
     case ActorRef::Kind::registry:
       return "registry";
     case ActorRef::Kind::vm:

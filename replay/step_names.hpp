@@ -3,7 +3,8 @@
 // recorded emberd) into the actors replay knows. An actor is named by its
 // first Step; the supervisors of one VM are numbered in the order of their
 // first Steps, which is the order the registry made them. An id never named
-// is one of emberd's own callers (start-up adoption, shutdown). CAF-free.
+// is the frontend or one of emberd's own callers (start-up adoption,
+// shutdown); the message's kind tells which. CAF-free.
 #include <cstdint>
 #include <map>
 #include <string>

@@ -87,7 +87,7 @@ struct World::Impl {
       return sup;
     });
     registry_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(registry));
-    frontend = actors::spawn_frontend(sys, registry, deps);
+    frontend = actors::spawn_frontend(sys, registry);
     // Spawned with an argument: CAF 0.17 binds a reference through a null
     // pointer for actors spawned without any (UBSan, EMBER_SANITIZE).
     client = sys.spawn(
@@ -136,9 +136,6 @@ struct World::Impl {
   caf::scheduled_actor* actor_of(const ActorRef& ref) const {
     caf::actor_addr addr;
     switch (ref.kind) {
-      case ActorRef::Kind::frontend:
-        addr = frontend.address();
-        break;
       case ActorRef::Kind::registry:
         addr = registry.address();
         break;
@@ -156,7 +153,8 @@ struct World::Impl {
   bool sent_by(const caf::mailbox_element& x, const ActorRef& ref) const {
     if (ref.kind == ActorRef::Kind::none) return !x.sender;
     if (!x.sender) return false;
-    if (ref.kind == ActorRef::Kind::external) return x.sender->id() == client.id();
+    if (ref.kind == ActorRef::Kind::unnamed)  // the kind tells which of the two
+      return x.sender->id() == client.id() || x.sender->id() == frontend.id();
     caf::scheduled_actor* a = actor_of(ref);
     return a != nullptr && a->id() == x.sender->id();
   }
@@ -201,9 +199,12 @@ struct World::Impl {
     return true;
   }
 
-  void run_client_jobs() {
+  // The actors that take no steps: emberd's frontend and the stand-in for
+  // its own callers, run until neither has a message.
+  void run_stepless() {
     auto* c = dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(client));
-    while (run_actor(c)) {
+    auto* f = dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(frontend));
+    while (run_actor(f) || run_actor(c)) {
     }
   }
 
@@ -214,7 +215,7 @@ struct World::Impl {
       caf::anon_send_exit(caf::actor_cast<caf::actor>(a), caf::exit_reason::user_shutdown);
       return true;
     }
-    if (sender.kind != ActorRef::Kind::external) return false;
+    if (sender.kind != ActorRef::Kind::unnamed) return false;
     if (kind == static_cast<uint64_t>(stop_all_atom::uint_value()))
       caf::anon_send(client, stop_all_atom::value);
     else if (kind == static_cast<uint64_t>(detach_atom::uint_value()))
@@ -223,7 +224,7 @@ struct World::Impl {
       caf::anon_send(client, count_atom::value);
     else
       return false;
-    run_client_jobs();
+    run_stepless();
     return true;
   }
 
@@ -303,8 +304,8 @@ bool World::run_step(const ActorRef& actor, const ActorRef& sender, uint64_t kin
   return found && impl_->run_actor(a);
 }
 
-void World::run_client() {
-  impl_->run_client_jobs();
+void World::run_stepless() {
+  impl_->run_stepless();
 }
 
 uint32_t World::registry_entries() {

@@ -18,10 +18,12 @@ struct ActorSet;
 
 // An actor a Step record names, as the replay knows it.
 struct ActorRef {
-  enum class Kind { none, external, frontend, registry, vm };
-  Kind kind = Kind::none;  // none: no sender (an input); external: emberd's own callers
-  std::string vm;          // kind vm: "ns/id"
-  uint32_t ordinal = 0;    // kind vm: which supervisor of vm, from 1
+  // none: no sender (an input); unnamed: an actor that takes no steps (the
+  // frontend, or emberd's own callers at start-up and shutdown).
+  enum class Kind { none, unnamed, registry, vm };
+  Kind kind = Kind::none;
+  std::string vm;        // kind vm: "ns/id"
+  uint32_t ordinal = 0;  // kind vm: which supervisor of vm, from 1
 };
 
 class World {
@@ -48,8 +50,9 @@ class World {
   // message from emberd's own callers that replay does not inject otherwise
   // (stop all, detach, count) is sent first. False: no such actor or message.
   bool run_step(const ActorRef& actor, const ActorRef& sender, uint64_t kind);
-  // Lets the stand-in for emberd's own callers handle what it has.
-  void run_client();
+  // Lets the actors that take no steps (the frontend, the stand-in for
+  // emberd's own callers) handle all they have.
+  void run_stepless();
   // The registry's count of VMs; only when idle. Not traced, and leaves the
   // world idle again.
   uint32_t registry_entries();

@@ -69,7 +69,7 @@ class FrontendTest : public RegistryTest {
     EXPECT_TRUE(s.ok()) << s.ToString();
     client_ = ttrpc::Client::connect(loop_, dir_ + "/fccontrol.sock", &s);
     EXPECT_TRUE(client_) << s.ToString();
-    frontend = spawn_frontend(sys, registry, ActorDeps{});
+    frontend = spawn_frontend(sys, registry);
     sched.run();
   }
 
