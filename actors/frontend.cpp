@@ -46,18 +46,19 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
           rpc.reply(reply_of(s));
           return;
         }
-        VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000};
+        // Shared by both handlers and the call: the effects may answer a
+        // passed-through call the moment the shim does (AnswerOnce).
+        auto answer = std::make_shared<AnswerOnce>(std::move(rpc.reply));
+        VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000, answer};
         if (rpc.timeout_nano > 0 && call.timeout_ms == 0) call.timeout_ms = 1;
-        // One copy shared by both handlers: a ReplyFn copy allocates.
-        auto reply = std::make_shared<ReplyFn>(std::move(rpc.reply));
         // No CAF-level timeout: the ttrpc server answers DEADLINE_EXCEEDED at
         // the caller's deadline itself, and every call below is answered
         // (shim calls carry the deadline; the registry answers for a
         // supervisor that ends). A timer per call would cost memory until
         // the deadline passes.
         self->request(registry, caf::infinite, call_atom::value, key, std::move(call))
-            .then([reply](RpcReply& r) { (*reply)(r); },
-                  [=](caf::error& e) { (*reply)(map_error(e, key, self->system())); });
+            .then([answer](RpcReply& r) { answer->answer(r); },
+                  [=](caf::error& e) { answer->answer(map_error(e, key, self->system())); });
       },
   };
 }

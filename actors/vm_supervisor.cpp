@@ -131,6 +131,7 @@ void begin_stop(Self self, const VmCall& call, Promise rp) {
   st.calls.emplace(id, PendingCall{Method::stop_vm, rp});
   st.phase = Stopping{id, std::nullopt, false};
   VmCall stop = call;
+  stop.answer.reset();  // answered after the exit, by the registry
   stop.timeout_ms = static_cast<int64_t>(seconds) * 1000 + kStopGrace.count();
   send_call(self, id, stop);
   st.fx->start_timer(std::chrono::seconds(seconds) + kStopGrace, id);
@@ -286,6 +287,7 @@ void on_stop_timer(Self self, uint64_t token) {
 caf::result<RpcReply> start_create(Self self, const VmCall& call) {
   auto& st = self->state;
   VmCall create = call;
+  create.answer.reset();  // its reply decides the VM's fate first
   if (create.timeout_ms <= 0)
     create.timeout_ms = int64_t{st.deps.cfg->timeouts.create_vm_seconds} * 1000;
   auto rp = self->make_response_promise<RpcReply>();

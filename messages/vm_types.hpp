@@ -2,8 +2,10 @@
 // The values emberd's actors pass around, as plain CAF-free structs. Their CAF
 // message declarations (atoms, inspect, actor interfaces) are in
 // vm_protocol.hpp, which only actor translation units include.
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <tuple>
 
@@ -24,19 +26,47 @@ inline bool operator==(const VmKey& a, const VmKey& b) {
   return a.ns == b.ns && a.id == b.id;
 }
 
+// The answer to a call: google.rpc code and message, serialized response.
+struct RpcReply {
+  int32_t code = 0;
+  std::string message;
+  std::string payload;
+};
+
+// Completes one inbound call exactly once (the first reply wins). Production
+// wraps a ttrpc::Responder; replay and tests capture the reply.
+using ReplyFn = std::function<void(const RpcReply&)>;
+
+// One inbound call's answer, given at most once by whoever has it first: the
+// frontend when the actors answer, or the effects the moment the shim
+// answers a call the supervisor passes through unchanged (no hop back
+// through the actors). Thread-safe.
+class AnswerOnce {
+ public:
+  explicit AnswerOnce(ReplyFn fn) : fn_(std::move(fn)) {}
+  // False: answered already; r is dropped.
+  bool answer(const RpcReply& r) {
+    if (done_.exchange(true, std::memory_order_acq_rel)) return false;
+    fn_(r);
+    return true;
+  }
+
+ private:
+  ReplyFn fn_;
+  std::atomic<bool> done_{false};
+};
+
 // One fccontrol call for one VM: the serialized request as the client sent it
 // (forwarded to the shim unchanged) and the caller's deadline.
 struct VmCall {
   Method method = Method::get_vm_info;
   std::string payload;
   int64_t timeout_ms = 0;  // what is left of the caller's deadline; 0: none
-};
-
-// The answer to a call: google.rpc code and message, serialized response.
-struct RpcReply {
-  int32_t code = 0;
-  std::string message;
-  std::string payload;
+  // The inbound call's answer (set by the frontend). The supervisor leaves it
+  // set only on a call whose reply it passes through unchanged, so the
+  // effects can hand the shim's reply to it at once (VmEffects::call_shim).
+  // Local only: not serialized.
+  std::shared_ptr<AnswerOnce> answer;
 };
 inline RpcReply reply_of(const Status& s) {
   return RpcReply{static_cast<int32_t>(s.code()), s.message(), {}};
@@ -56,10 +86,6 @@ struct ShimExit {
   int32_t code = 0;
   int32_t signal = 0;
 };
-
-// Completes one inbound call exactly once (the first reply wins). Production
-// wraps a ttrpc::Responder; replay and tests capture the reply.
-using ReplyFn = std::function<void(const RpcReply&)>;
 
 // A decoded ttrpc request handed from the I/O thread to the frontend, with
 // what answers it. Local only (never serialized).

@@ -91,7 +91,11 @@ void Run::deliver_completion(const Input& in, const journal::Completion& c) {
       break;
     case journal::Completion::kShimReply: {
       const journal::ShimReply& r = c.shim_reply();
-      inc->events->shim_replied(r.call_id(), msg::RpcReply{r.code(), r.message(), r.payload()});
+      msg::RpcReply reply{r.code(), r.message(), r.payload()};
+      // As ShimHost: a passed-through call is answered before the supervisor hears.
+      auto call = inc->calls.find(r.call_id());
+      if (call != inc->calls.end() && call->second.answer) call->second.answer->answer(reply);
+      inc->events->shim_replied(r.call_id(), std::move(reply));
       break;
     }
     case journal::Completion::kShimExit:
