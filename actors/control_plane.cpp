@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "actors/actors.hpp"
+#include "actors/loop_coordinator.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "journal/journal_recorder.hpp"
@@ -19,15 +20,10 @@
 namespace ember::actors {
 namespace {
 
-caf::actor_system_config& with_scheduler(caf::actor_system_config& cfg) {
-  // Actors never block, so as many workers as cores. The sharing scheduler
-  // wakes an idle worker at once through a condition variable; the default
-  // work-stealing one lets idle workers nap in 50 us steps, which measured
-  // as a few hundred microseconds added to every forwarded call
-  // (docs/benchmarks.md).
-  auto n = std::max(2u, std::thread::hardware_concurrency());
-  cfg.set("scheduler.max-threads", static_cast<size_t>(n));
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+// The actors run on the I/O thread (actors/loop_coordinator.hpp): a call
+// crosses no thread inside emberd.
+caf::actor_system_config& on_loop(io::EventLoop& loop, caf::actor_system_config& cfg) {
+  schedule_actors_on(loop, cfg);
   return cfg;
 }
 
@@ -53,7 +49,7 @@ struct ControlPlane::Impl {
   const config::Config& cfg;
 
   Impl(io::EventLoop& loop, const config::Config& config, journal::JournalWriter* journal)
-      : effects(loop, config), sys(with_scheduler(caf_cfg)), cfg(config) {
+      : effects(loop, config), sys(on_loop(loop, caf_cfg)), cfg(config) {
     if (journal != nullptr) {
       recording_effects = std::make_unique<journal::RecordingEffectsFactory>(effects, *journal);
       recorder = std::make_unique<journal::JournalRecorder>(*journal);

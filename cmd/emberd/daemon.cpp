@@ -103,14 +103,18 @@ int serve(const config::Config& cfg, int ready_fd) {
   auto plane = std::make_unique<actors::ControlPlane>(loop, cfg, journal.get());
   plane->serve(*server);
   serve_journal(*server, journal.get(), cfg.journal);
+  // The actors run on the loop: it runs before anything asks them.
+  std::thread io_thread([&loop] { loop.run(); });
+  // Shims that outlived a previous emberd are adopted before the socket
+  // exists, so no call is served before them.
+  log_recovery(plane->recover());
   if (Status s = server->listen(cfg.socket); !s.ok()) {
     spdlog::error("cannot serve on {}: {}", cfg.socket, s.ToString());
+    plane.reset();
+    loop.stop();
+    io_thread.join();
     return 1;
   }
-  // Shims that outlived a previous emberd are adopted before any call is
-  // served (connections wait in the listen backlog meanwhile).
-  log_recovery(plane->recover());
-  std::thread io_thread([&loop] { loop.run(); });
   if (ready_fd >= 0) notify_ready(ready_fd);
   spdlog::info("emberd listening on {} (backend {}, config {})", cfg.socket,
                config::to_string(cfg.vmm.backend), cfg.source.empty() ? "built-in" : cfg.source);
