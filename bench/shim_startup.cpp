@@ -5,21 +5,32 @@
 // launch contract and sends GetVMInfo at once: the reply (NOT_FOUND, the VM is
 // not created yet) is the first thing the shim serves. Time: from just before
 // the spawn to that reply. Then the shim is killed and everything removed.
+// CPU: the shim's user + system time, read from RUSAGE_CHILDREN once it was
+// reaped (it sits idle in epoll_wait from its reply to the kill). Memory:
+// Private_Dirty and Rss of /proc/<shim>/smaps_rollup right after the reply
+// (the binary is fsync'd first: page-cache pages not yet written back, as
+// after a fresh build, would count as the shim's Private_Dirty).
 // Prints one JSON object on stdout.
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/remove_tree.hpp"
+#include "base/unique_fd.hpp"
+#include "bench/lib/proc.hpp"
 #include "bench/lib/stats.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
@@ -57,9 +68,45 @@ class Scratch {
   std::string path_;
 };
 
+// CPU time (user + system) of this process's reaped children so far.
+std::chrono::nanoseconds children_cpu() {
+  struct rusage ru {};
+  ::getrusage(RUSAGE_CHILDREN, &ru);
+  auto ns = [](const timeval& t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
+  return ns(ru.ru_utime) + ns(ru.ru_stime);
+}
+
+// A shim's memory once it serves, in KiB.
+struct Memory {
+  std::vector<long> private_dirty_kib;
+  std::vector<long> rss_kib;
+};
+
+// The value of "<field>:" in smaps_rollup text, in KiB; -1 when absent.
+long smaps_field_kib(const std::string& text, const std::string& field) {
+  const auto at = text.find("\n" + field + ":");
+  return at == std::string::npos ? -1 : std::atol(text.c_str() + at + field.size() + 2);
+}
+
+void sample_memory(pid_t pid, Memory* out) {
+  std::string text;
+  if (!read_text_file("/proc/" + std::to_string(pid) + "/smaps_rollup", &text).ok()) return;
+  out->private_dirty_kib.push_back(smaps_field_kib(text, "Private_Dirty"));
+  out->rss_kib.push_back(smaps_field_kib(text, "Rss"));
+}
+
+// {"p50":..,"max":..} of KiB samples.
+nlohmann::ordered_json kib_summary(std::vector<long> v) {
+  if (v.empty()) return nullptr;
+  std::sort(v.begin(), v.end());
+  return {{"p50", v[(v.size() - 1) / 2]}, {"max", v.back()}};
+}
+
 // One round; *took is exec -> first reply.
 Status round(ember::io::EventLoop& loop, const Options& o, const std::string& root,
-             const std::string& config, size_t n, std::chrono::nanoseconds* took) {
+             const std::string& config, size_t n, std::chrono::nanoseconds* took, Memory* memory) {
   const std::string id = "s" + std::to_string(n);
   ember::shimproc::VmDir dir;
   Status s = ember::shimproc::VmDir::create(root + "/vm", kNamespace, id, &dir);
@@ -93,12 +140,20 @@ Status round(ember::io::EventLoop& loop, const Options& o, const std::string& ro
       client->call_sync("Firecracker", "GetVMInfo", req.SerializeAsString(), std::move(opts));
   *took = Clock::now() - began;
   client->close();
+  if (memory != nullptr) sample_memory(shim.pid(), memory);
   // NOT_FOUND ("not created") is the shim's own answer: it serves.
   if (!r.status.ok() && r.status.code() != ember::Code::not_found) return r.status;
   return Status::Ok();  // ~ShimProcess kills and reaps; the rest unlinks itself
 }
 
+// fsync(2) of the shim binary; errors are the spawn's to report.
+void write_back(const std::string& path) {
+  const ember::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd) ::fsync(fd.get());
+}
+
 int run(const Options& o) {
+  write_back(o.shim);
   Scratch scratch;
   if (scratch.path().empty()) {
     std::perror("shim_startup: mkdtemp");
@@ -115,15 +170,18 @@ int run(const Options& o) {
                         << "log:\n  level: warn\n";
   ember::io::EventLoop loop;
   loop.start_thread();
-  Samples lat;
+  Samples lat, cpu;
+  Memory memory;
   for (size_t i = 0; i < o.warmup + o.rounds; ++i) {
     std::chrono::nanoseconds took{0};
-    Status s = round(loop, o, scratch.path(), config, i, &took);
+    const auto cpu_before = children_cpu();
+    Status s = round(loop, o, scratch.path(), config, i, &took, i >= o.warmup ? &memory : nullptr);
     if (!s.ok()) {
       std::cerr << "shim_startup: round " << i << ": " << s.ToString() << "\n";
       return 1;
     }
     if (i >= o.warmup) lat.add(took);
+    if (i >= o.warmup) cpu.add(children_cpu() - cpu_before);
   }
   nlohmann::ordered_json out = {
       {"benchmark", "shim_startup"},
@@ -132,7 +190,10 @@ int run(const Options& o) {
       {"measures", "posix_spawn of ember-shim -> reply to its first fccontrol call"},
       {"rounds", o.rounds},
       {"warmup", o.warmup},
-      {"exec_to_serving_us", to_json(lat.summarize())}};
+      {"exec_to_serving_us", to_json(lat.summarize())},
+      {"shim_cpu_us", to_json(cpu.summarize())},
+      {"shim_private_dirty_kib", kib_summary(memory.private_dirty_kib)},
+      {"shim_rss_kib", kib_summary(memory.rss_kib)}};
   std::cout << out.dump() << "\n";
   return 0;
 }

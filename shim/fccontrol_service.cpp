@@ -62,7 +62,11 @@ void FcControlService::add(ttrpc::Server& server, msg::Method m,
                         resp.reply(Status::InvalidArgument("cannot decode " + req.GetTypeName()));
                         return;
                       }
-                      spdlog::debug("{} {}", method, req.ShortDebugString());
+                      // ShortDebugString builds the descriptors (reflection) on first
+                      // use: only when the line is written.
+                      if (spdlog::should_log(spdlog::level::debug)) {
+                        spdlog::debug("{} {}", method, req.ShortDebugString());
+                      }
                       Status s =
                           admit(r.metadata_value(ttrpc::kNamespaceKey), req.vmid(), is_create);
                       if (!s.ok()) {

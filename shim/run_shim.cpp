@@ -14,6 +14,7 @@
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "shim/backend_program.hpp"
 #include "shim/fccontrol_service.hpp"
 #include "shim/launch.hpp"
 #include "shim/shim_args.hpp"
@@ -114,7 +115,7 @@ int serve(const ShimArgs& args, const config::Config& cfg, Launch launch,
 
 }  // namespace
 
-int run_shim(int argc, char** argv, VmmFactory factory) {
+int run_shim(int argc, char** argv, VmmFactory factory, HandOff hand_off) {
   // emberd may restart and close our stderr pipe: a log line must not kill us.
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -128,11 +129,17 @@ int run_shim(int argc, char** argv, VmmFactory factory) {
     std::fputs(shim_usage(), stdout);
     return kExitOk;
   }
+  config::Config cfg;
+  const std::string exe = self_exe();
+  s = config::resolve(args.config_path, exe, &cfg);
+  if (!s.ok()) return bad_launch(s);
+  // Before the launch is taken over (that marks fds 3 and 4 close-on-exec).
+  if (hand_off == HandOff::to_backend_program) {
+    s = hand_off_backend(exe, cfg.vmm.backend, argv);
+    if (!s.ok()) return bad_launch(s);
+  }
   Launch launch;
   s = take_launch(args, &launch);
-  if (!s.ok()) return bad_launch(s);
-  config::Config cfg;
-  s = config::resolve(args.config_path, self_exe(), &cfg);
   if (!s.ok()) return bad_launch(s);
   setup_logging(args, cfg);
 

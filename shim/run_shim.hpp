@@ -12,8 +12,17 @@ inline constexpr int kExitOk = 0;         // stopped by StopVM, or the guest shu
 inline constexpr int kExitFailure = 1;    // the VMM failed, or a runtime error
 inline constexpr int kExitBadLaunch = 2;  // bad arguments, environment, fds or config
 
+// What run_shim does when the config names a backend with a program of its
+// own (shim/backend_program.hpp).
+enum class HandOff {
+  to_backend_program,  // ember-shim: exec that program, which serves the VM
+  none,                // that program itself: serve here
+};
+
 // Errors go to stderr. `factory` makes the VMM backend at CreateVM time;
-// tests pass their own.
-int run_shim(int argc, char** argv, VmmFactory factory = default_factory());
+// tests pass their own. The config is resolved before the launch is checked,
+// so that a hand-off leaves the launch untouched.
+int run_shim(int argc, char** argv, VmmFactory factory = default_factory(),
+             HandOff hand_off = HandOff::to_backend_program);
 
 }  // namespace ember::shim

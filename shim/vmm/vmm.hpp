@@ -131,8 +131,9 @@ struct VmmContext {
 // Makes the backend for one VM, or says why it cannot (the CreateVM answer).
 using VmmFactory = std::function<Status(const VmmContext&, std::unique_ptr<Vmm>*)>;
 
-// Chooses by config.vmm.backend: hollow; firecracker (firecracker::make_firecracker_vmm:
-// needs /dev/kvm and the binary); qemu (QemuVmm, docs/qemu-backend.md).
+// Chooses by config.vmm.backend: hollow; qemu (QemuVmm, docs/qemu-backend.md).
+// Not firecracker: that backend runs in ember-shim-firecracker, whose factory
+// is firecracker::make_firecracker_vmm (shim/backend_program.hpp).
 VmmFactory default_factory();
 
 }  // namespace ember::shim

@@ -1,11 +1,13 @@
 // The ember-shim binary as the OS sees it: its state file, its fds, its
-// backend choice, and (stubborn-shim) a backend that never finishes a stop.
+// backend choice (and the hand-off to ember-shim-firecracker), the libraries
+// it loads, and (stubborn-shim) a backend that never finishes a stop.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -15,6 +17,7 @@
 #include "shimproc/shim_state.hpp"
 #include "tests/support/fd_census.hpp"
 #include "tests/support/shim_harness.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace ember::shimtest {
 namespace {
@@ -94,6 +97,36 @@ TEST(ShimBinaryTest, HoldsOnlyTheInheritedFdsZeroToFourPlusItsOwn) {
     EXPECT_TRUE(own) << "fd " << fd << " -> " << target;
     EXPECT_NE(fd_flags(shim.pid(), fd) & O_CLOEXEC, 0) << "fd " << fd << " -> " << target;
   }
+}
+
+// libcurl (and the ~30 libraries it pulls in) belongs to ember-shim-firecracker
+// only: a hollow or qemu shim's exec must stay cheap (issue 11).
+TEST(ShimBinaryTest, AHollowShimMapsNoLibcurl) {
+  ShimUnderTest shim;
+  ASSERT_TRUE(shim.start({}).ok());
+  ASSERT_TRUE(create_vm(shim).ok());
+  const std::string maps = read_file("/proc/" + std::to_string(shim.pid()) + "/maps").value_or("");
+  ASSERT_FALSE(maps.empty());
+  EXPECT_EQ(maps.find("libcurl"), std::string::npos) << maps;
+}
+
+// ember-shim execs ember-shim-firecracker from its own directory: a copy of
+// ember-shim alone in a directory cannot, and says so as a bad launch.
+TEST(ShimBinaryTest, TheFirecrackerBackendWithoutItsProgramIsABadLaunch) {
+  TempTree dir;
+  const std::string lone_shim = dir / "ember-shim";
+  std::filesystem::copy_file(EMBER_SHIM_BINARY, lone_shim);
+  ShimUnderTest shim;
+  ShimOptions opts;
+  opts.binary = lone_shim;
+  opts.config_yaml = "vmm:\n  backend: firecracker\n";
+  ASSERT_TRUE(shim.start(opts, /*connect=*/false).ok());
+  EXPECT_EQ(shim.wait_exit(), 2);
+  EXPECT_NE(shim.output().find("ember-shim: cannot run " + dir.path() +
+                               "/ember-shim-firecracker for the firecracker backend: No such "
+                               "file or directory"),
+            std::string::npos)
+      << shim.output();
 }
 
 TEST(ShimBinaryTest, StubbornShimNeverFinishesStopVmAndRefusesCallsMeanwhile) {

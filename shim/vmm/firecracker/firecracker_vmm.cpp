@@ -330,6 +330,11 @@ void FirecrackerVmm::on_process_exit() {
 }
 
 Status make_firecracker_vmm(const VmmContext& ctx, std::unique_ptr<Vmm>* out) {
+  if (ctx.config.vmm.backend != config::Backend::firecracker) {
+    return Status::Unimplemented(std::string("vmm backend ") +
+                                 config::to_string(ctx.config.vmm.backend) +
+                                 " is not served by ember-shim-firecracker");
+  }
   Status s = check_kvm(kvm_device_path());
   std::string binary;
   if (s.ok()) s = resolve_binary(ctx.config.vmm.firecracker_binary, &binary);

@@ -98,7 +98,8 @@ class FirecrackerVmm : public Vmm {
   std::shared_ptr<char> alive_;                 // posted completions hold a weak_ptr
 };
 
-// The VmmFactory's part for config::Backend::firecracker: checks /dev/kvm
+// The VmmFactory of ember-shim-firecracker (UNIMPLEMENTED for any other
+// config.vmm.backend): checks /dev/kvm
 // (FAILED_PRECONDITION, see firecracker_preflight.hpp for the test override)
 // and the binary (NOT_FOUND / PERMISSION_DENIED), then makes the backend.
 Status make_firecracker_vmm(const VmmContext& ctx, std::unique_ptr<Vmm>* out);

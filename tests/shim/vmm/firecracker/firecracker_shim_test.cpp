@@ -5,10 +5,14 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
+#include "base/files.hpp"
 #include "fccontrol.pb.h"
 #include "shim/vmm/firecracker/firecracker_preflight.hpp"
+#include "shimproc/shim_state.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
 #include "tests/support/shim_harness.hpp"
 
@@ -62,6 +66,21 @@ class FirecrackerShimTest : public ::testing::Test {
   fctest::FcTree tree_;
   ShimUnderTest shim_;
 };
+
+// ember-shim hands the VM to ember-shim-firecracker by exec: same pid, and
+// serving on the sockets it inherited (the harness's call went through them).
+TEST_F(FirecrackerShimTest, EmberShimExecsEmberShimFirecrackerUnderItsOwnPid) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  EXPECT_EQ(shim_.call("GetVMInfo", for_vm<GetVMInfoRequest>()).code(), Code::not_found);
+  const std::string exe =
+      std::filesystem::read_symlink("/proc/" + std::to_string(shim_.pid()) + "/exe");
+  EXPECT_EQ(exe, std::filesystem::path(EMBER_SHIM_BINARY).parent_path() / "ember-shim-firecracker");
+  shimproc::ShimState state;
+  const std::string text = read_file(shim_.vm_dir().state_path()).value_or("");
+  ASSERT_TRUE(shimproc::from_json(text, &state).ok()) << text;
+  EXPECT_EQ(state.pid, shim_.pid());
+  EXPECT_EQ(state.backend, "firecracker");
+}
 
 TEST_F(FirecrackerShimTest, RunsAVmThroughItsWholeLife) {
   ASSERT_TRUE(start(tree_.fake()).ok());
