@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 namespace ember::bench {
 
@@ -48,6 +49,32 @@ long fd_count(pid_t pid) {
   }
   ::closedir(d);
   return n;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::string text;
+  if (!read_text_file("/proc/" + std::to_string(pid) + "/stat", &text).ok()) return -1;
+  // comm (field 2) may hold spaces and parentheses; the fields after the
+  // last ')' start with state (field 3), so utime and stime (14, 15) are the
+  // 12th and 13th after it.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 1));
+  std::string field;
+  for (int i = 0; i < 11; ++i)
+    rest >> field;
+  unsigned long long utime = 0, stime = 0;
+  if (!(rest >> utime >> stime)) return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::string load_average() {
+  std::string text;
+  if (!read_text_file("/proc/loadavg", &text).ok()) return "";
+  std::istringstream in(text);
+  std::string a, b, c;
+  if (!(in >> a >> b >> c)) return "";
+  return a + " " + b + " " + c;
 }
 
 pid_t peer_pid(int socket_fd) {

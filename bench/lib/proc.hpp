@@ -14,6 +14,12 @@ namespace ember::bench {
 long rss_kib(pid_t pid);
 // Entries of /proc/<pid>/fd; -1 when unreadable.
 long fd_count(pid_t pid);
+// CPU time of the process so far, user + system (utime + stime of
+// /proc/<pid>/stat), in seconds; -1 when unreadable.
+double cpu_seconds(pid_t pid);
+// The first three fields of /proc/loadavg ("0.52 0.61 0.70"); "" when
+// unreadable.
+std::string load_average();
 
 // The process on the other end of a connected unix socket (SO_PEERCRED);
 // 0 when the kernel cannot tell.

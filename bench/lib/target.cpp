@@ -8,12 +8,15 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <utility>
 
 #include <google/protobuf/message_lite.h>
 
 #include "bench/lib/proc.hpp"
+#include "bench/lib/vm_dir.hpp"
 #include "config/config.hpp"
+#include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
 #include "io/unix_socket.hpp"
 #include "messages/fccontrol_methods.hpp"
@@ -137,25 +140,44 @@ Status Target::vm_dir_base(std::string* out) {
     *out = vm_dir_base_;
     return Status::Ok();
   }
-  std::string base = opts_.vm_dir_base;
-  std::string from = "--vm-dir-base";
-  if (base.empty()) {
-    config::Config cfg;
-    Status s = config::resolve(opts_.config_path, self_exe(), &cfg);
-    if (!s.ok()) return s;
-    base = cfg.shim_base_dir;
-    from =
-        "shim_base_dir of " + (cfg.source.empty() ? std::string("the default config") : cfg.source);
-  }
-  // emberd resolves symlinks in it; so must we, to find the same directories.
+  const std::string& base = opts_.vm_dir_base;
   char resolved[PATH_MAX];
   if (base.empty() || ::realpath(base.c_str(), resolved) == nullptr) {
-    return Status::NotFound("VM directory base " + base + " (" + from + ") does not exist" +
-                            (opts_.vm_dir_base.empty() ? "; pass --vm-dir-base" : ""));
+    return Status::NotFound("VM directory base " + base + " (--vm-dir-base) does not exist");
   }
   vm_dir_base_ = resolved;
   *out = vm_dir_base_;
   return Status::Ok();
+}
+
+void Target::vm_dir(const std::string& id, VmDirDone done) {
+  if (!opts_.vm_dir_base.empty()) {
+    loop_->post([this, id, done = std::move(done)] {
+      std::string base;
+      const Status s = vm_dir_base(&base);
+      done(s, s.ok() ? base + "/" + opts_.ns + "#" + id : std::string());
+    });
+    return;
+  }
+  GetVMInfoRequest req;
+  req.set_vmid(id);
+  call(msg::method_name(msg::Method::get_vm_info), req, call_timeout(),
+       [id, done = std::move(done)](ttrpc::CallResult r) {
+         std::string dir;
+         Status s = r.status.ok() ? vm_dir_from_info(id, r.payload, &dir)
+                                  : Status(r.status.code(),
+                                           "GetVMInfo of VM " + id + ": " + r.status.message());
+         done(s, dir);
+       });
+}
+
+Status Target::vm_dir_blocking(const std::string& id, std::string* out) {
+  std::promise<Status> answered;
+  vm_dir(id, [&answered, out](const Status& s, const std::string& dir) {
+    *out = dir;
+    answered.set_value(s);
+  });
+  return answered.get_future().get();
 }
 
 }  // namespace ember::bench

@@ -1,11 +1,12 @@
 #pragma once
 // The emberd a bench runs against: one multiplexed ttrpc connection on an
 // event loop thread, the namespace to use, emberd's pid (for /proc probes)
-// and the base directory of the VM directories (for shim probes).
+// and where each VM's directory is (for shim probes).
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +32,7 @@ struct TargetOptions {
   // Deadlines without --timeout: emberctl passes those of its vm commands.
   std::chrono::seconds call_timeout{30};
   std::chrono::seconds create_timeout{70};  // at least; see Target::create_timeout
-  std::string vm_dir_base;                  // --vm-dir-base; "": the config's shim_base_dir
+  std::string vm_dir_base;                  // --vm-dir-base; "": from GetVMInfo
   pid_t emberd_pid = 0;                     // --emberd-pid; 0: the socket's peer (SO_PEERCRED)
 };
 
@@ -70,19 +71,22 @@ class Target {
   // A further connection on this loop, closed by ~Target.
   Status connect(const std::string& path, std::shared_ptr<ttrpc::Client>* out);
 
-  // Directory holding the VM directories ("<base>/<ns>#<id>"), symlinks
-  // resolved: --vm-dir-base, else shim_base_dir of the config emberctl reads
-  // (--config, $EMBER_CONFIG or the defaults). NOT_FOUND when it does not
-  // exist, naming it and how to pass another; emberd makes it with its first
-  // VM, so ask once one exists. The first success is kept. One thread at a
-  // time (the loop thread while a phase runs).
-  Status vm_dir_base(std::string* out);
-  std::string vm_dir(const std::string& base, const std::string& id) const {
-    return base + "/" + opts_.ns + "#" + id;
-  }
+  // The directory of VM id: "<base>/<ns>#<id>" with --vm-dir-base, else the
+  // directory of GetVMInfo's SocketPath, so --address alone is enough (see
+  // bench/lib/vm_dir.hpp). A failed GetVMInfo keeps its code, its message
+  // prefixed with "GetVMInfo of VM <id>: ". done runs on the loop thread.
+  // Any thread.
+  using VmDirDone = std::function<void(const Status&, const std::string& dir)>;
+  void vm_dir(const std::string& id, VmDirDone done);
+  // The same, waiting for the answer; never on the loop thread.
+  Status vm_dir_blocking(const std::string& id, std::string* out);
 
  private:
   explicit Target(const TargetOptions& opts);
+  // --vm-dir-base, symlinks resolved (emberd resolves them in its
+  // shim_base_dir too); NOT_FOUND naming it when it does not exist. The first
+  // success is kept. Loop thread.
+  Status vm_dir_base(std::string* out);
 
   TargetOptions opts_;
   std::string address_;

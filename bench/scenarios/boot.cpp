@@ -6,6 +6,7 @@
 
 #include "bench/lib/file_waiter.hpp"
 #include "bench/lib/fleet.hpp"
+#include "bench/lib/proc.hpp"
 #include "bench/lib/target.hpp"
 #include "io/event_loop.hpp"
 
@@ -32,23 +33,24 @@ class BootTimer {
     fleet_.create(i, [this, i, sent, finish](const Status& cs, std::chrono::nanoseconds took) {
       if (!cs.ok()) return finish(cs);
       create_lat.add(took);
-      const Status ws = wait_ready(fleet_.id(i), sent, finish);
-      if (!ws.ok()) finish(ws);
+      const std::string id = fleet_.id(i);
+      ctx_.target.vm_dir(id, [this, id, sent, finish](const Status& ds, const std::string& dir) {
+        const Status ws = ds.ok() ? wait_ready(id, dir, sent, finish) : ds;
+        if (!ws.ok()) finish(ws);
+      });
     });
   }
 
   Samples create_lat, ready_lat;  // loop thread while the phase runs
 
  private:
-  // Resolved once a VM exists: a fresh emberd makes the base with its first VM.
-  Status wait_ready(const std::string& id, Clock::time_point sent, const Finish& finish) {
-    std::string base;
-    Status s = ctx_.target.vm_dir_base(&base);
-    if (!s.ok()) return s;
+  // Waits for the ready marker in dir, the directory of VM id.
+  Status wait_ready(const std::string& id, const std::string& dir, Clock::time_point sent,
+                    const Finish& finish) {
     auto key = std::make_shared<int>(-1);
     auto timer = std::make_shared<io::EventLoop::WatchId>(0);
-    s = waiter_.wait(
-        ctx_.target.vm_dir(base, id), o_.ready_file, o_.ready_marker,
+    Status s = waiter_.wait(
+        dir, o_.ready_file, o_.ready_marker,
         [this, sent, finish, timer, id](const Status& rs) {
           loop_.cancel_watch(*timer);
           if (rs.ok()) ready_lat.add(sent, Clock::now());
@@ -84,8 +86,15 @@ Result measure(BenchContext& ctx, const Options& o) {
   r.status = waiter.start();
   if (!r.status.ok()) return r;
   BootTimer timer(ctx, o, fleet, waiter);
+  // emberd's pid comes from the socket's peer, so this works with --address alone.
+  const pid_t emberd = ctx.target.emberd_pid();
+  const double cpu_before = emberd > 0 ? cpu_seconds(emberd) : -1;
+  r.load_before = load_average();
   r.booted = run_phase(ctx, "boot", phase_limits(ctx, o.vms, r.concurrency),
                        [&timer](size_t i, Finish finish) { timer.run(i, std::move(finish)); });
+  const double cpu_after = emberd > 0 ? cpu_seconds(emberd) : -1;
+  r.load_after = load_average();
+  if (cpu_before >= 0 && cpu_after >= 0) r.emberd_cpu_seconds = cpu_after - cpu_before;
   Samples stop_lat;
   r.stopped = fleet.stop_all(r.concurrency, &ctx.progress, &stop_lat);
   r.measured = true;

@@ -1,6 +1,8 @@
 #pragma once
 // bench boot: V real VMs created at once, each timed until its guest's ready
 // marker appears in its VM directory (docs/benchmarks.md has the contract).
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -31,6 +33,10 @@ struct Result {
   Summary ready;      // CreateVM sent -> ready marker seen
   Summary stop;       // StopVM calls
   ErrorTally errors;  // of both phases
+  // emberd's CPU (user + system) from the first create until every guest was
+  // ready or failed; -1 when its pid or /proc/<pid>/stat is unknown.
+  double emberd_cpu_seconds = -1;
+  std::string load_before, load_after;  // /proc/loadavg around that phase
 };
 
 Result measure(BenchContext& ctx, const Options& o);

@@ -22,6 +22,9 @@ Report report(const Options& o, const Result& r) {
   j["ready_us"] = to_json(r.ready);
   j["all_ready_seconds"] = r.booted.seconds();
   j["stop_us"] = to_json(r.stop);
+  const bool cpu_known = r.emberd_cpu_seconds >= 0;
+  j["emberd_cpu_seconds"] = cpu_known ? nlohmann::ordered_json(r.emberd_cpu_seconds) : nullptr;
+  j["load_average"] = {{"before", r.load_before}, {"after", r.load_after}};
   j["errors"] = r.errors.to_json();
 
   ReportTable t;
@@ -33,6 +36,9 @@ Report report(const Options& o, const Result& r) {
   t.rows.push_back(latency_row("CreateVM sent -> " + o.ready_file, r.ready));
   t.rows.push_back(latency_row("StopVM call", r.stop));
   out.tables.push_back(std::move(t));
+  out.notes.push_back("emberd CPU during the boot: " +
+                      (cpu_known ? format_number(r.emberd_cpu_seconds, 3) + " s" : "unknown") +
+                      "; load average before " + r.load_before + ", after " + r.load_after);
   if (r.errors.total() > 0) {
     out.notes.push_back(std::to_string(r.errors.total()) +
                         " failure(s); first: " + r.errors.first().ToString());

@@ -71,10 +71,10 @@ RunStats create_fleet(BenchContext& ctx, Fleet& fleet, size_t vms) {
 // A connection straight to the shim of VM vm_id (its fccontrol socket).
 Status connect_shim(BenchContext& ctx, const std::string& vm_id, ShimInfo* shim,
                     std::shared_ptr<ttrpc::Client>* out) {
-  std::string base;
-  Status s = ctx.target.vm_dir_base(&base);
+  std::string dir;
+  Status s = ctx.target.vm_dir_blocking(vm_id, &dir);
   if (!s.ok()) return s;
-  s = read_shim_info(ctx.target.vm_dir(base, vm_id), shim);
+  s = read_shim_info(dir, shim);
   if (!s.ok()) return s;
   return ctx.target.connect(shim->fccontrol_socket, out);
 }

@@ -55,27 +55,27 @@ class StopTimer {
   void run(size_t i, Finish finish) {
     fleet_.create(i, [this, i, finish](const Status& cs, std::chrono::nanoseconds) {
       if (!cs.ok()) return finish(cs);
-      auto t = std::make_shared<Timing>();
-      t->finish = finish;
-      pid_t pid = 0;
-      const Status st = watch_exit(i, t, &pid);
-      if (!st.ok()) {
-        // Still stop it (the fleet would anyway), but this sample is lost.
-        return fleet_.stop(i,
-                           [st, finish](const Status&, std::chrono::nanoseconds) { finish(st); });
-      }
-      stop(i, t, pid);
+      ctx_.target.vm_dir(fleet_.id(i), [this, i, finish](const Status& ds, const std::string& dir) {
+        auto t = std::make_shared<Timing>();
+        t->finish = finish;
+        pid_t pid = 0;
+        const Status st = ds.ok() ? watch_exit(dir, t, &pid) : ds;
+        if (!st.ok()) {
+          // Still stop it (the fleet would anyway), but this sample is lost.
+          return fleet_.stop(i,
+                             [st, finish](const Status&, std::chrono::nanoseconds) { finish(st); });
+        }
+        stop(i, t, pid);
+      });
     });
   }
 
  private:
-  // Resolved once a VM exists: a fresh emberd makes the base with its first VM.
-  Status watch_exit(size_t i, const std::shared_ptr<Timing>& t, pid_t* pid) {
-    std::string base;
+  // Watches the exit of the shim that VM directory dir names.
+  Status watch_exit(const std::string& dir, const std::shared_ptr<Timing>& t, pid_t* pid) {
     ShimInfo shim;
     UniqueFd pidfd;
-    Status st = ctx_.target.vm_dir_base(&base);
-    if (st.ok()) st = read_shim_info(ctx_.target.vm_dir(base, fleet_.id(i)), &shim);
+    Status st = read_shim_info(dir, &shim);
     if (st.ok()) st = open_pidfd(shim.pid, &pidfd);
     if (!st.ok()) return st;
     *pid = shim.pid;
