@@ -1,14 +1,9 @@
 #include "io/event_loop.hpp"
 
-#include <fcntl.h>
-
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
-#include <cerrno>
-#include <system_error>
 
-#include "base/unique_fd.hpp"
 #include "io/event_loop_impl.hpp"
 
 namespace ember::io {
@@ -17,11 +12,18 @@ namespace {
 thread_local const EventLoop::Impl* tl_running = nullptr;
 }  // namespace
 
-// A pending watch. fd holds our dup of the watched fd until it is armed on
-// the loop thread; from then on desc owns it (and closes it when destroyed).
+// A pending watch. fd is the caller's, borrowed: once armed, desc waits on it
+// and is released (not closed) when the watch ends, so a watch costs no fd
+// of its own (a VM's exit watch is one of emberd's few fds per VM).
 struct EventLoop::Impl::Watch {
+  Watch() = default;
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+  ~Watch() {
+    if (desc) desc->release();  // deregisters; the caller still owns fd
+  }
   std::function<void()> fn;
-  UniqueFd fd;
+  int fd = -1;
   long ms = 0;
   std::unique_ptr<asio::posix::stream_descriptor> desc;
   std::unique_ptr<asio::steady_timer> timer;
@@ -102,7 +104,7 @@ void fire(EventLoop::Impl* impl, EventLoop::WatchId id) {
     impl->watches.erase(it);
   }
   auto fn = std::move(w->fn);
-  w.reset();  // closes our dup before the callback runs
+  w.reset();  // stops waiting on the fd before the callback may close it
   if (fn) fn();
 }
 
@@ -114,8 +116,8 @@ void arm(EventLoop::Impl* impl, EventLoop::WatchId id) {
   auto it = impl->watches.find(id);
   if (it == impl->watches.end()) return;  // cancelled before it was armed
   auto& w = *it->second;
-  if (w.fd.valid()) {
-    w.desc = std::make_unique<asio::posix::stream_descriptor>(impl->ctx, w.fd.release());
+  if (w.fd >= 0) {
+    w.desc = std::make_unique<asio::posix::stream_descriptor>(impl->ctx, w.fd);
     w.desc->async_wait(asio::posix::stream_descriptor::wait_read,
                        [impl, id](const std::error_code&) { fire(impl, id); });
   } else {
@@ -128,13 +130,10 @@ void arm(EventLoop::Impl* impl, EventLoop::WatchId id) {
 }  // namespace
 
 EventLoop::WatchId EventLoop::watch_readable(int fd, std::function<void()> on_ready) {
-  // The loop never owns the caller's fd: it waits on a dup (close-on-exec).
-  UniqueFd dup(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
-  if (!dup.valid()) throw std::system_error(errno, std::generic_category(), "dup watched fd");
   WatchId id = impl_->next_id.fetch_add(1);
   auto w = std::make_unique<Impl::Watch>();
   w->fn = std::move(on_ready);
-  w->fd = std::move(dup);
+  w->fd = fd;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->watches.emplace(id, std::move(w));

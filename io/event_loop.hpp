@@ -30,8 +30,9 @@ class EventLoop {
   bool in_loop_thread() const;
 
   // Calls on_ready once, on the loop thread, when fd becomes readable (or
-  // hangs up). The loop does not own fd; the caller keeps it open until
-  // on_ready ran or cancel_watch() returned. Used for pidfds.
+  // hangs up). The loop does not own fd and makes no copy of it: the caller
+  // keeps it open until on_ready ran or cancel_watch() returned. Used for
+  // pidfds.
   using WatchId = unsigned long;
   WatchId watch_readable(int fd, std::function<void()> on_ready);
   // Loop thread only. The callback will not run after this returns.

@@ -55,9 +55,10 @@ class ShimHost final : public msg::VmEffects {
   std::shared_ptr<msg::VmEvents> events_;
   // Owned resources, released in reverse order by their destructors.
   VmDir dir_;
-  io::BoundSocket shim_socket_;       // file only: the fd went to the shim
-  io::BoundSocket fccontrol_socket_;  // file only: the fd went to the shim
-  std::shared_ptr<ShimCell> shim_;    // null until spawned or adopted
+  io::BoundSocket shim_socket_;            // file only: the fd went to the shim
+  io::BoundSocket fccontrol_socket_;       // file only: the fd went to the shim
+  std::shared_ptr<ShimCell> shim_;         // null until spawned or adopted
+  io::EventLoop::WatchId exit_watch_ = 0;  // the shim's exit watch on its pidfd
   int32_t pid_ = 0;
   std::shared_ptr<ttrpc::Client> client_;   // persistent, multiplexed
   std::shared_ptr<io::LineReader> output_;  // shim stdout/stderr -> our log
@@ -94,7 +95,7 @@ void ShimHost::start_with(Status s) {
   if (!shim_) return;
   auto cell = shim_;
   auto events = events_;
-  loop_.watch_readable(cell->proc.pidfd(), [cell, events] {
+  exit_watch_ = loop_.watch_readable(cell->proc.pidfd(), [cell, events] {
     int code = -1, sig = 0;
     {
       std::lock_guard<std::mutex> lock(cell->mu);
@@ -197,6 +198,8 @@ void ShimHost::detach() {
   shim_socket_.release();
   fccontrol_socket_.release();
   if (shim_) {
+    // The watch waits on the pidfd that release() closes: it goes first.
+    if (exit_watch_ != 0) loop_.cancel_watch(exit_watch_);
     std::lock_guard<std::mutex> lock(shim_->mu);
     shim_->proc.release();
   }
