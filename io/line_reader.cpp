@@ -24,7 +24,7 @@ struct LineReader::Impl : std::enable_shared_from_this<LineReader::Impl> {
   asio::posix::stream_descriptor desc;
   LineFn on_line;
   std::function<void()> on_eof;
-  std::array<char, 16 * 1024> buf;
+  std::array<char, 2 * 1024> buf;  // per reader: one per VM in emberd; longer lines span reads
   std::string partial;
   bool stopped = false;  // loop thread only
 };

@@ -47,7 +47,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Socket sock;
   FrameDecoder decoder;
   std::vector<Frame> frames;
-  std::array<char, 64 * 1024> buf;
+  std::array<char, 16 * 1024> buf;  // per connection: one per VM in emberd
   uint32_t next_id = 1;
   std::unordered_map<uint32_t, Call> calls;
   std::deque<std::string> outq;
