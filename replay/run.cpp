@@ -110,7 +110,13 @@ void Run::deliver_completion(const Input& in, const journal::Completion& c) {
   }
 }
 
+Run::~Run() {
+  closing_ = true;
+  world_.close();
+}
+
 void Run::on_reply(size_t i, const msg::RpcReply& r) {
+  if (closing_) return;
   Answer& a = answers_[i];
   if (++a.count == 1) a.reply = r;
   if (trace_ != nullptr)

@@ -31,6 +31,8 @@ class Run {
   // With Step records (Header.steps): every actor takes its messages in the
   // recorded order. Without: the actors run to idle after each input.
   void sim(SimResult* out);
+  // The actors end first, while everything their callbacks reach still exists.
+  ~Run();
   std::optional<Failure> explore(uint64_t seed);
 
  private:
@@ -71,6 +73,7 @@ class Run {
   void check_end();
   void fail(std::string invariant, std::string detail);
 
+  bool closing_ = false;  // ~Run: answers that still come are ignored
   const Journal& journal_;
   const Inputs& inputs_;
   const std::vector<char>* keep_;

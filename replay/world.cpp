@@ -67,6 +67,7 @@ struct World::Impl {
   std::map<uint64_t, ReplyFn> adopt_done;
   uint32_t count = 0;
   uint64_t registry_steps = 0;
+  bool closed = false;
   caf::resumable* registry_job = nullptr;  // the registry as the scheduler sees it
 
   Impl(const journal::Header& header, EffectsFactory& effects, const ActorSet& actors,
@@ -97,7 +98,11 @@ struct World::Impl {
     names[client.id()] = "client";
   }
 
-  ~Impl() {
+  ~Impl() { close(); }
+
+  void close() {
+    if (closed) return;
+    closed = true;
     tracing = false;
     for (auto& addr : supervisors)
       if (auto sup = caf::actor_cast<caf::actor>(addr))
@@ -133,21 +138,18 @@ struct World::Impl {
     };
   }
 
+  caf::actor_addr address_of(const ActorRef& ref) const {
+    if (ref.kind == ActorRef::Kind::registry) return registry.address();
+    if (ref.kind != ActorRef::Kind::vm) return {};
+    auto i = vm_actors.find(ref.vm + "#" + std::to_string(ref.ordinal));
+    return i != vm_actors.end() ? i->second : caf::actor_addr{};
+  }
+
+  // The actor, while it exists (a finished supervisor's address is weak).
   caf::scheduled_actor* actor_of(const ActorRef& ref) const {
-    caf::actor_addr addr;
-    switch (ref.kind) {
-      case ActorRef::Kind::registry:
-        addr = registry.address();
-        break;
-      case ActorRef::Kind::vm: {
-        auto i = vm_actors.find(ref.vm + "#" + std::to_string(ref.ordinal));
-        if (i != vm_actors.end()) addr = i->second;
-        break;
-      }
-      default:
-        break;
-    }
-    return dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(addr));
+    auto strong = caf::actor_cast<caf::strong_actor_ptr>(address_of(ref));
+    if (!strong) return nullptr;
+    return dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(strong));
   }
 
   bool sent_by(const caf::mailbox_element& x, const ActorRef& ref) const {
@@ -155,8 +157,8 @@ struct World::Impl {
     if (!x.sender) return false;
     if (ref.kind == ActorRef::Kind::unnamed)  // the kind tells which of the two
       return x.sender->id() == client.id() || x.sender->id() == frontend.id();
-    caf::scheduled_actor* a = actor_of(ref);
-    return a != nullptr && a->id() == x.sender->id();
+    caf::actor_addr addr = address_of(ref);  // the sender may have ended since
+    return addr && addr.id() == x.sender->id();
   }
 
   // As actors::StepNoted reports it.
@@ -266,6 +268,10 @@ World::World(const journal::Header& header, EffectsFactory& effects, const Actor
     : impl_(std::make_unique<Impl>(header, effects, actors ? *actors : kEmberd, trace)) {}
 
 World::~World() = default;
+
+void World::close() {
+  impl_->close();
+}
 
 void World::inject_rpc(InboundRpc rpc) {
   caf::anon_send(impl_->frontend, rpc_atom::value, std::move(rpc));

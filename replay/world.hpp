@@ -32,6 +32,9 @@ class World {
   World(const journal::Header& header, msg::EffectsFactory& effects, const ActorSet* actors,
         std::string* trace);
   ~World();
+  // Ends every actor now (calls still open get their errors, through the
+  // callbacks they were given); the destructor does it otherwise.
+  void close();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
