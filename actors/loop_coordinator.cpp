@@ -47,6 +47,8 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
   }
 
   // Every actor has finished (the system awaited them) before this runs.
+  // release_loop_logger() waits on the loop, behind any drain posted before
+  // it, so no drain of this coordinator is left to run after it is gone.
   void stop() override {
     stop_actors();
     release_loop_logger();
