@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/scenarios/bench_report_checks.hpp"
 #include "tests/cmd/emberctl/run_emberctl.hpp"
 #include "tests/support/emberd_harness.hpp"
 
@@ -31,23 +32,7 @@ class BenchAddressOnlyTest : public ::testing::Test {
     return run_emberctl(work_.path(), all);
   }
 
-  static json report_of(const CtlResult& r) {
-    json j = json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON: " << r.out << "\nstderr: " << r.err;
-    return j;
-  }
-
-  static void expect_summary(const json& s, size_t count) {
-    ASSERT_TRUE(s.is_object()) << s;
-    EXPECT_EQ(s["count"], count);
-    for (const char* k : {"min", "mean", "p50", "p90", "p99", "max"})
-      EXPECT_TRUE(s[k].is_number()) << k;
-  }
-
-  void expect_nothing_left() {
-    EXPECT_TRUE(e2e::list_dir(emberd_->vm_base_dir()).empty());
-    EXPECT_TRUE(e2e::children_of(emberd_->pid()).empty());
-  }
+  void expect_nothing_left() { ctltest::expect_nothing_left(*emberd_); }
 
   // What every report ends with.
   void expect_target(const json& j) {
@@ -91,14 +76,8 @@ TEST_F(BenchAddressOnlyTest, StopLatencyTimesEveryStop) {
   CtlResult r = bench({"stop-latency", "-n", "4", "-c", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json j = report_of(r);
-  EXPECT_EQ(j["scenario"], "stop-latency");
-  EXPECT_EQ(j["stops"]["requested"], 4);
+  expect_stop_latency(j, 4);
   EXPECT_EQ(j["stops"]["started"], 4);
-  EXPECT_EQ(j["stops"]["completed"], 4);
-  EXPECT_EQ(j["stops"]["failed"], 0);
-  expect_summary(j["exit_to_reply_us"], 4);
-  expect_summary(j["stop_to_exit_us"], 4);
-  expect_summary(j["stop_call_us"], 4);
   EXPECT_TRUE(j["errors"].empty());
   expect_target(j);
   expect_nothing_left();

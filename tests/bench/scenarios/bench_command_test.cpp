@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/bench/scenarios/bench_report_checks.hpp"
 #include "tests/cmd/emberctl/run_emberctl.hpp"
 #include "tests/support/emberd_harness.hpp"
 
@@ -40,25 +41,7 @@ class BenchCommandTest : public ::testing::Test {
     return run_emberctl(work_.path(), all);
   }
 
-  // The report of a --json run (one line on stdout).
-  static json report_of(const CtlResult& r) {
-    json j = json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "stdout is not JSON: " << r.out << "\nstderr: " << r.err;
-    return j;
-  }
-
-  // No VM directory and no shim left.
-  void expect_nothing_left() {
-    EXPECT_TRUE(e2e::list_dir(emberd_->vm_base_dir()).empty());
-    EXPECT_TRUE(e2e::children_of(emberd_->pid()).empty());
-  }
-
-  static void expect_summary(const json& s, size_t count) {
-    ASSERT_TRUE(s.is_object()) << s;
-    EXPECT_EQ(s["count"], count);
-    for (const char* k : {"min", "mean", "p50", "p90", "p99", "max"})
-      EXPECT_TRUE(s[k].is_number()) << k;
-  }
+  void expect_nothing_left() { ctltest::expect_nothing_left(*emberd_); }
 
   TempDir work_;
   std::unique_ptr<e2e::Emberd> emberd_;
@@ -149,13 +132,7 @@ TEST_F(BenchCommandTest, StopLatencyTimesEveryStop) {
       {"stop-latency", "-n", "5", "-c", "2", "--vm-dir-base", emberd_->vm_base_dir(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json j = report_of(r);
-  EXPECT_EQ(j["scenario"], "stop-latency");
-  EXPECT_EQ(j["stops"]["requested"], 5);
-  EXPECT_EQ(j["stops"]["completed"], 5);
-  EXPECT_EQ(j["stops"]["failed"], 0);
-  expect_summary(j["exit_to_reply_us"], 5);
-  expect_summary(j["stop_to_exit_us"], 5);
-  expect_summary(j["stop_call_us"], 5);
+  expect_stop_latency(j, 5);
   EXPECT_LE(j["reply_before_exit"].get<int>(), 5);
   expect_nothing_left();
 }
