@@ -6,9 +6,6 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
-#include <algorithm>
-#include <thread>
-
 #include "actors/actors.hpp"
 #include "actors/loop_coordinator.hpp"
 #include "io/event_loop.hpp"

@@ -4,7 +4,6 @@
 // order in which every actor took its messages (docs/replay.md, "Steps").
 // Without a sink it costs one branch per message. Actor translation units only.
 #include <caf/atom.hpp>
-#include <caf/exit_reason.hpp>
 #include <caf/invoke_message_result.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/system_messages.hpp>
@@ -17,6 +16,18 @@ namespace ember::actors {
 // The kinds of CAF's system messages, which lead with no atom.
 constexpr uint64_t kDownKind = static_cast<uint64_t>(caf::atom("down"));
 constexpr uint64_t kExitKind = static_cast<uint64_t>(caf::atom("exit"));
+
+// A message's kind as a Step records it: its leading atom, kDownKind or
+// kExitKind for CAF's system messages, 0 for anything else. Replay matches
+// mailbox elements by the same function.
+inline uint64_t step_kind(const caf::mailbox_element& x) {
+  const caf::type_erased_tuple& m = x.content();
+  if (!m.empty() && m.match_element<caf::atom_value>(0))
+    return static_cast<uint64_t>(m.get_as<caf::atom_value>(0));
+  if (m.match_elements<caf::down_msg>()) return kDownKind;
+  if (m.match_elements<caf::exit_msg>()) return kExitKind;
+  return 0;
+}
 
 template <class Base>
 class StepNoted : public Base {
@@ -40,13 +51,7 @@ class StepNoted : public Base {
     msg::StepSink::Step s;
     s.actor = this->id();
     s.sender = x.sender ? x.sender->id() : 0;
-    const caf::type_erased_tuple& m = x.content();
-    if (!m.empty() && m.match_element<caf::atom_value>(0))
-      s.kind = static_cast<uint64_t>(m.get_as<caf::atom_value>(0));
-    else if (m.match_elements<caf::down_msg>())
-      s.kind = kDownKind;
-    else if (m.match_elements<caf::exit_msg>())
-      s.kind = kExitKind;
+    s.kind = step_kind(x);
     s.role = role_;
     s.key = key_;
     sink_->step(s);

@@ -21,29 +21,12 @@ IN_FLIGHT=${5:-16}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-WORK=$(mktemp -d /tmp/ember-journal-cost-XXXXXX)
-EMBERD_PID=
-cleanup() {
-  if [ -n "$EMBERD_PID" ]; then
-    kill "$EMBERD_PID" 2>/dev/null || true
-    wait "$EMBERD_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-base_yaml() {
-  cat <<YAML
-socket: $WORK/ember.sock
-state_dir: $WORK/s
-shim_base_dir: $WORK/vm
-vmm:
-  backend: hollow
-YAML
-}
-base_yaml >"$WORK/off.yaml"
-{ base_yaml; printf 'journal:\n  path: %s/journal\n' "$WORK"; } >"$WORK/on.yaml"
-mkfifo "$WORK/ready"
+. "$(dirname "$0")/private_emberd.sh"
+private_emberd_init journal-cost
+# Each mode's config, from the private emberd's: run_round copies one into
+# place as $WORK/ember.yaml.
+cp "$WORK/ember.yaml" "$WORK/off.yaml"
+{ cat "$WORK/off.yaml"; printf 'journal:\n  path: %s/journal\n' "$WORK"; } >"$WORK/on.yaml"
 CTL="$BUILD/bin/emberctl"
 TICK=$(getconf CLK_TCK)
 # cpu_ticks PID: user + system time of the process so far, in clock ticks.
@@ -54,22 +37,18 @@ cp "$WORK/on.yaml" "$WORK/paused.yaml"
 # run_round MODE ROUND: one bench rpc on a fresh emberd with MODE's config.
 run_round() {
   rm -f "$WORK"/journal*
-  "$BUILD/bin/emberd" --config "$WORK/$1.yaml" --ready-fd 3 3>"$WORK/ready" \
-    >>"$WORK/emberd-$1.log" 2>&1 &
-  EMBERD_PID=$!
-  read -r _ <"$WORK/ready"
-  if [ "$1" = paused ]; then "$CTL" --config "$WORK/$1.yaml" journal off >/dev/null; fi
+  cp "$WORK/$1.yaml" "$WORK/ember.yaml"
+  start_emberd "$BUILD/bin" "emberd-$1"
+  if [ "$1" = paused ]; then "$CTL" --config "$WORK/ember.yaml" journal off >/dev/null; fi
   before=$(cpu_ticks "$EMBERD_PID")
-  "$CTL" --config "$WORK/$1.yaml" --json bench rpc --vms 10 -n "$CALLS" \
+  "$CTL" --config "$WORK/ember.yaml" --json bench rpc --vms 10 -n "$CALLS" \
     --in-flight "$IN_FLIGHT" --methods GetVMInfo --paths emberd >"$OUT/rpc-$1-$2.json"
   after=$(cpu_ticks "$EMBERD_PID")
   awk -v t="$((after - before))" -v hz="$TICK" -v n="$CALLS" \
     'BEGIN { printf "{\"emberd_cpu_us_per_call\": %.2f}\n", t * 1000000 / hz / n }' \
     >"$OUT/cpu-$1-$2.json"
-  "$CTL" --config "$WORK/$1.yaml" --json journal status >"$OUT/journal-$1-$2.json"
-  kill "$EMBERD_PID"
-  wait "$EMBERD_PID" || true
-  EMBERD_PID=
+  "$CTL" --config "$WORK/ember.yaml" --json journal status >"$OUT/journal-$1-$2.json"
+  stop_emberd
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -18,32 +18,32 @@ class RecordingEvents final : public msg::VmEvents {
       : writer_(writer), key_(key), of_{incarnation, &key_}, inner_(std::move(inner)) {}
 
   void started(Status status, int32_t shim_pid) override {
-    std::lock_guard<std::mutex> lock(order_);
-    if (writer_.enabled())
-      writer_.append(
-          entry::Started{of_, static_cast<int32_t>(status.code()), status.message(), shim_pid});
-    inner_->started(std::move(status), shim_pid);
+    in_order(entry::Started{of_, static_cast<int32_t>(status.code()), status.message(), shim_pid},
+             [&] { inner_->started(std::move(status), shim_pid); });
   }
 
   void shim_replied(uint64_t call_id, msg::RpcReply reply) override {
-    std::lock_guard<std::mutex> lock(order_);
-    if (writer_.enabled()) writer_.append(entry::ShimReplied{of_, call_id, &reply});
-    inner_->shim_replied(call_id, std::move(reply));
+    in_order(entry::ShimReplied{of_, call_id, &reply},
+             [&] { inner_->shim_replied(call_id, std::move(reply)); });
   }
 
   void shim_exited(msg::ShimExit exit) override {
-    std::lock_guard<std::mutex> lock(order_);
-    if (writer_.enabled()) writer_.append(entry::ShimExited{of_, exit});
-    inner_->shim_exited(exit);
+    in_order(entry::ShimExited{of_, exit}, [&] { inner_->shim_exited(exit); });
   }
 
   void timer_fired(uint64_t token) override {
-    std::lock_guard<std::mutex> lock(order_);
-    if (writer_.enabled()) writer_.append(entry::TimerFired{of_, token});
-    inner_->timer_fired(token);
+    in_order(entry::TimerFired{of_, token}, [&] { inner_->timer_fired(token); });
   }
 
  private:
+  // Records what (if the journal is on), then passes it on, under order_.
+  template <class Forward>
+  void in_order(const entry::Any& what, Forward&& pass_on) {
+    std::lock_guard<std::mutex> lock(order_);
+    if (writer_.enabled()) writer_.append(what);
+    pass_on();
+  }
+
   JournalWriter& writer_;
   const msg::VmKey key_;
   const entry::Incarnation of_;  // refers to key_

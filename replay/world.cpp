@@ -161,16 +161,6 @@ struct World::Impl {
     return addr && addr.id() == x.sender->id();
   }
 
-  // As actors::StepNoted reports it.
-  static uint64_t kind_of(const caf::mailbox_element& x) {
-    const caf::type_erased_tuple& m = x.content();
-    if (!m.empty() && m.match_element<caf::atom_value>(0))
-      return static_cast<uint64_t>(m.get_as<caf::atom_value>(0));
-    if (m.match_elements<caf::down_msg>()) return actors::kDownKind;
-    if (m.match_elements<caf::exit_msg>()) return actors::kExitKind;
-    return 0;
-  }
-
   // Moves the first message of a's that matches to the front of its mailbox.
   bool bring_to_front(caf::scheduled_actor* a, const ActorRef& sender, uint64_t kind) {
     // An idle actor's inbox is blocked: fetching would unblock it without
@@ -183,7 +173,7 @@ struct World::Impl {
     while (auto x = queue.take_front())
       held.push_back(std::move(x));
     auto match = std::find_if(held.begin(), held.end(), [&](const caf::mailbox_element_ptr& x) {
-      return sent_by(*x, sender) && kind_of(*x) == kind;
+      return sent_by(*x, sender) && actors::step_kind(*x) == kind;
     });
     if (match != held.end()) std::rotate(held.begin(), match, match + 1);
     for (auto& x : held)
