@@ -11,6 +11,7 @@
 #include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
 #include "messages/fccontrol_methods.hpp"
+#include "shimproc/launch_workers.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_launch.hpp"
 #include "shimproc/shim_process.hpp"
@@ -26,11 +27,58 @@ struct ShimCell {
   ShimProcess proc;
 };
 
+// What a launch made on a worker thread, owned here until the host takes it.
+// Dropped instead (the host is gone or detached, the loop stopped), its
+// owners' destructors kill and reap the shim and remove the sockets and the
+// directory: a shim that never got its CreateVM does not outlive its launch.
+struct Launched {
+  Status status;
+  VmDir dir;
+  io::BoundSocket shim_socket;
+  io::BoundSocket fccontrol_socket;
+  ShimProcess proc;  // destroyed first: killed before its files go
+  bool spawned = false;
+};
+
+// The VM directory, both listening sockets and the address file.
+Status make_files(const config::Config& cfg, const msg::VmKey& key, Launched* l, UniqueFd* shim_fd,
+                  UniqueFd* fccontrol_fd) {
+  Status s = VmDir::create(cfg.shim_base_dir, key.ns, key.id, &l->dir);
+  if (!s.ok()) return s;
+  auto shim_path = shim_socket_path(cfg.state_dir, cfg.containerd_address, key.ns, key.id);
+  s = io::bind_listener(shim_path, &l->shim_socket);
+  if (!s.ok()) return s;
+  s = io::bind_listener(fccontrol_socket_path(shim_path), &l->fccontrol_socket);
+  if (!s.ok()) return s;
+  s = l->dir.write_address(unix_address(shim_path));
+  if (!s.ok()) return s;
+  *shim_fd = l->shim_socket.take_fd();
+  *fccontrol_fd = l->fccontrol_socket.take_fd();
+  return Status::Ok();
+}
+
+// The blocking part of a launch, on a worker thread.
+std::shared_ptr<Launched> make_files_and_spawn(const config::Config& cfg, const msg::VmKey& key) {
+  auto l = std::make_shared<Launched>();
+  UniqueFd shim_fd, fccontrol_fd;
+  l->status = make_files(cfg, key, l.get(), &shim_fd, &fccontrol_fd);
+  if (!l->status.ok()) return l;
+  l->status = ShimProcess::spawn(make_shim_launch(cfg, key.ns, key.id, l->dir.path(),
+                                                  std::move(shim_fd), std::move(fccontrol_fd)),
+                                 &l->proc);
+  l->spawned = l->status.ok();
+  return l;
+}
+
 class ShimHost final : public msg::VmEffects {
  public:
-  ShimHost(io::EventLoop& loop, const config::Config& cfg, msg::VmKey key,
+  ShimHost(io::EventLoop& loop, LaunchWorkers& workers, const config::Config& cfg, msg::VmKey key,
            std::shared_ptr<msg::VmEvents> events)
-      : loop_(loop), cfg_(cfg), key_(std::move(key)), events_(std::move(events)) {}
+      : loop_(loop),
+        workers_(workers),
+        cfg_(cfg),
+        key_(std::move(key)),
+        events_(std::move(events)) {}
   ~ShimHost() override { close_connections(); }
 
   void launch() override;
@@ -43,15 +91,18 @@ class ShimHost final : public msg::VmEffects {
   msg::SteadyTime now() const override { return std::chrono::steady_clock::now(); }
 
  private:
-  Status make_files(UniqueFd* shim_fd, UniqueFd* fccontrol_fd);
+  void take_launched(Launched l);
   void own_shim(ShimProcess proc);
   void start_with(Status s);
   void close_connections();
   std::string name() const { return key_.ns + "/" + key_.id; }
 
   io::EventLoop& loop_;
+  LaunchWorkers& workers_;
   const config::Config& cfg_;
   msg::VmKey key_;
+  // A launch's result finds the host through this; reset on detach.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::shared_ptr<msg::VmEvents> events_;
   // Owned resources, released in reverse order by their destructors.
   VmDir dir_;
@@ -63,22 +114,6 @@ class ShimHost final : public msg::VmEffects {
   std::shared_ptr<ttrpc::Client> client_;   // persistent, multiplexed
   std::shared_ptr<io::LineReader> output_;  // shim stdout/stderr -> our log
 };
-
-// The VM directory, both listening sockets and the address file.
-Status ShimHost::make_files(UniqueFd* shim_fd, UniqueFd* fccontrol_fd) {
-  Status s = VmDir::create(cfg_.shim_base_dir, key_.ns, key_.id, &dir_);
-  if (!s.ok()) return s;
-  auto shim_path = shim_socket_path(cfg_.state_dir, cfg_.containerd_address, key_.ns, key_.id);
-  s = io::bind_listener(shim_path, &shim_socket_);
-  if (!s.ok()) return s;
-  s = io::bind_listener(fccontrol_socket_path(shim_path), &fccontrol_socket_);
-  if (!s.ok()) return s;
-  s = dir_.write_address(unix_address(shim_path));
-  if (!s.ok()) return s;
-  *shim_fd = shim_socket_.take_fd();
-  *fccontrol_fd = fccontrol_socket_.take_fd();
-  return Status::Ok();
-}
 
 void ShimHost::own_shim(ShimProcess proc) {
   pid_ = proc.pid();
@@ -106,21 +141,28 @@ void ShimHost::start_with(Status s) {
   });
 }
 
+// The directory, sockets and spawn run on a worker; the rest, and every
+// event, on the loop thread, where the host lives.
 void ShimHost::launch() {
-  UniqueFd shim_fd, fccontrol_fd;
-  Status s = make_files(&shim_fd, &fccontrol_fd);
-  if (s.ok()) {
-    ShimProcess proc;
-    s = ShimProcess::spawn(make_shim_launch(cfg_, key_.ns, key_.id, dir_.path(), std::move(shim_fd),
-                                            std::move(fccontrol_fd)),
-                           &proc);
-    if (s.ok()) {
-      output_ = forward_shim_output(loop_, proc.take_output(), name());
-      own_shim(std::move(proc));
-    }
+  std::weak_ptr<char> alive = alive_;
+  workers_.submit([this, alive, &loop = loop_, &cfg = cfg_, key = key_] {
+    auto l = make_files_and_spawn(cfg, key);
+    loop.post([this, alive, l] {
+      if (alive.lock()) take_launched(std::move(*l));
+    });
+  });
+}
+
+void ShimHost::take_launched(Launched l) {
+  dir_ = std::move(l.dir);
+  shim_socket_ = std::move(l.shim_socket);
+  fccontrol_socket_ = std::move(l.fccontrol_socket);
+  if (l.spawned) {
+    output_ = forward_shim_output(loop_, l.proc.take_output(), name());
+    own_shim(std::move(l.proc));
   }
-  if (!s.ok() && !shim_) remove_all();  // nothing runs: nothing may stay
-  start_with(s);
+  if (!l.status.ok() && !shim_) remove_all();  // nothing runs: nothing may stay
+  start_with(l.status);
 }
 
 void ShimHost::adopt(const msg::ShimRecord& rec) {
@@ -193,6 +235,7 @@ void ShimHost::remove_all() {
 
 // emberd is exiting: the shim keeps running with its directory and sockets.
 void ShimHost::detach() {
+  alive_.reset();  // a launch still under way is undone when it ends
   if (client_) client_->close();
   dir_.release();
   shim_socket_.release();
@@ -209,7 +252,7 @@ void ShimHost::detach() {
 
 std::unique_ptr<msg::VmEffects> ShimHostFactory::make(const msg::VmKey& key,
                                                       std::shared_ptr<msg::VmEvents> events) {
-  return std::make_unique<ShimHost>(loop_, cfg_, key, std::move(events));
+  return std::make_unique<ShimHost>(loop_, workers_, cfg_, key, std::move(events));
 }
 
 }  // namespace ember::shimproc

@@ -3,13 +3,15 @@
 // for one VM. It owns the VM's directory, the shim's socket files, the shim
 // process and the connection to it, over shimproc/ and io/.
 //
-// Threads: the supervisor calls in from a CAF worker; the steps that complete
-// at once (mkdir, bind, spawn, connect) run there and never wait. The shim
-// process lives on the I/O thread (its exit watch reaps it there), as do the
-// output reader and every completion.
+// Threads: a host is made, called and destroyed on the I/O thread, where the
+// actors run (actors/loop_coordinator.hpp). A launch's blocking steps (mkdir,
+// bind, and the spawn, which waits until the shim has exec'd) run on the
+// factory's LaunchWorkers; everything after them, the shim's exit watch, its
+// output reader and every completion run on the I/O thread.
 #include <memory>
 
 #include "messages/vm_effects.hpp"
+#include "shimproc/launch_workers.hpp"
 
 namespace ember::io {
 class EventLoop;
@@ -20,7 +22,8 @@ struct Config;
 
 namespace ember::shimproc {
 
-// Makes a ShimHost per VM. loop and cfg must outlive every host.
+// Makes a ShimHost per VM. loop and cfg must outlive every host; the factory
+// too (its destructor finishes the launches still under way).
 class ShimHostFactory final : public msg::EffectsFactory {
  public:
   ShimHostFactory(io::EventLoop& loop, const config::Config& cfg) : loop_(loop), cfg_(cfg) {}
@@ -30,6 +33,7 @@ class ShimHostFactory final : public msg::EffectsFactory {
  private:
   io::EventLoop& loop_;
   const config::Config& cfg_;
+  LaunchWorkers workers_;
 };
 
 }  // namespace ember::shimproc
