@@ -8,6 +8,7 @@
 #include <string>
 
 #include "io/event_loop_impl.hpp"
+#include "io/read_when_ready.hpp"
 
 namespace ember::io {
 
@@ -24,16 +25,15 @@ struct LineReader::Impl : std::enable_shared_from_this<LineReader::Impl> {
   asio::posix::stream_descriptor desc;
   LineFn on_line;
   std::function<void()> on_eof;
-  std::array<char, 2 * 1024> buf;  // per reader: one per VM in emberd; longer lines span reads
   std::string partial;
   bool stopped = false;  // loop thread only
 };
 
 void LineReader::Impl::read() {
   auto self = shared_from_this();
-  desc.async_read_some(asio::buffer(buf), [self](const std::error_code& ec, size_t n) {
+  read_when_ready(desc, [self](const char* data, size_t n, const std::error_code& ec) {
     if (self->stopped) return;
-    if (n > 0) self->consume(self->buf.data(), n);
+    if (n > 0) self->consume(data, n);
     if (self->stopped) return;  // a callback destroyed the reader
     if (ec) {
       self->finish();

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "io/event_loop_impl.hpp"
+#include "io/read_when_ready.hpp"
 #include "io/ttrpc/frame.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
@@ -47,7 +48,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Socket sock;
   FrameDecoder decoder;
   std::vector<Frame> frames;
-  std::array<char, 16 * 1024> buf;  // per connection: one per VM in emberd
   uint32_t next_id = 1;
   std::unordered_map<uint32_t, Call> calls;
   std::deque<std::string> outq;
@@ -58,7 +58,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
 void Client::Impl::read() {
   auto self = shared_from_this();
-  sock.async_read_some(asio::buffer(buf), [self](const std::error_code& ec, size_t n) {
+  io::read_when_ready(sock, [self](const char* data, size_t n, const std::error_code& ec) {
     if (self->torn_down) return;
     if (ec) {
       self->teardown(ec == asio::error::eof ? "connection closed by the server"
@@ -66,7 +66,7 @@ void Client::Impl::read() {
       return;
     }
     self->frames.clear();
-    self->decoder.feed(self->buf.data(), n, &self->frames);
+    self->decoder.feed(data, n, &self->frames);
     for (auto& f : self->frames) {
       self->on_frame(f);
       if (self->torn_down) return;
