@@ -41,7 +41,7 @@ std::string guest_image_dir(uid_t uid, const char* xdg_cache_home, const char* h
 Config defaults_for(uid_t uid, const char* xdg_runtime_dir) {
   Config c;
   c.vm.kernel_image =
-      guest_image_dir(uid, std::getenv("XDG_CACHE_HOME"), std::getenv("HOME")) + "/vmlinuz";
+      guest_image_dir(uid, std::getenv("XDG_CACHE_HOME"), std::getenv("HOME")) + "/vmlinux";
   if (uid == 0) {
     c.socket = "/run/ember/ember.sock";
     c.state_dir = "/run/ember/s";

@@ -10,7 +10,7 @@ packages=(
   libasio-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
   # real VMs: the VMM, and what deploy/guest/build-guest.sh needs
-  qemu-system-x86 kmod cpio socat e2fsprogs
+  qemu-system-x86 kmod cpio lz4 socat e2fsprogs
   # benchmark plots (bench/plot.sh, bench/report.sh)
   gnuplot-nox jq
   # tests/style (size limits of production code)

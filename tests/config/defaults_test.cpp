@@ -39,7 +39,7 @@ TEST(DefaultsTest, EverythingElseHasTheDocumentedDefault) {
   EXPECT_EQ(c.vmm.backend, Backend::qemu);
   EXPECT_EQ(c.vmm.qemu_binary, "qemu-system-x86_64");
   EXPECT_EQ(c.vmm.firecracker_binary, "firecracker");
-  EXPECT_EQ(c.vm.kernel_image, "/var/cache/ember/guest/vmlinuz");
+  EXPECT_EQ(c.vm.kernel_image, "/var/cache/ember/guest/vmlinux");
   EXPECT_EQ(c.vm.kernel_args, "console=ttyS0 panic=-1 quiet");
   EXPECT_EQ(c.vm.root_drive, "");
   EXPECT_EQ(c.vm.vcpus, 1u);

@@ -47,7 +47,7 @@ Status build_guest(std::string* kernel) {
     return Status::FailedPrecondition("build-guest.sh failed (" + std::to_string(rc) +
                                       "): " + output);
   }
-  *kernel = dir + "/vmlinuz";
+  *kernel = dir + "/vmlinux";
   return Status::Ok();
 }
 
