@@ -32,31 +32,46 @@ int int_sockopt(int fd, int option, int* out) {
 using shimproc::kFccontrolSocketFd;
 using shimproc::kShimSocketFd;
 
-Status check_environment(const ShimArgs& args) {
+// The VM id, as the seed gives it: FIRECRACKER_VM_ID; -id, an ember extra,
+// must agree with it.
+Status vm_id_of(const ShimArgs& args, std::string* id) {
   const std::string id_env = shimproc::kVmIdEnv;
   const char* env_id = std::getenv(id_env.c_str());
   if (env_id == nullptr) {
-    return Status::InvalidArgument(id_env + " is not set (expected \"" + args.id + "\")");
+    return Status::InvalidArgument(id_env + " is not set" +
+                                   (args.id.empty() ? "" : " (expected \"" + args.id + "\")"));
   }
-  if (args.id != env_id) {
+  if (!args.id.empty() && args.id != env_id) {
     return Status::InvalidArgument(id_env + " \"" + std::string(env_id) + "\" does not match -" +
                                    shimproc::kIdFlag + " \"" + args.id + "\"");
   }
-  const std::string fd_env = shimproc::kFccontrolSocketFdEnv;
-  const char* env_fd = std::getenv(fd_env.c_str());
-  if (env_fd != nullptr && std::string(env_fd) != std::to_string(kFccontrolSocketFd)) {
-    return Status::InvalidArgument(fd_env + " is \"" + std::string(env_fd) +
-                                   "\"; ember-shim takes the fccontrol socket as fd " +
-                                   std::to_string(kFccontrolSocketFd));
-  }
+  *id = env_id;
   return Status::Ok();
 }
 
-Status working_directory(const ShimArgs& args, std::string* out) {
+// The fccontrol socket's fd: FCCONTROL_SOCKET_FD (the seed sets 4), else 4.
+Status fccontrol_fd_of(int* fd) {
+  const std::string fd_env = shimproc::kFccontrolSocketFdEnv;
+  const char* text = std::getenv(fd_env.c_str());
+  *fd = kFccontrolSocketFd;
+  if (text == nullptr) return Status::Ok();
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || n <= kShimSocketFd || n > INT_MAX) {
+    return Status::InvalidArgument(fd_env + " is \"" + std::string(text) +
+                                   "\": not a file descriptor number above " +
+                                   std::to_string(kShimSocketFd));
+  }
+  *fd = static_cast<int>(n);
+  return Status::Ok();
+}
+
+Status working_directory(const std::string& ns, const std::string& id, std::string* out) {
   char buf[PATH_MAX];
   if (::getcwd(buf, sizeof(buf)) == nullptr) return Status::FromErrno("getcwd", errno);
   std::string cwd = buf;
-  const std::string expected = shimproc::vm_dir_name(args.ns, args.id);
+  const std::string expected = shimproc::vm_dir_name(ns, id);
   const auto slash = cwd.rfind('/');
   if (cwd.substr(slash + 1) != expected) {
     return Status::InvalidArgument("working directory " + cwd + " is not a VM directory named " +
@@ -107,27 +122,24 @@ std::string bound_path(int fd) {
 }
 
 Status take_launch(const ShimArgs& args, Launch* out) {
-  Status s = validate_identifier(args.ns, "namespace");
-  if (!s.ok()) return s;
-  s = validate_identifier(args.id, "VM id");
-  if (!s.ok()) return s;
-  s = check_environment(args);
-  if (!s.ok()) return s;
-  s = check_listening_unix_socket(kShimSocketFd, "containerd task socket");
-  if (!s.ok()) return s;
-  s = check_listening_unix_socket(kFccontrolSocketFd, "fccontrol socket");
-  if (!s.ok()) return s;
   Launch launch;
-  s = working_directory(args, &launch.vm_dir);
+  int fccontrol_fd = kFccontrolSocketFd;
+  Status s = validate_identifier(args.ns, "namespace");
+  if (s.ok()) s = vm_id_of(args, &launch.vm_id);
+  if (s.ok()) s = validate_identifier(launch.vm_id, "VM id");
+  if (s.ok()) s = fccontrol_fd_of(&fccontrol_fd);
+  if (s.ok()) s = check_listening_unix_socket(kShimSocketFd, "containerd task socket");
+  if (s.ok()) s = check_listening_unix_socket(fccontrol_fd, "fccontrol socket");
+  if (s.ok()) s = working_directory(args.ns, launch.vm_id, &launch.vm_dir);
   if (!s.ok()) return s;
   launch.shim_socket_path = bound_path(kShimSocketFd);
-  launch.fccontrol_socket_path = bound_path(kFccontrolSocketFd);
+  launch.fccontrol_socket_path = bound_path(fccontrol_fd);
   s = take_fd(kShimSocketFd, &launch.shim_socket);
   if (!s.ok()) return s;
-  s = take_fd(kFccontrolSocketFd, &launch.fccontrol_socket);
+  s = take_fd(fccontrol_fd, &launch.fccontrol_socket);
   if (!s.ok()) return s;
   // Anything a careless launcher leaked stays open but never reaches a VMM.
-  if (::syscall(SYS_close_range, kFccontrolSocketFd + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+  if (::syscall(SYS_close_range, kShimSocketFd + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
     return Status::FromErrno("close_range(CLOSE_RANGE_CLOEXEC)", errno);
   }
   *out = std::move(launch);

@@ -141,6 +141,7 @@ int run_shim(int argc, char** argv, VmmFactory factory, HandOff hand_off) {
   Launch launch;
   s = take_launch(args, &launch);
   if (!s.ok()) return bad_launch(s);
+  args.id = launch.vm_id;
   setup_logging(args, cfg);
 
   BorrowedVmDir vm_dir;

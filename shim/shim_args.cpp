@@ -86,20 +86,18 @@ Status parse_shim_args(const std::vector<std::string>& argv, ShimArgs* out) {
       return Status::InvalidArgument(std::string("flag -") + shimproc::kNamespaceFlag +
                                      " is required");
     }
-    if (args.id.empty()) {
-      return Status::InvalidArgument(std::string("flag -") + shimproc::kIdFlag + " is required");
-    }
   }
   *out = std::move(args);
   return Status::Ok();
 }
 
 const char* shim_usage() {
-  return "usage: ember-shim -namespace <ns> -id <vm id> [-address <containerd address>]\n"
+  return "usage: ember-shim -namespace <ns> [-address <containerd address>] [-id <vm id>]\n"
          "                  [-config <path>] [-debug]\n"
-         "Serves the containerd task API on fd 3 and fccontrol on fd 4 (both listening\n"
-         "unix sockets) for one VM; FIRECRACKER_VM_ID must equal -id and the working\n"
-         "directory must be the VM directory <shim base dir>/<namespace>#<id>.\n";
+         "Serves the containerd task API on fd 3 and fccontrol on the fd that\n"
+         "FCCONTROL_SOCKET_FD names (default 4), both listening unix sockets, for the VM\n"
+         "FIRECRACKER_VM_ID names (-id, if given, must equal it). The working directory\n"
+         "must be the VM directory <shim base dir>/<namespace>#<id>.\n";
 }
 
 }  // namespace ember::shim

@@ -72,10 +72,17 @@ TEST(ShimArgsTest, HelpNeedsNoOtherFlags) {
   EXPECT_TRUE(parse_ok({"-h"}).help);
 }
 
-TEST(ShimArgsTest, RequiresNamespaceAndId) {
+TEST(ShimArgsTest, RequiresTheNamespaceOnly) {
   EXPECT_EQ(parse_error({"-id", "vm1"}), "flag -namespace is required");
-  EXPECT_EQ(parse_error({"-namespace", "ns1"}), "flag -id is required");
   EXPECT_EQ(parse_error({}), "flag -namespace is required");
+}
+
+// The seed's launch: the VM id comes from FIRECRACKER_VM_ID, not a flag.
+TEST(ShimArgsTest, TheSeedsArgumentsAloneParse) {
+  ShimArgs a = parse_ok({"-namespace", "ns1", "-address", "/run/containerd/containerd.sock"});
+  EXPECT_EQ(a.ns, "ns1");
+  EXPECT_EQ(a.id, "");
+  EXPECT_EQ(a.address, "/run/containerd/containerd.sock");
 }
 
 TEST(ShimArgsTest, RefusesUnknownFlags) {

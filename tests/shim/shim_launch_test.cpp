@@ -126,9 +126,17 @@ TEST_F(ShimLaunchTest, AMissingFirecrackerVmIdIsRefused) {
   expect_refused("FIRECRACKER_VM_ID is not set");
 }
 
-TEST_F(ShimLaunchTest, AnFccontrolFdOtherThanFourIsRefused) {
+TEST_F(ShimLaunchTest, FccontrolSocketFdNamesAnFdThatMustBeOpen) {
   set_env("FCCONTROL_SOCKET_FD", "5");
-  expect_refused("FCCONTROL_SOCKET_FD is \"5\"");
+  expect_refused("ember-shim: fd 5 (fccontrol socket) is not open");
+}
+
+TEST_F(ShimLaunchTest, AnFccontrolSocketFdThatIsNoFdNumberAboveThreeIsRefused) {
+  for (const char* bad : {"x", "3", "-1", "4x", "", "99999999999"}) {
+    set_env("FCCONTROL_SOCKET_FD", bad);
+    expect_refused(std::string("FCCONTROL_SOCKET_FD is \"") + bad +
+                   "\": not a file descriptor number above 3");
+  }
 }
 
 TEST_F(ShimLaunchTest, AWorkingDirectoryThatIsNotTheVmDirectoryIsRefused) {
@@ -145,9 +153,10 @@ TEST_F(ShimLaunchTest, AnUnknownFlagIsRefusedWithUsage) {
   EXPECT_NE(output.find("usage: ember-shim"), std::string::npos) << output;
 }
 
-TEST_F(ShimLaunchTest, AMissingIdIsRefused) {
-  launch_.args = {"-namespace", "ns1"};
-  expect_refused("flag -id is required");
+TEST_F(ShimLaunchTest, NoIdFlagAndNoFirecrackerVmIdIsRefused) {
+  launch_.args = {"-namespace", "ns1", "-address", "/run/c.sock"};
+  unset_env("FIRECRACKER_VM_ID");
+  expect_refused("ember-shim: FIRECRACKER_VM_ID is not set\n");
 }
 
 TEST_F(ShimLaunchTest, ABrokenConfigFileIsRefusedWithItsError) {

@@ -193,3 +193,30 @@ TEST_F(ShimLifecycleTest, AnUnknownFccontrolMethodIsUnimplemented) {
 
 }  // namespace
 }  // namespace ember::shimtest
+
+namespace ember::shimtest {
+namespace {
+
+// firecracker-containerd starts its shim with -namespace and -address only,
+// the VM id in FIRECRACKER_VM_ID and FCCONTROL_SOCKET_FD=4: ember-shim serves
+// such a launch like its own.
+TEST(ShimSeedLaunchTest, ServesAVmLaunchedExactlyAsTheSeedLaunchesItsShim) {
+  ShimUnderTest shim;
+  ShimOptions opts;
+  opts.seed_launch = true;
+  ASSERT_TRUE(shim.start(opts).ok());
+  CreateVMRequest create;
+  create.set_vmid("vm1");
+  CreateVMResponse created;
+  ASSERT_TRUE(shim.call("CreateVM", create, &created).ok());
+  EXPECT_EQ(created.vmid(), "vm1");
+  GetVMInfoRequest info_req;
+  info_req.set_vmid("vm1");
+  GetVMInfoResponse info;
+  ASSERT_TRUE(shim.call("GetVMInfo", info_req, &info).ok());
+  EXPECT_EQ(info.vmid(), "vm1");
+  EXPECT_EQ(info.socketpath(), shim.vm_dir().vmm_socket_path());
+}
+
+}  // namespace
+}  // namespace ember::shimtest

@@ -79,6 +79,10 @@ Status ShimUnderTest::start(ShimOptions opts, bool connect) {
   launch.args = {"-namespace", opts_.ns,   "-id",
                  opts_.id,     "-address", "/run/containerd/containerd.sock",
                  "--config",   config_path};
+  if (opts_.seed_launch) {
+    launch.args = {"-namespace", opts_.ns, "-address", "/run/containerd/containerd.sock"};
+    launch.env.push_back(std::string(shimproc::kConfigEnv) + "=" + config_path);
+  }
   launch.args.insert(launch.args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
   launch.vm_id = opts_.env_vm_id.empty() ? opts_.id : opts_.env_vm_id;
   launch.containerd_address = "/run/containerd/containerd.sock";

@@ -37,6 +37,10 @@ struct ShimOptions {
   std::string id = "vm1";
   std::string env_vm_id;  // FIRECRACKER_VM_ID; "" means id
   std::vector<std::string> extra_args;
+  // Launch exactly as firecracker-containerd launches its shim: argv
+  // -namespace and -address only, the config through EMBER_CONFIG, fccontrol
+  // as the fd FCCONTROL_SOCKET_FD names.
+  bool seed_launch = false;
   std::string config_yaml = "vmm:\n  backend: hollow\nvm:\n  memory_mib: 256\n";
 };
 
