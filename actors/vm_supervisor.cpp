@@ -10,9 +10,7 @@
 // A StopVM or failed CreateVM is not answered here: the supervisor quits with
 // the outcome (vm_end_reason) and the registry answers from the down message.
 #include <spdlog/spdlog.h>
-#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -21,6 +19,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/step_noted.hpp"
+#include "actors/supervisor_events.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -34,27 +33,6 @@ using Self = StepNoted<caf::stateful_actor<SupervisorState, supervisor_actor::ba
 // Time the shim gets beyond the StopVM timeout to exit after its own
 // VMM-kill path, before emberd kills its process group.
 constexpr std::chrono::milliseconds kStopGrace{500};
-
-// Completions of the effects become messages to the supervisor. Holds a weak
-// reference: pending effects never keep a finished supervisor alive.
-class SupervisorEvents final : public VmEvents {
- public:
-  explicit SupervisorEvents(caf::actor_addr self) : self_(std::move(self)) {}
-  void started(Status s, int32_t pid) override { send(started_atom::value, reply_of(s), pid); }
-  void shim_replied(uint64_t id, RpcReply r) override {
-    send(shim_reply_atom::value, id, std::move(r));
-  }
-  void shim_exited(ShimExit e) override { send(shim_exit_atom::value, e); }
-  void timer_fired(uint64_t token) override { send(timer_atom::value, token); }
-
- private:
-  template <class... Ts>
-  void send(Ts&&... xs) {
-    if (auto hdl = caf::actor_cast<supervisor_actor>(self_))
-      caf::anon_send(hdl, std::forward<Ts>(xs)...);
-  }
-  caf::actor_addr self_;
-};
 
 std::string describe(const ShimExit& e) {
   return e.signal ? "signal " + std::to_string(e.signal) : "code " + std::to_string(e.code);
@@ -123,6 +101,15 @@ void fail_create(Self self, RpcReply why) {
   end_when_clean(self, Ending{Method::create_vm, std::move(why), refusal});
 }
 
+// A bound of our own, shortened to the caller's deadline (0: none) when that
+// comes first.
+int64_t within_deadline(int64_t bound_ms, int64_t caller_ms) {
+  return caller_ms > 0 && caller_ms < bound_ms ? caller_ms : bound_ms;
+}
+
+// The shim is killed at the StopVM timeout, or at the caller's deadline when
+// that comes first (as the seed, whose wait for the exit ends with the
+// caller's context).
 void begin_stop(Self self, const VmCall& call, Promise rp) {
   auto& st = self->state;
   uint32_t seconds = stop_timeout_seconds(call.payload);
@@ -132,10 +119,10 @@ void begin_stop(Self self, const VmCall& call, Promise rp) {
   st.phase = Stopping{id, std::nullopt, false};
   VmCall stop = call;
   stop.answer.reset();  // answered after the exit, by the registry
-  stop.timeout_ms = static_cast<int64_t>(seconds) * 1000 + kStopGrace.count();
+  stop.timeout_ms = within_deadline(int64_t{seconds} * 1000 + kStopGrace.count(), call.timeout_ms);
   send_call(self, id, stop);
-  st.fx->start_timer(std::chrono::seconds(seconds) + kStopGrace, id);
-  spdlog::info("VM {}: stopping (timeout {} s)", st.name_of(), seconds);
+  st.fx->start_timer(std::chrono::milliseconds(stop.timeout_ms), id);
+  spdlog::info("VM {}: stopping (timeout {} ms)", st.name_of(), stop.timeout_ms);
 }
 
 // Calls that waited for CreateVM run now, with what is left of their deadline.
@@ -276,8 +263,32 @@ void on_shim_exit(Self self, const ShimExit& exit) {
   }
 }
 
-void on_stop_timer(Self self, uint64_t token) {
+// A call waits for the CreateVM at most timeouts.call_wait_seconds (or its
+// deadline, if sooner), as the seed's calls wait for a VM to be ready.
+caf::result<RpcReply> queue_behind_create(Self self, Creating& c, const VmCall& call) {
   auto& st = self->state;
+  auto rp = self->make_response_promise<RpcReply>();
+  auto id = st.next_call_id++;
+  int64_t wait_ms =
+      within_deadline(int64_t{st.deps.cfg->timeouts.call_wait_seconds} * 1000, call.timeout_ms);
+  c.queued.push_back(QueuedCall{call, rp, st.fx->now(), id, wait_ms});
+  st.fx->start_timer(std::chrono::milliseconds(wait_ms), id);
+  return rp;
+}
+
+void on_queue_timer(Self self, Creating& c, uint64_t token) {
+  auto q = std::find_if(c.queued.begin(), c.queued.end(),
+                        [token](const QueuedCall& q) { return q.id == token; });
+  if (q == c.queued.end()) return;
+  q->promise.deliver(reply_of(Status::DeadlineExceeded(
+      "VM " + self->state.key.id + " was still being created after " + std::to_string(q->wait_ms) +
+      " ms (timeouts.call_wait_seconds " + "or the call's deadline)")));
+  c.queued.erase(q);
+}
+
+void on_timer(Self self, uint64_t token) {
+  auto& st = self->state;
+  if (auto* c = std::get_if<Creating>(&st.phase)) return on_queue_timer(self, *c, token);
   auto* s = std::get_if<Stopping>(&st.phase);
   if (s == nullptr || token != s->stop_id || st.exit) return;
   s->forced = true;
@@ -288,8 +299,11 @@ caf::result<RpcReply> start_create(Self self, const VmCall& call) {
   auto& st = self->state;
   VmCall create = call;
   create.answer.reset();  // its reply decides the VM's fate first
-  if (create.timeout_ms <= 0)
-    create.timeout_ms = int64_t{st.deps.cfg->timeouts.create_vm_seconds} * 1000;
+  // CreateVMRequest.TimeoutSeconds, else timeouts.create_vm_seconds; the
+  // caller's deadline when that comes first.
+  uint32_t seconds = create_timeout_seconds(call.payload);
+  if (seconds == 0) seconds = st.deps.cfg->timeouts.create_vm_seconds;
+  create.timeout_ms = within_deadline(int64_t{seconds} * 1000, call.timeout_ms);
   auto rp = self->make_response_promise<RpcReply>();
   auto id = st.next_call_id++;
   st.calls.emplace(id, PendingCall{Method::create_vm, rp});
@@ -321,11 +335,7 @@ caf::result<RpcReply> on_call(Self self, const VmCall& call) {
     return reply_of(Status::NotFound("VM " + id + " not found"));
   }
   if (create) return reply_of(Status::AlreadyExists("VM " + id + " already exists"));
-  if (auto* c = std::get_if<Creating>(&st.phase)) {
-    auto rp = self->make_response_promise<RpcReply>();
-    c->queued.push_back(QueuedCall{call, rp, st.fx->now()});
-    return rp;
-  }
+  if (auto* c = std::get_if<Creating>(&st.phase)) return queue_behind_create(self, *c, call);
   if (std::holds_alternative<Running>(st.phase)) {
     auto rp = self->make_response_promise<RpcReply>();
     if (call.method == Method::stop_vm) {
@@ -357,7 +367,7 @@ supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps de
       [=](started_atom, const RpcReply& r, int32_t pid) { on_started(self, r, pid); },
       [=](shim_reply_atom, uint64_t id, RpcReply& r) { on_shim_reply(self, id, std::move(r)); },
       [=](shim_exit_atom, const ShimExit& e) { on_shim_exit(self, e); },
-      [=](timer_atom, uint64_t token) { on_stop_timer(self, token); },
+      [=](timer_atom, uint64_t token) { on_timer(self, token); },
       [=](detach_atom) { detach(self); },
   };
 }

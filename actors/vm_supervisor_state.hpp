@@ -24,6 +24,8 @@ struct QueuedCall {
   msg::VmCall call;
   Promise promise;
   msg::SteadyTime arrived;
+  uint64_t id = 0;      // its wait's timer token
+  int64_t wait_ms = 0;  // how long it may wait for the CreateVM
 };
 
 // No VM yet: the first call decides (CreateVM, or adopt at start-up).

@@ -14,6 +14,8 @@ namespace ember::msg {
 Status decode_vm_id(Method method, const std::string& payload, std::string* vm_id);
 // StopVMRequest.TimeoutSeconds of a payload already known to decode; 0 if unset.
 uint32_t stop_timeout_seconds(const std::string& stop_vm_payload);
+// CreateVMRequest.TimeoutSeconds of a payload already known to decode; 0 if unset.
+uint32_t create_timeout_seconds(const std::string& create_vm_payload);
 // A serialized StopVMRequest.
 std::string stop_vm_payload(const std::string& vm_id, uint32_t timeout_seconds);
 

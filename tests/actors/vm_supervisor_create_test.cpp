@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "fccontrol.pb.h"
+
 namespace ember::actors::testing {
 namespace {
 
@@ -52,8 +54,9 @@ TEST_F(VmSupervisorTest, CreateVmAnsweredByTheShimRunsTheVmAndTheCallsThatWaited
   shim_reply(1, Code::ok, "", "created");
   ASSERT_TRUE(c->done);
   EXPECT_EQ(c->reply.payload, "created");
-  EXPECT_EQ(effects_seen(), (Effects{"launch", "call 1 CreateVM", "call 2 GetVMInfo"}));
-  shim_reply(2, Code::ok, "", "info");
+  // The GetVMInfo's wait for the create was armed as timer 2.
+  EXPECT_EQ(effects_seen(), (Effects{"launch", "timer 2", "call 1 CreateVM", "call 3 GetVMInfo"}));
+  shim_reply(3, Code::ok, "", "info");
   ASSERT_TRUE(info->done);
   EXPECT_EQ(info->reply.payload, "info");
   EXPECT_FALSE(ending->ended);
@@ -79,7 +82,8 @@ TEST_F(VmSupervisorTest, StopVmQueuedDuringCreateStopsTheVmOnceRunning) {
   auto stop = call(Method::stop_vm, stop_payload(5));
   started(Status::Ok(), 42);
   shim_reply(1, Code::ok);
-  EXPECT_EQ(effects_seen(), (Effects{"launch", "call 1 CreateVM", "call 2 StopVM", "timer 2"}));
+  EXPECT_EQ(effects_seen(),
+            (Effects{"launch", "timer 2", "call 1 CreateVM", "call 3 StopVM", "timer 3"}));
   EXPECT_FALSE(stop->done);
 }
 
@@ -96,8 +100,52 @@ TEST_F(VmSupervisorTest, LaunchThatStartedNothingEndsAtOnceWithItsFailure) {
   ASSERT_TRUE(info->done);
   EXPECT_EQ(info->reply.code, 5);
   EXPECT_EQ(info->reply.message, "VM vm1 could not be created");
-  EXPECT_EQ(effects_seen(), (Effects{"launch", "remove_all"}));
+  EXPECT_EQ(effects_seen(), (Effects{"launch", "timer 2", "remove_all"}));
   EXPECT_TRUE(vm().destroyed);
+}
+
+std::string create_payload(uint32_t timeout_seconds) {
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.set_timeoutseconds(timeout_seconds);
+  return req.SerializeAsString();
+}
+
+TEST_F(VmSupervisorTest, CreateVmTimeoutSecondsBoundsTheCreateInsteadOfTheConfiguredOne) {
+  call(Method::create_vm, create_payload(120));
+  started(Status::Ok(), 42);
+  EXPECT_EQ(vm().calls.at(0).second.timeout_ms, 120000);  // timeouts.create_vm_seconds is 60
+}
+
+TEST_F(VmSupervisorTest, CreateVmTimeoutSecondsGivesWayToTheCallersShorterDeadline) {
+  call(Method::create_vm, create_payload(120), 1500);
+  started(Status::Ok(), 42);
+  EXPECT_EQ(vm().calls.at(0).second.timeout_ms, 1500);
+}
+
+TEST_F(VmSupervisorTest, ACallQueuedBehindTheCreateWaitsAtMostCallWaitSeconds) {
+  settings.timeouts.call_wait_seconds = 5;
+  auto c = call(Method::create_vm, "create");
+  auto info = call(Method::get_vm_info, "info");
+  ASSERT_EQ(vm().timers.size(), 1u);
+  EXPECT_EQ(vm().timers[0].first, std::chrono::milliseconds(5000));
+  timer(vm().timers[0].second);
+  ASSERT_TRUE(info->done);
+  EXPECT_EQ(info->reply.code, 4);
+  EXPECT_EQ(info->reply.message,
+            "VM vm1 was still being created after 5000 ms (timeouts.call_wait_seconds or the "
+            "call's deadline)");
+  started(Status::Ok(), 42);
+  shim_reply(1, Code::ok);
+  ASSERT_TRUE(c->done);
+  EXPECT_EQ(vm().last_call(Method::get_vm_info), 0u);  // never sent
+}
+
+TEST_F(VmSupervisorTest, AQueuedCallsWaitIsItsDeadlineWhenThatIsShorter) {
+  call(Method::create_vm, "create");
+  call(Method::get_vm_info, "info", 1200);
+  ASSERT_EQ(vm().timers.size(), 1u);
+  EXPECT_EQ(vm().timers[0].first, std::chrono::milliseconds(1200));
 }
 
 TEST_F(VmSupervisorTest, LaunchThatFailedAfterSpawningWaitsForTheShimsExit) {

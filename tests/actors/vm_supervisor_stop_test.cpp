@@ -56,6 +56,20 @@ TEST_F(VmSupervisorTest, StopVmSendsTheStopWithItsTimeoutPlusGraceAndArmsATimer)
   EXPECT_FALSE(stop->done);
 }
 
+// As the seed: the wait for the exit ends with the caller's context, and the
+// shim is killed then.
+TEST_F(VmSupervisorTest, StopVmKeepsTheCallersShorterDeadlineAndKillsTheShimAtIt) {
+  create_running();
+  auto stop = call(Method::stop_vm, stop_payload(30), 2000);
+  uint64_t id = vm().last_call(Method::stop_vm);
+  EXPECT_EQ(vm().calls.back().second.timeout_ms, 2000);
+  ASSERT_EQ(vm().timers.size(), 1u);
+  EXPECT_EQ(vm().timers[0].first, std::chrono::milliseconds(2000));
+  timer(id);
+  EXPECT_EQ(effects_seen().back(), "kill");
+  EXPECT_FALSE(stop->done);
+}
+
 TEST_F(VmSupervisorTest, StopVmWithoutTimeoutUsesTheConfiguredOne) {
   start_stopping(0);
   EXPECT_EQ(vm().calls.back().second.timeout_ms, 30500);
