@@ -30,8 +30,12 @@ msg::InboundRpc inbound_rpc(msg::Method method, ttrpc::Request req, ttrpc::Respo
   msg::ReplyFn reply = [r = std::move(responder)](const msg::RpcReply& out) {
     r.reply(Status(static_cast<Code>(out.code), out.message), out.payload);
   };
-  return msg::InboundRpc{method, req.metadata_value(ttrpc::kNamespaceKey), std::move(req.payload),
-                         req.timeout_nano, std::move(reply)};
+  return msg::InboundRpc{method,
+                         req.metadata_value(ttrpc::kNamespaceKey),
+                         std::move(req.payload),
+                         req.timeout_nano,
+                         std::move(reply),
+                         std::move(req.metadata)};
 }
 
 struct ControlPlane::Impl {

@@ -49,7 +49,8 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
         // Shared by both handlers and the call: the effects may answer a
         // passed-through call the moment the shim does (AnswerOnce).
         auto answer = std::make_shared<AnswerOnce>(std::move(rpc.reply));
-        VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000, answer};
+        VmCall call{rpc.method, std::move(rpc.payload), rpc.timeout_nano / 1000000, answer,
+                    std::move(rpc.metadata)};
         if (rpc.timeout_nano > 0 && call.timeout_ms == 0) call.timeout_ms = 1;
         // No CAF-level timeout: the ttrpc server answers DEADLINE_EXCEEDED at
         // the caller's deadline itself, and every call below is answered

@@ -163,7 +163,7 @@ caf::result<uint32_t> stop_all(Self self) {
   uint32_t seconds = st.deps.cfg->timeouts.stop_vm_seconds;
   for (auto& [key, sup] : st.vms) {
     all.waiting.insert(sup.address());
-    VmCall stop{Method::stop_vm, stop_vm_payload(key.id, seconds), 0, nullptr};
+    VmCall stop{Method::stop_vm, stop_vm_payload(key.id, seconds), 0, nullptr, {}};
     self->request(sup, caf::infinite, call_atom::value, std::move(stop))
         .then([](RpcReply&) {}, [](caf::error&) {});
   }

@@ -49,7 +49,7 @@ typename Inspector::result_type inspect(Inspector& f, VmKey& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, VmCall& x) {
-  return f(caf::meta::type_name("VmCall"), x.method, x.payload, x.timeout_ms);
+  return f(caf::meta::type_name("VmCall"), x.method, x.payload, x.timeout_ms, x.metadata);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RpcReply& x) {

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "base/status.hpp"
 #include "messages/fccontrol_methods.hpp"
@@ -56,6 +58,9 @@ class AnswerOnce {
   std::atomic<bool> done_{false};
 };
 
+// A call's ttrpc metadata (key, value), in the order the caller sent it.
+using CallMetadata = std::vector<std::pair<std::string, std::string>>;
+
 // One fccontrol call for one VM: the serialized request as the client sent it
 // (forwarded to the shim unchanged) and the caller's deadline.
 struct VmCall {
@@ -67,6 +72,9 @@ struct VmCall {
   // effects can hand the shim's reply to it at once (VmEffects::call_shim).
   // Local only: not serialized.
   std::shared_ptr<AnswerOnce> answer;
+  // All of the caller's ttrpc metadata, forwarded to the shim as the seed
+  // forwards its context (the namespace among it).
+  CallMetadata metadata;
 };
 inline RpcReply reply_of(const Status& s) {
   return RpcReply{static_cast<int32_t>(s.code()), s.message(), {}};
@@ -95,6 +103,7 @@ struct InboundRpc {
   std::string payload;
   int64_t timeout_nano = 0;
   ReplyFn reply;
+  CallMetadata metadata;  // every key, the namespace's included
 };
 
 }  // namespace ember::msg

@@ -62,8 +62,14 @@ void Run::deliver(size_t i) {
     case InputKind::rpc: {
       const journal::Rpc& rpc = rec.rpc();
       if (!in.method_known) return;  // emberd's server answers these itself
-      msg::InboundRpc inbound{in.method, rpc.ns(), rpc.payload(), rpc.timeout_nano(),
-                              [this, i](const msg::RpcReply& r) { on_reply(i, r); }};
+      // The metadata beyond the namespace is not journaled: it only travels
+      // on to the shim, whose part replay plays from the journal.
+      msg::InboundRpc inbound{in.method,
+                              rpc.ns(),
+                              rpc.payload(),
+                              rpc.timeout_nano(),
+                              [this, i](const msg::RpcReply& r) { on_reply(i, r); },
+                              {}};
       world_.inject_rpc(std::move(inbound));
       break;
     }

@@ -181,7 +181,9 @@ void ShimHost::adopt(const msg::ShimRecord& rec) {
 void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   ttrpc::CallOptions opts;
   opts.timeout = std::chrono::milliseconds(call.timeout_ms);
-  opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
+  opts.metadata = call.metadata;
+  // A call emberd makes itself (StopVM at shutdown) has no caller's metadata.
+  if (call.metadata.empty()) opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
   auto events = events_;
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
                 std::move(opts), [events, call_id, answer = call.answer](ttrpc::CallResult r) {

@@ -111,7 +111,7 @@ msg::VmKey key_of(std::string ns, std::string id) {
 }
 
 msg::VmCall call_of(msg::Method method, std::string payload) {
-  return VmCall{method, std::move(payload), 0, nullptr};
+  return VmCall{method, std::move(payload), 0, nullptr, {}};
 }
 
 msg::RpcReply make_reply(Code code, std::string message, std::string payload) {

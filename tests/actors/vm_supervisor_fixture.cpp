@@ -62,7 +62,7 @@ VmSupervisorTest::~VmSupervisorTest() {
 
 AnswerPtr VmSupervisorTest::call(Method method, std::string payload, int64_t timeout_ms) {
   auto out = request_from_client(sys, sup, call_atom::value,
-                                 VmCall{method, std::move(payload), timeout_ms, nullptr});
+                                 VmCall{method, std::move(payload), timeout_ms, nullptr, {}});
   run();
   return out;
 }

@@ -91,3 +91,31 @@ TEST(DeadlineTest, StopVmKeepsTheCallersShorterDeadline) {
 
 }  // namespace
 }  // namespace ember::e2e
+
+namespace ember::e2e {
+namespace {
+
+// As the seed forwards its request context: every key of the caller's ttrpc
+// metadata reaches the shim, in order, the namespace's among them.
+TEST(ForwardingTest, EveryKeyOfTheCallersMetadataReachesTheShim) {
+  Emberd emberd({METADATA_ECHO_SHIM_PATH, {}, {}});
+  FcClient client(emberd.socket());
+  ASSERT_TRUE(client.call(msg::Method::create_vm, create_request("echo", 0)).status.ok());
+  ttrpc::CallOptions opts;
+  opts.timeout = std::chrono::seconds(60);
+  opts.metadata = {{"x-trace-id", "abc123"},
+                   {ttrpc::kNamespaceKey, "default"},
+                   {"x-tenant", "blue"},
+                   {"x-tenant", "green"}};
+  auto r =
+      client.raw().call_sync(msg::kFirecrackerService, "GetVMInfo", info_request("echo"), opts);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  GetVMInfoResponse info;
+  ASSERT_TRUE(info.ParseFromString(r.payload));
+  EXPECT_EQ(info.socketpath(),
+            "x-trace-id=abc123\ncontainerd-namespace-ttrpc=default\nx-tenant=blue\n"
+            "x-tenant=green\n");
+}
+
+}  // namespace
+}  // namespace ember::e2e

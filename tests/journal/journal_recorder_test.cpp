@@ -109,13 +109,18 @@ TEST_F(JournalRecorderTest, CompletionsAreRecordedByIncarnationThenForwarded) {
 TEST_F(JournalRecorderTest, AnRpcAndItsReplyAreRecordedReplyBeforeItGoesOut) {
   JournalRecorder recorder(*writer_);
   std::vector<msg::RpcReply> answered;
-  msg::InboundRpc rpc{msg::Method::stop_vm, "default", "request-bytes", 5000,
+  msg::InboundRpc rpc{msg::Method::stop_vm,
+                      "default",
+                      "request-bytes",
+                      5000,
                       [&](const msg::RpcReply& r) {
                         answered.push_back(r);
                         writer_->append(test::rpc_entry(999));  // after the Reply?
-                      }};
+                      },
+                      {}};
   recorder.record_rpc(&rpc, 7, 13);
-  msg::InboundRpc second{msg::Method::get_vm_info, "default", "", 0, [](const msg::RpcReply&) {}};
+  msg::InboundRpc second{msg::Method::get_vm_info,    "default", "", 0,
+                         [](const msg::RpcReply&) {}, {}};
   recorder.record_rpc(&second, 7, 15);
   rpc.reply(msg::RpcReply{6, "exists", "out"});
   ASSERT_EQ(answered.size(), 1u);
@@ -163,8 +168,8 @@ TEST_F(JournalRecorderTest, NothingIsRecordedWhileOffButEverythingStillFlows) {
   auto effects = factory.make({"ns", "vm1"}, sup);
   inner.events_[0]->timer_fired(1);
   int replies = 0;
-  msg::InboundRpc rpc{msg::Method::get_vm_info, "default", "", 0,
-                      [&](const msg::RpcReply&) { ++replies; }};
+  msg::InboundRpc rpc{
+      msg::Method::get_vm_info, "default", "", 0, [&](const msg::RpcReply&) { ++replies; }, {}};
   recorder.record_rpc(&rpc, 1, 1);
   rpc.reply(msg::RpcReply{});
   recorder.record_adopt({"ns", "vm2"}, msg::ShimRecord{});
