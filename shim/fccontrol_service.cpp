@@ -6,6 +6,7 @@
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
 #include "shim/create_request.hpp"
+#include "shim/unhonoured_fields.hpp"
 #include "shim/vmm/balloon.hpp"
 
 namespace ember::shim {
@@ -124,6 +125,7 @@ Status FcControlService::need_balloon() const {
 void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Responder& resp) {
   VmSpec spec;
   Status s = vm_spec_from_request(req, config_, &spec);
+  if (s.ok()) s = refuse_unhonoured_fields(req, config_.vmm.backend);
   if (s.ok()) add_drive_mounts(req, &spec);
   if (s.ok()) s = factory_(VmmContext{loop_, config_, vm_.id, vm_.dir}, &vmm_);
   if (!s.ok()) {

@@ -1,0 +1,81 @@
+#include "shim/unhonoured_fields.hpp"
+
+#include <string>
+
+namespace ember::shim {
+namespace {
+
+using config::Backend;
+
+// The first field that is set in the request but not honoured by backend;
+// "" when there is none.
+class FieldCheck {
+ public:
+  explicit FieldCheck(Backend b) : backend_(b) {}
+  // Records `path` as the refused field when `set` and the backend is not
+  // among those that honour it.
+  void field(bool set, const std::string& path, bool qemu_honours, bool firecracker_honours) {
+    if (!refused_.empty() || !set) return;
+    const bool honoured = backend_ == Backend::qemu ? qemu_honours : firecracker_honours;
+    if (!honoured) refused_ = path;
+  }
+  const std::string& refused() const { return refused_; }
+
+ private:
+  Backend backend_;
+  std::string refused_;
+};
+
+bool limited(const FirecrackerRateLimiter& r) {
+  return r.has_bandwidth() || r.has_ops();
+}
+
+void check_drives(const CreateVMRequest& req, FieldCheck& f) {
+  const auto& root = req.rootdrive();
+  f.field(!root.partuuid().empty(), "RootDrive.Partuuid", false, false);
+  f.field(!root.cachetype().empty(), "RootDrive.CacheType", false, false);
+  f.field(root.has_ratelimiter() && limited(root.ratelimiter()), "RootDrive.RateLimiter", false,
+          false);
+  for (int i = 0; i < req.drivemounts_size(); ++i) {
+    const auto& m = req.drivemounts(i);
+    const std::string at = "DriveMounts[" + std::to_string(i) + "].";
+    f.field(!m.filesystemtype().empty(), at + "FilesystemType", false, false);
+    f.field(m.options_size() > 0, at + "Options", false, false);
+    f.field(!m.cachetype().empty(), at + "CacheType", false, false);
+    f.field(m.has_ratelimiter() && limited(m.ratelimiter()), at + "RateLimiter", false, false);
+  }
+}
+
+void check_jailer(const JailerConfig& j, FieldCheck& f) {
+  f.field(!j.netns().empty(), "JailerConfig.NetNS", false, false);
+  f.field(!j.cpus().empty(), "JailerConfig.CPUs", false, false);
+  f.field(!j.mems().empty(), "JailerConfig.Mems", false, false);
+  f.field(j.uid() != 0, "JailerConfig.UID", false, false);
+  f.field(j.gid() != 0, "JailerConfig.GID", false, false);
+  f.field(!j.cgrouppath().empty(), "JailerConfig.CgroupPath", false, false);
+  f.field(j.driveexposepolicy() != COPY, "JailerConfig.DriveExposePolicy", false, false);
+}
+
+}  // namespace
+
+Status refuse_unhonoured_fields(const CreateVMRequest& req, Backend backend) {
+  if (backend == Backend::hollow) return Status::Ok();
+  FieldCheck f(backend);
+  // Firecracker's machine config has both; QEMU has no CPU templates, and
+  // its -smp topology is not derived from HtEnabled.
+  f.field(req.machinecfg().htenabled(), "MachineCfg.HtEnabled", false, true);
+  f.field(!req.machinecfg().cputemplate().empty(), "MachineCfg.CPUTemplate", false, true);
+  check_drives(req, f);
+  f.field(req.networkinterfaces_size() > 0, "NetworkInterfaces", false, false);
+  // ember's shim runs no containers: there are no tasks to count or wait for.
+  f.field(req.containercount() > 0, "ContainerCount", false, false);
+  f.field(req.exitafteralltasksdeleted(), "ExitAfterAllTasksDeleted", false, false);
+  if (req.has_jailerconfig()) check_jailer(req.jailerconfig(), f);
+  f.field(!req.logfifopath().empty(), "LogFifoPath", false, false);
+  f.field(!req.metricsfifopath().empty(), "MetricsFifoPath", false, false);
+  if (f.refused().empty()) return Status::Ok();
+  return Status::Unimplemented("CreateVMRequest." + f.refused() + " is not supported by the " +
+                               config::to_string(backend) + " backend");
+}
+
+}  // namespace ember::shim

@@ -1,0 +1,89 @@
+// Every CreateVM field a backend does not honour is refused by name.
+#include "shim/unhonoured_fields.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ember::shim {
+namespace {
+
+using config::Backend;
+
+std::string refusal(const CreateVMRequest& req, Backend b) {
+  Status s = refuse_unhonoured_fields(req, b);
+  if (s.ok()) return "";
+  EXPECT_EQ(s.code(), Code::unimplemented);
+  return s.message();
+}
+
+struct Case {
+  std::string field;
+  std::function<void(CreateVMRequest&)> set;
+  bool firecracker_honours;
+};
+
+std::vector<Case> cases() {
+  return {
+      {"MachineCfg.HtEnabled", [](auto& r) { r.mutable_machinecfg()->set_htenabled(true); }, true},
+      {"MachineCfg.CPUTemplate", [](auto& r) { r.mutable_machinecfg()->set_cputemplate("T2"); },
+       true},
+      {"RootDrive.Partuuid", [](auto& r) { r.mutable_rootdrive()->set_partuuid("p"); }, false},
+      {"RootDrive.CacheType", [](auto& r) { r.mutable_rootdrive()->set_cachetype("Unsafe"); },
+       false},
+      {"RootDrive.RateLimiter",
+       [](auto& r) {
+         r.mutable_rootdrive()->mutable_ratelimiter()->mutable_ops()->set_capacity(10);
+       },
+       false},
+      {"DriveMounts[0].FilesystemType",
+       [](auto& r) { r.add_drivemounts()->set_filesystemtype("ext4"); }, false},
+      {"DriveMounts[0].Options", [](auto& r) { r.add_drivemounts()->add_options("ro"); }, false},
+      {"NetworkInterfaces", [](auto& r) { r.add_networkinterfaces()->set_allowmmds(true); }, false},
+      {"ContainerCount", [](auto& r) { r.set_containercount(1); }, false},
+      {"ExitAfterAllTasksDeleted", [](auto& r) { r.set_exitafteralltasksdeleted(true); }, false},
+      {"JailerConfig.NetNS", [](auto& r) { r.mutable_jailerconfig()->set_netns("/x"); }, false},
+      {"JailerConfig.UID", [](auto& r) { r.mutable_jailerconfig()->set_uid(1000); }, false},
+      {"LogFifoPath", [](auto& r) { r.set_logfifopath("/tmp/l"); }, false},
+      {"MetricsFifoPath", [](auto& r) { r.set_metricsfifopath("/tmp/m"); }, false},
+  };
+}
+
+TEST(UnhonouredFieldsTest, EachFieldAQemuVmCannotHonourIsRefusedByName) {
+  for (const Case& c : cases()) {
+    CreateVMRequest req;
+    req.set_vmid("vm1");
+    c.set(req);
+    EXPECT_EQ(refusal(req, Backend::qemu),
+              "CreateVMRequest." + c.field + " is not supported by the qemu backend");
+    EXPECT_EQ(refusal(req, Backend::firecracker),
+              c.firecracker_honours
+                  ? ""
+                  : "CreateVMRequest." + c.field + " is not supported by the firecracker backend");
+    EXPECT_EQ(refusal(req, Backend::hollow), "") << c.field;
+  }
+}
+
+TEST(UnhonouredFieldsTest, WhatEveryBackendHonoursPasses) {
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.mutable_machinecfg()->set_vcpucount(2);
+  req.mutable_machinecfg()->set_memsizemib(256);
+  req.set_kernelimagepath("/k");
+  req.set_kernelargs("console=ttyS0");
+  req.mutable_rootdrive()->set_hostpath("/r");
+  req.mutable_rootdrive()->set_iswritable(true);
+  auto* m = req.add_drivemounts();
+  m->set_hostpath("/d");
+  m->set_vmpath("/mnt");
+  req.mutable_balloondevice()->set_amountmib(16);
+  req.set_timeoutseconds(30);
+  req.mutable_jailerconfig();  // present but empty
+  EXPECT_EQ(refusal(req, Backend::qemu), "");
+  EXPECT_EQ(refusal(req, Backend::firecracker), "");
+}
+
+}  // namespace
+}  // namespace ember::shim
