@@ -8,6 +8,7 @@
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
 #include "shimproc/launch_env.hpp"
+#include "shimproc/shim_log_level.hpp"
 
 namespace ember::shimproc {
 
@@ -29,7 +30,7 @@ std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueF
                                                     const std::string& tag) {
   if (!output.valid()) return nullptr;
   return std::make_shared<io::LineReader>(loop, std::move(output), [tag](std::string_view line) {
-    spdlog::info("shim {}: {}", tag, line);
+    spdlog::log(shim_line_level(line), "shim {}: {}", tag, line);
   });
 }
 

@@ -23,7 +23,8 @@ ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, co
                             UniqueFd fccontrol_socket);
 
 // Logs each line the shim writes to stdout/stderr, tagged "shim <tag>: ",
-// on the I/O thread until the pipe's EOF. The caller owns the reader and
+// at the level ember-shim gave it (shim_log_level.hpp), on the I/O thread
+// until the pipe's EOF. The caller owns the reader and
 // must destroy it on the loop thread (io/line_reader.hpp).
 std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
                                                     const std::string& tag);
