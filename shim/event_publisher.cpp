@@ -94,9 +94,12 @@ void EventPublisher::State::enqueue(std::string request) {
     if (dropped_in_outage == 0) {
       spdlog::warn("VM event queue full ({} events): dropping the oldest", queue.size());
     }
-    queue.pop_front();
     ++counts.dropped;
     ++dropped_in_outage;
+    // The oldest that is not in flight; the new one if only that is left.
+    const std::size_t oldest = sending ? 1 : 0;
+    if (queue.size() <= oldest) return;
+    queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(oldest));
   }
   queue.push_back(std::move(request));
   pump();
