@@ -252,6 +252,13 @@ void EventPublisher::publish(const std::string& topic, const google::protobuf::M
 
 void EventPublisher::drain(std::chrono::milliseconds bound, std::function<void()> done) {
   State& st = *state_;
+  // One last attempt now rather than at the end of a backoff: containerd
+  // may be back, and the exiting shim's stop event is queued.
+  if (st.retry_timer != 0 && !st.queue.empty()) {
+    st.loop.cancel_watch(st.retry_timer);
+    st.retry_timer = 0;
+    st.pump();
+  }
   if (st.idle()) {
     st.loop.post(std::move(done));
     return;

@@ -69,10 +69,11 @@ class EventPublisher {
 
   // Loop thread. Queues event under topic and returns.
   void publish(const std::string& topic, const google::protobuf::MessageLite& event);
-  // Loop thread. Runs done once (posted, never inside this call) when the
-  // queue is empty, at once when containerd is not connected (queued events
-  // stay queued), and after `bound` at the latest. The shim calls this before
-  // it exits, so that its stop event goes out while containerd is there.
+  // Loop thread. Makes a retry that waits for its backoff now, then runs done
+  // once (posted, never inside this call) when the queue is empty, at once
+  // when containerd is not connected (queued events stay queued), and after
+  // `bound` at the latest. The shim calls this before it exits, so that its
+  // stop event goes out when containerd is there.
   void drain(std::chrono::milliseconds bound, std::function<void()> done);
   // Loop thread.
   PublisherCounts counts() const;

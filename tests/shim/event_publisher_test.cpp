@@ -264,6 +264,18 @@ TEST_F(EventPublisherTest, DrainEndsAtOnceWithoutContainerdAndKeepsTheQueue) {
   EXPECT_EQ(queued(), 1u);
 }
 
+TEST_F(EventPublisherTest, DrainRetriesAtOnceRatherThanAtTheEndOfTheBackoff) {
+  PublisherOptions opts = fast();
+  opts.initial_backoff = 1h;  // no retry comes by itself during the test
+  make_publisher(opts);
+  publish_start("stop-event");
+  FakeContainerdEvents containerd(path_);
+  EXPECT_EQ(drain(1h).wait_for(kWait), std::future_status::ready);
+  ASSERT_TRUE(containerd.wait_for(1));
+  EXPECT_EQ(containerd.received()[0].vm_id(), "stop-event");
+  EXPECT_EQ(queued(), 0u);
+}
+
 TEST_F(EventPublisherTest, DrainEndsOnceAConnectedContainerdTookEverything) {
   FakeContainerdEvents containerd(path_);
   make_publisher();
