@@ -61,8 +61,9 @@ class ContainerdEventsTest : public ::testing::Test {
   }
 
   // Creates and stops VM id, checking that containerd shows its start and
-  // then its stop in namespace kNs.
-  void start_and_stop_are_seen(Emberd& emberd, const std::string& id) {
+  // then its stop in namespace kNs. A real guest is let boot first, so that
+  // it shuts down cleanly (a forced stop is a stop event too, but not OK).
+  void start_and_stop_are_seen(Emberd& emberd, const std::string& id, bool real_guest = false) {
     CtrEvents starts(containerd_->address(), {only("/firecracker-vm/start")});
     CtrEvents stops(containerd_->address(), {only("/firecracker-vm/stop")});
     FcClient client(emberd.socket());
@@ -70,6 +71,11 @@ class ContainerdEventsTest : public ::testing::Test {
     ASSERT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd.log();
     EXPECT_TRUE(starts.wait_for_line(kStartSeen, kEventDeadline)) << starts.output() << "\n"
                                                                   << emberd.log();
+    if (real_guest) {
+      ASSERT_TRUE(
+          shimtest::wait_for_file(emberd.vm_dir(kNs, id) + "/guest-ready", shimtest::kBootDeadline))
+          << emberd.log();
+    }
     r = client.call(Method::stop_vm, stop_request(id), kNs);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd.log();
     EXPECT_TRUE(stops.wait_for_line(kStopSeen, kEventDeadline)) << stops.output() << "\n"
@@ -91,7 +97,7 @@ TEST_F(ContainerdEventsTest, AQemuVmsStartAndStopReachContainerdInItsNamespace) 
   Status s = shimtest::guest_kernel(&kernel);
   ASSERT_TRUE(s.ok()) << s.ToString();
   auto emberd = start_emberd(shimtest::qemu_config_yaml(kernel, 128));
-  start_and_stop_are_seen(*emberd, "qemu1");
+  start_and_stop_are_seen(*emberd, "qemu1", /*real_guest=*/true);
 }
 
 TEST_F(ContainerdEventsTest, AContainerdStoppedMidRunLosesEventsButNoCall) {
