@@ -4,12 +4,15 @@
 #include "shim/event_publisher.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "containerd_events.pb.h"
@@ -210,6 +213,44 @@ TEST_F(EventPublisherTest, WithoutContainerdTheNewestEventsAreKeptUpToTheBound) 
   EXPECT_EQ(got[0].vm_id(), "e7");
   EXPECT_EQ(got[1].vm_id(), "e8");
   EXPECT_EQ(got[2].vm_id(), "e9");
+}
+
+// Lines logged while it lives, through spdlog's default logger.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink_));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  int count(const std::string& text) const {
+    int n = 0;
+    for (const auto& line : sink_->last_formatted())
+      n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST_F(EventPublisherTest, AnOutageIsLoggedOnceAndWhatItCostWhenContainerdIsBack) {
+  CapturedLog log;
+  PublisherOptions opts = fast();
+  opts.max_queued = 2;
+  opts.initial_backoff = 1h;  // the attempts below are the drains' own
+  make_publisher(opts);
+  for (int i = 0; i < 3; ++i)
+    publish_start("e" + std::to_string(i));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(drain(1h).wait_for(kWait), std::future_status::ready);  // one attempt each
+  FakeContainerdEvents containerd(path_);
+  ASSERT_EQ(drain(1h).wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(containerd.received().size(), 2u);
+  EXPECT_EQ(log.count("cannot forward VM events to containerd at " + path_), 1);
+  EXPECT_EQ(log.count("VM event queue full (2 events): dropping the oldest"), 1);
+  EXPECT_EQ(log.count("forwarding VM events to containerd at " + path_ + " again (1 dropped"), 1);
 }
 
 TEST_F(EventPublisherTest, ReconnectsWhenContainerdComesBack) {
