@@ -11,6 +11,9 @@ packages=(
   clang libclang-rt-14-dev
   # real VMs: the VMM, and what deploy/guest/build-guest.sh needs
   qemu-system-x86 kmod cpio lz4 socat e2fsprogs
+  # tests/e2e/containerd_events_test: containerd and ctr (started by the test
+  # with a private config; the package's own service is not used)
+  containerd
   # benchmark plots (bench/plot.sh, bench/report.sh)
   gnuplot-nox jq
   # tests/style (size limits of production code)

@@ -42,12 +42,14 @@ void add_drive_mounts(const CreateVMRequest& req, VmSpec* spec) {
 }  // namespace
 
 FcControlService::FcControlService(io::EventLoop& loop, const config::Config& config, VmIdentity vm,
-                                   VmmFactory factory, std::function<void(int)> exit)
+                                   VmmFactory factory, std::function<void(int)> exit,
+                                   std::function<void(VmEvent)> on_event)
     : loop_(loop),
       config_(config),
       vm_(std::move(vm)),
       factory_(std::move(factory)),
-      exit_(std::move(exit)) {}
+      exit_(std::move(exit)),
+      on_event_(std::move(on_event)) {}
 
 FcControlService::~FcControlService() = default;
 
@@ -150,6 +152,7 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
     memory_mib_ = spec.memory_mib;
     balloon_ = spec.balloon;
     spdlog::info("VM running");
+    notify(VmEvent::started);
     CreateVMResponse out;
     out.set_vmid(vm_.id);
     out.set_socketpath(vm_.vmm_socket_path);
@@ -175,6 +178,7 @@ void FcControlService::stop_vm(const StopVMRequest& req, const ttrpc::Responder&
   spdlog::info("stopping VM (timeout {} s)", timeout);
   vmm_->stop(std::chrono::seconds(timeout), [this, resp](Status s) {
     spdlog::info("VM stopped: {}", s.ToString());
+    notify(VmEvent::stopped);  // forcefully or not, it is gone
     auto exit = [this] { exit_(0); };
     // The process ends only once the answer is on the wire (or cannot be:
     // connection gone, deadline already answered). exit_ is idempotent, so
@@ -311,6 +315,7 @@ void FcControlService::update_balloon_stats(const UpdateBalloonStatsRequest& req
 
 void FcControlService::on_vmm_exit(const Status& why) {
   if (phase_ == Phase::stopping) return;  // the stop completion ends the process
+  if (phase_ == Phase::running) notify(VmEvent::stopped);
   if (why.ok()) {
     spdlog::info("VMM exited: the guest shut down");
   } else {

@@ -13,6 +13,10 @@
 //   terminated VM <id>") and then, once the reply is written, asks the
 //   process to exit with code 0. A VMM that ends by itself ends the shim too
 //   (code 0 for a clean guest shutdown, 1 otherwise).
+// - on_event (optional) hears VmEvent::started when CreateVM succeeded, and
+//   VmEvent::stopped when a running VM stopped (StopVM, or its VMM ended),
+//   each before the reply or the exit request; the shim publishes them to
+//   containerd (shim/vm_events.hpp).
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +26,7 @@
 #include "io/ttrpc/ttrpc.hpp"
 #include "messages/fccontrol_methods.hpp"
 #include "shim/metadata_store.hpp"
+#include "shim/vm_events.hpp"
 #include "shim/vmm/vmm.hpp"
 
 class CreateVMRequest;
@@ -54,7 +59,8 @@ class FcControlService {
  public:
   // exit(code) asks the program to end; it may be called more than once.
   FcControlService(io::EventLoop& loop, const config::Config& config, VmIdentity vm,
-                   VmmFactory factory, std::function<void(int)> exit);
+                   VmmFactory factory, std::function<void(int)> exit,
+                   std::function<void(VmEvent)> on_event = nullptr);
   ~FcControlService();
   FcControlService(const FcControlService&) = delete;
   FcControlService& operator=(const FcControlService&) = delete;
@@ -87,6 +93,9 @@ class FcControlService {
   void update_balloon_stats(const UpdateBalloonStatsRequest& req, const ttrpc::Responder& resp);
 
   void on_vmm_exit(const Status& why);
+  void notify(VmEvent e) {
+    if (on_event_) on_event_(e);
+  }
   // Destroys the backend outside of its own callbacks.
   void drop_vmm();
 
@@ -95,6 +104,7 @@ class FcControlService {
   const VmIdentity vm_;
   VmmFactory factory_;
   std::function<void(int)> exit_;
+  std::function<void(VmEvent)> on_event_;
 
   Phase phase_ = Phase::empty;
   std::unique_ptr<Vmm> vmm_;              // set from CreateVM until exit

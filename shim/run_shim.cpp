@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -15,15 +17,27 @@
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "shim/backend_program.hpp"
+#include "shim/event_publisher.hpp"
 #include "shim/fccontrol_service.hpp"
 #include "shim/launch.hpp"
 #include "shim/shim_args.hpp"
+#include "shim/vm_events.hpp"
+#include "shimproc/launch_contract.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/shim_state.hpp"
 #include "shimproc/vm_dir.hpp"
 
 namespace ember::shim {
 namespace {
+
+// How long an exiting shim waits for containerd to take its last events (the
+// VM's stop event) when it is connected; not at all when it is not.
+constexpr std::chrono::milliseconds kExitDrainBound{500};
+
+std::string ttrpc_address() {
+  const char* address = std::getenv(shimproc::kTtrpcAddressEnv);
+  return address != nullptr ? address : "";
+}
 
 int bad_launch(const Status& s) {
   std::fprintf(stderr, "ember-shim: %s\n", s.message().c_str());
@@ -83,12 +97,14 @@ shimproc::ShimState state_of(const ShimArgs& args, const config::Config& cfg,
 int serve(const ShimArgs& args, const config::Config& cfg, Launch launch,
           const shimproc::VmDir& vm_dir, VmmFactory factory) {
   io::EventLoop loop;
+  EventPublisher events(loop, ttrpc_address(), args.ns);
   int exit_code = -1;  // set once, by the first request to exit
-  auto exit = [&loop, &exit_code](int code) {
+  auto exit = [&loop, &exit_code, &events](int code) {
     if (exit_code < 0) exit_code = code;
-    loop.stop();
+    events.drain(kExitDrainBound, [&loop] { loop.stop(); });
   };
-  FcControlService service(loop, cfg, identity_of(args, vm_dir), std::move(factory), exit);
+  FcControlService service(loop, cfg, identity_of(args, vm_dir), std::move(factory), exit,
+                           [&events, &args](VmEvent e) { publish_vm_event(events, e, args.id); });
   // Declared after the service: the servers (and their handlers) go first.
   ttrpc::Server task_server(loop);
   ttrpc::Server fccontrol_server(loop);

@@ -2,7 +2,8 @@
 // The ember-shim program: checks its launch, writes shim-state.json and
 // serves the containerd task API (fd 3, every call UNIMPLEMENTED) and
 // fccontrol (fd 4) on one event loop on the calling thread until the VM is
-// stopped or its VMM ends.
+// stopped or its VMM ends, publishing the VM's start and stop to containerd
+// at TTRPC_ADDRESS (shim/event_publisher.hpp, docs/events.md).
 #include "shim/vmm/vmm.hpp"
 
 namespace ember::shim {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 #include "fccontrol.pb.h"
@@ -76,11 +77,14 @@ class FcControlServiceTest : public ::testing::Test {
       *out = std::make_unique<ScriptedVmm>(ctx.loop, script);
       return Status::Ok();
     };
-    service_ = std::make_unique<FcControlService>(loop_, cfg_, vm, factory, [this](int code) {
-      // The first request counts, as in run_shim.
-      if (!exit_requested_) exits_.set_value(code);
-      exit_requested_ = true;
-    });
+    service_ = std::make_unique<FcControlService>(
+        loop_, cfg_, vm, factory,
+        [this](int code) {
+          // The first request counts, as in run_shim.
+          if (!exit_requested_) exits_.set_value(code);
+          exit_requested_ = true;
+        },
+        [this](VmEvent e) { events_.push_back(e); });
     server_ = std::make_unique<ttrpc::Server>(loop_);
     service_->register_methods(*server_);
     ASSERT_TRUE(server_->listen(tree_.path() + "/fcc.sock").ok());
@@ -154,12 +158,18 @@ class FcControlServiceTest : public ::testing::Test {
   bool exited() {
     return exits_future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
   }
+  std::vector<VmEvent> events() {
+    std::vector<VmEvent> copy;
+    on_loop([&] { copy = events_; });
+    return copy;
+  }
 
   shimtest::TempTree tree_;
   config::Config cfg_;
   io::EventLoop loop_;
   std::shared_ptr<Script> script_ = std::make_shared<Script>();
   bool exit_requested_ = false;  // loop thread
+  std::vector<VmEvent> events_;  // loop thread
   std::promise<int> exits_;
   std::future<int> exits_future_ = exits_.get_future();
   std::unique_ptr<FcControlService> service_;
@@ -234,6 +244,40 @@ TEST_F(FcControlServiceTest, AVmmThatCrashesEndsTheShimWithCodeOne) {
   });
   ASSERT_EQ(exits_future_.wait_for(kWait), std::future_status::ready);
   EXPECT_EQ(exits_future_.get(), 1);
+}
+
+using Events = std::vector<VmEvent>;
+
+TEST_F(FcControlServiceTest, TheVmStartsWhenCreateSucceedsAndStopsWhenStopVmStoppedIt) {
+  ASSERT_TRUE(create_now().ok());
+  EXPECT_EQ(events(), Events{VmEvent::started});
+  StopVMRequest req;
+  req.set_vmid("vm1");
+  std::future<void> seen;
+  on_loop([&] { seen = script_->stop_seen.get_future(); });
+  auto stop = send("StopVM", req);
+  ASSERT_EQ(seen.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(events(), Events{VmEvent::started}) << "stopped before the VMM stopped";
+  // Forcefully or not, the VM is gone.
+  finish(&Script::pending_stop, Status::Internal("forcefully terminated VM vm1"));
+  EXPECT_EQ(wait(stop).code(), Code::internal);
+  EXPECT_EQ(events(), (Events{VmEvent::started, VmEvent::stopped}));
+}
+
+TEST_F(FcControlServiceTest, AFailedCreateNeitherStartsNorStopsTheVm) {
+  auto create = start_create();
+  finish(&Script::pending_create, Status::Internal("vmm would not boot"));
+  EXPECT_EQ(wait(create).code(), Code::internal);
+  EXPECT_TRUE(events().empty());
+}
+
+TEST_F(FcControlServiceTest, AVmmEndingByItselfStopsTheVm) {
+  ASSERT_TRUE(create_now().ok());
+  on_loop([this] {
+    static_cast<ScriptedVmm*>(script_->vmm)->exit_by_itself(Status::Internal("qemu: SIGSEGV"));
+  });
+  ASSERT_EQ(exits_future_.wait_for(kWait), std::future_status::ready);
+  EXPECT_EQ(events(), (Events{VmEvent::started, VmEvent::stopped}));
 }
 
 }  // namespace
