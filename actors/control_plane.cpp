@@ -99,6 +99,7 @@ void ControlPlane::serve(ttrpc::Server& server) {
 ControlPlane::Recovered ControlPlane::recover() {
   Recovered out;
   shimproc::RecoveryScan scan = shimproc::scan_for_shims(impl_->cfg);
+  out.killed = scan.killed_shims;
   out.removed_dirs = scan.removed_dirs;
   out.removed_sockets = scan.removed_sockets;
   caf::scoped_actor self{impl_->sys};

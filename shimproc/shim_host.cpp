@@ -14,6 +14,7 @@
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_launch.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/vm_creation.hpp"
 #include "shimproc/vm_dir.hpp"
 
 namespace ember::shimproc {
@@ -64,9 +65,12 @@ class ShimHost final : public msg::VmEffects {
   std::shared_ptr<io::LineReader> output_;  // shim stdout/stderr -> our log
 };
 
-// The VM directory, both listening sockets and the address file.
+// The VM directory (marked creating before anything can run in it), both
+// listening sockets and the address file.
 Status ShimHost::make_files(UniqueFd* shim_fd, UniqueFd* fccontrol_fd) {
   Status s = VmDir::create(cfg_.shim_base_dir, key_.ns, key_.id, &dir_);
+  if (!s.ok()) return s;
+  s = mark_creating(dir_.path());
   if (!s.ok()) return s;
   auto shim_path = shim_socket_path(cfg_.state_dir, cfg_.containerd_address, key_.ns, key_.id);
   s = io::bind_listener(shim_path, &shim_socket_);
@@ -141,8 +145,16 @@ void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   opts.timeout = std::chrono::milliseconds(call.timeout_ms);
   opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
   auto events = events_;
+  // A CreateVM answered OK is marked in the VM dir before anyone hears of it:
+  // a restarted emberd adopts only VMs so marked (vm_creation.hpp).
+  std::string mark_dir = call.method == msg::Method::create_vm ? dir_.path() : std::string();
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
-                std::move(opts), [events, call_id, answer = call.answer](ttrpc::CallResult r) {
+                std::move(opts),
+                [events, call_id, answer = call.answer, mark_dir](ttrpc::CallResult r) {
+                  if (r.status.ok() && !mark_dir.empty()) {
+                    Status marked = mark_created(mark_dir);
+                    if (!marked.ok()) r = ttrpc::CallResult{marked, {}};
+                  }
                   msg::RpcReply reply{static_cast<int32_t>(r.status.code()), r.status.message(),
                                       std::move(r.payload)};
                   // The caller hears it from this thread, without a hop
