@@ -13,8 +13,13 @@
 // About half the VMs are stopped after each check; the rest live on into the
 // next round and are adopted again after the next kill.
 //
-// EMBER_CHAOS_RESTART_ROUNDS rounds (default 4, about 30 s in all on a quiet
-// machine); EMBER_CHAOS_SEED replays a run's choices (not its timing).
+// The same rounds with SIGTERM instead of SIGKILL test a replacement under
+// load: emberd shuts down (exit 0) while the clients churn, and a new one
+// takes over with the same guarantees.
+//
+// EMBER_CHAOS_RESTART_ROUNDS SIGKILL rounds (default 8) and
+// EMBER_CHAOS_REPLACE_ROUNDS SIGTERM rounds (default 4): well under 30 s in
+// all. EMBER_CHAOS_SEED replays a run's choices (not their timing).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -107,6 +112,17 @@ void churn(const std::string& socket, std::vector<std::string> ids,
   }
 }
 
+// The number before `what` in emberd's recovery log line ("recovery: adopted
+// 3 running VM(s), 0 failed; killed 2 shim(s) ..."); 0 without one.
+uint64_t recovery_count(const std::string& log, const std::string& what) {
+  auto line = log.find("recovery: adopted ");
+  if (line == std::string::npos) return 0;
+  auto end = log.find(what, line);
+  if (end == std::string::npos || end == line) return 0;
+  auto start = log.rfind(' ', end - 2);
+  return std::strtoull(log.c_str() + start + 1, nullptr, 10);
+}
+
 // The VM id a live shim serves, from its working directory <base>/default#<id>.
 std::string id_of_shim(pid_t pid) {
   char buf[4096];
@@ -120,7 +136,7 @@ std::string id_of_shim(pid_t pid) {
 }
 
 class RestartChaosTest : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     for (int i = 0; i < kClients * kIdsPerClient; ++i)
       truth_["r" + std::to_string(i)] = IdTruth{};
@@ -181,57 +197,76 @@ class RestartChaosTest : public ::testing::Test {
   std::map<std::string, IdTruth> truth_;
 };
 
-TEST_F(RestartChaosTest, SigkillDuringChurnLosesNothingAndLeavesNothing) {
-  const uint64_t rounds = env_number("EMBER_CHAOS_RESTART_ROUNDS", 4);
+// The rounds: churn, emberd ended by `sig` at a random moment and replaced
+// by a new one, check, stop some. Prints the figures.
+void run_rounds(RestartChaosTest& t, int sig, const char* rounds_env, uint64_t default_rounds) {
+  const uint64_t rounds = env_number(rounds_env, default_rounds);
   const auto seed = static_cast<uint32_t>(env_number("EMBER_CHAOS_SEED", std::random_device{}()));
-  std::cout << "restart chaos: " << rounds << " round(s), seed " << seed << std::endl;
+  const std::string what = sig == SIGKILL ? "restart chaos (SIGKILL)" : "replacement (SIGTERM)";
+  std::cout << what << ": " << rounds << " round(s), seed " << seed << std::endl;
   std::mt19937 rng(seed);
   Tally tally;
-  uint64_t adopted = 0;
+  uint64_t adopted = 0, killed = 0, removed = 0;
   const auto start = std::chrono::steady_clock::now();
-
-  for (uint64_t round = 1; round <= rounds; ++round) {
+  for (uint64_t round = 1; round <= rounds && !::testing::Test::HasFailure(); ++round) {
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
       std::vector<std::string> ids;
       for (int k = 0; k < kIdsPerClient; ++k)
         ids.push_back("r" + std::to_string(c * kIdsPerClient + k));
-      clients.emplace_back(churn, emberd_.socket(), ids, std::ref(truth_), std::ref(tally),
+      clients.emplace_back(churn, t.emberd_.socket(), ids, std::ref(t.truth_), std::ref(tally),
                            seed + static_cast<uint32_t>(round * kClients + c));
     }
-    // The kill lands at a random moment of the churn.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
-    emberd_.stop(SIGKILL);
-    for (auto& t : clients)
-      t.join();
-    emberd_.restart();
+    // The signal lands at a random moment of the churn.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 1800));
+    const int rc = t.emberd_.stop(sig);
+    if (sig == SIGTERM) {
+      EXPECT_EQ(rc, 0) << "emberd's exit on SIGTERM";
+    }
+    for (auto& th : clients)
+      th.join();
+    t.emberd_.restart();
+    const std::string log = t.emberd_.log();
+    adopted += recovery_count(log, " running VM(s)");
+    killed += recovery_count(log, " shim(s) of VMs never created");
+    removed += recovery_count(log, " VM dir(s)");
 
-    FcClient checker(emberd_.socket());
+    FcClient checker(t.emberd_.socket());
     const std::string when = "round " + std::to_string(round);
-    std::set<std::string> registered = check(checker, when);
-    adopted += registered.size();
+    std::set<std::string> registered = t.check(checker, when);
     std::cout << when << ": " << registered.size() << " VM(s) after the restart" << std::endl;
-    stop_some(checker, registered, rng, /*all=*/round == rounds);
-    if (::testing::Test::HasFailure()) break;
+    t.stop_some(checker, registered, rng, /*all=*/round == rounds);
   }
 
-  FcClient checker(emberd_.socket());
-  EXPECT_TRUE(check(checker, "end").empty());
-  EXPECT_TRUE(list_dir(emberd_.vm_base_dir()).empty());
-  EXPECT_TRUE(list_dir(emberd_.state_dir()).empty());
-  EXPECT_TRUE(processes_under(emberd_.root()).empty());
+  FcClient checker(t.emberd_.socket());
+  t.stop_some(checker, t.check(checker, "end"), rng, /*all=*/true);
+  EXPECT_TRUE(list_dir(t.emberd_.vm_base_dir()).empty());
+  EXPECT_TRUE(list_dir(t.emberd_.state_dir()).empty());
+  EXPECT_TRUE(processes_under(t.emberd_.root()).empty());
   for (size_t i = 0; i < tally.violations.size() && i < 20; ++i)
     ADD_FAILURE() << tally.violations[i];
 
-  const auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count() /
-                    1000.0;
-  std::cout << "restart chaos figures: " << rounds << " round(s) in " << secs << " s, seed " << seed
-            << ", " << tally.calls << " calls (" << tally.creates_ok << " CreateVM OK, "
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  std::cout << what << " figures: " << rounds << " round(s) in " << ms / 1000.0 << " s, seed "
+            << seed << ", " << tally.calls << " calls (" << tally.creates_ok << " CreateVM OK, "
             << tally.stops_ok << " StopVM OK, " << tally.busy << " RESOURCE_EXHAUSTED, "
-            << tally.cut_off << " cut off by the kill), " << adopted
-            << " VM(s) found after restarts" << std::endl;
+            << tally.cut_off << " cut off by the signal); recoveries: " << adopted
+            << " VM(s) adopted, " << killed << " shim(s) of VMs never created killed, " << removed
+            << " VM dir(s) removed" << std::endl;
+}
+
+TEST_F(RestartChaosTest, SigkillDuringChurnLosesNothingAndLeavesNothing) {
+  run_rounds(*this, SIGKILL, "EMBER_CHAOS_RESTART_ROUNDS", 8);
+}
+
+// Replacement under load: emberd gets SIGTERM (and exits 0) while the 64
+// clients churn, and a new one takes over. Every call is answered (OK, or
+// UNAVAILABLE "emberd is shutting down", or the connection closes under it);
+// every VM created survives the replacement, every VM stopped stays gone.
+TEST_F(RestartChaosTest, SigtermReplacementUnderLoadLosesNothing) {
+  run_rounds(*this, SIGTERM, "EMBER_CHAOS_REPLACE_ROUNDS", 4);
 }
 
 }  // namespace
