@@ -74,8 +74,13 @@ ControlPlane::~ControlPlane() {
     caf::scoped_actor self{impl_->sys};
     self->request(impl_->registry, caf::infinite, msg::detach_atom::value)
         .receive([](uint32_t) {}, [](caf::error&) {});
+    // The frontend first, and to its end: every request it still sends finds
+    // the registry, which answers "emberd is shutting down" (not NOT_FOUND).
+    self->monitor(impl_->frontend);
+    caf::anon_send_exit(impl_->frontend, caf::exit_reason::user_shutdown);
+    self->receive([](caf::down_msg&) {});
   }
-  caf::anon_send_exit(impl_->frontend, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
   impl_->registry = nullptr;
   impl_->frontend = nullptr;
   // ~actor_system waits for the supervisors to finish detaching.
@@ -103,6 +108,7 @@ void ControlPlane::serve(ttrpc::Server& server) {
 ControlPlane::Recovered ControlPlane::recover() {
   Recovered out;
   shimproc::RecoveryScan scan = shimproc::scan_for_shims(impl_->cfg);
+  out.killed = scan.killed_shims;
   out.removed_dirs = scan.removed_dirs;
   out.removed_sockets = scan.removed_sockets;
   caf::scoped_actor self{impl_->sys};

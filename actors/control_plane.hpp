@@ -43,11 +43,13 @@ class ControlPlane {
   // Registers the twelve fccontrol methods on server; requests become
   // messages to the frontend.
   void serve(ttrpc::Server& server);
-  // Adopts the shims that outlived a previous emberd and removes what dead
-  // ones left behind. Call once, before serving. Blocking.
+  // Adopts the shims that outlived a previous emberd, kills those of VMs
+  // whose CreateVM never completed, and removes what they and dead ones left
+  // behind. Call once, before serving. Blocking.
   struct Recovered {
     int adopted = 0;
     int failed = 0;
+    int killed = 0;  // shims of VMs never created
     int removed_dirs = 0;
     int removed_sockets = 0;
   };

@@ -54,6 +54,9 @@ struct RegistryState {
   uint64_t next_relay = 1;
   std::map<uint64_t, Relay> relays;
   std::vector<StopAll> stop_alls;
+  // emberd is shutting down: every VM was let go, and every call is answered
+  // UNAVAILABLE until emberd ends the registry (after the frontend).
+  bool detached = false;
 
   // Answers relay id (once) and frees its create slot.
   void finish(uint64_t id, RpcReply r) {
@@ -171,6 +174,30 @@ caf::result<uint32_t> stop_all(Self self) {
   return rp;
 }
 
+RpcReply shutting_down() {
+  return reply_of(Status::Unavailable("emberd is shutting down"));
+}
+
+// emberd is exiting: every supervisor lets go of its VM (the shims keep
+// running for the next emberd), and every call still open or yet to come is
+// answered UNAVAILABLE. The registry stays, so that no call finds it gone
+// (which would read as NOT_FOUND); emberd ends it after the frontend.
+uint32_t detach(Self self) {
+  auto& st = self->state;
+  auto n = static_cast<uint32_t>(st.vms.size());
+  for (auto& [key, sup] : st.vms)
+    self->send(sup, detach_atom::value);
+  st.vms.clear();
+  st.keys.clear();
+  std::vector<uint64_t> open;
+  for (auto& [id, relay] : st.relays)
+    open.push_back(id);
+  for (uint64_t id : open)
+    st.finish(id, shutting_down());
+  st.detached = true;
+  return n;
+}
+
 registry_actor::behavior_type registry(Self self, ActorDeps deps,
                                        SupervisorFactory make_supervisor) {
   self->state.deps = deps;
@@ -179,6 +206,7 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {
       [=](call_atom, const VmKey& key, const VmCall& call) -> caf::result<RpcReply> {
+        if (self->state.detached) return shutting_down();
         if (call.method == Method::create_vm) return create(self, key, call);
         auto i = self->state.vms.find(key);
         if (i == self->state.vms.end())
@@ -198,6 +226,7 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
         return rp;
       },
       [=](adopt_atom, const VmKey& key, const ShimRecord& rec) -> caf::result<RpcReply> {
+        if (self->state.detached) return shutting_down();
         if (self->state.vms.count(key))
           return reply_of(
               Status::AlreadyExists("VM " + key.id + " already exists in namespace " + key.ns));
@@ -209,15 +238,7 @@ registry_actor::behavior_type registry(Self self, ActorDeps deps,
         return rp;
       },
       [=](stop_all_atom) { return stop_all(self); },
-      [=](detach_atom) -> uint32_t {
-        auto n = static_cast<uint32_t>(self->state.vms.size());
-        for (auto& [key, sup] : self->state.vms)
-          self->send(sup, detach_atom::value);
-        self->state.vms.clear();
-        self->state.keys.clear();
-        self->quit();
-        return n;
-      },
+      [=](detach_atom) { return detach(self); },
       [=](count_atom) { return static_cast<uint32_t>(self->state.vms.size()); },
   };
 }

@@ -50,7 +50,9 @@ class VmEffects {
   virtual void adopt(const ShimRecord& record) = 0;
   // Sends call to the shim; call.timeout_ms (if > 0) is its deadline.
   // -> shim_replied(call_id). With call.answer set, the reply is first handed
-  // to it, on the effects' thread, as soon as it arrives.
+  // to it, on the effects' thread, as soon as it arrives. A CreateVM the shim
+  // answered OK is first recorded as created (a restarted emberd adopts only
+  // such VMs); if that fails, the reply is that failure.
   virtual void call_shim(uint64_t call_id, const VmCall& call) = 0;
   // SIGKILL to the shim's process group. -> shim_exited
   virtual void kill_shim(const std::string& why) = 0;

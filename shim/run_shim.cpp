@@ -2,11 +2,14 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -120,6 +123,13 @@ int serve(const ShimArgs& args, const config::Config& cfg, Launch launch,
   s = state_file.write(vm_dir.state_path(), state);
   if (!s.ok()) {
     spdlog::error("cannot write the shim state: {}", s.ToString());
+    return kExitFailure;
+  }
+  // Recorded now: from here on a restarted emberd finds us, so we may outlive
+  // the emberd that spawned us (launch_contract.hpp). Not before: unrecorded,
+  // we would run on unaccounted for.
+  if (::prctl(PR_SET_PDEATHSIG, 0) != 0) {
+    spdlog::error("cannot clear the parent-death signal: {}", std::strerror(errno));
     return kExitFailure;
   }
   spdlog::info("serving VM {} (backend {}, config {})", args.id, state.backend,

@@ -11,6 +11,9 @@
 //         TTRPC_ADDRESS=<containerd address>.ttrpc, and EMBER_CONFIG when set
 //   cwd   the VM directory <shim base dir>/<ns>#<id>
 // and the shim writes shim-state.json into that directory once it serves.
+// emberd spawns it with SIGKILL as parent-death signal; the shim clears that
+// right after writing shim-state.json, which from then on lets a restarted
+// emberd find it (so no shim can outlive emberd unrecorded).
 #include <string>
 
 namespace ember::shimproc {

@@ -9,8 +9,10 @@
 #include "base/files.hpp"
 #include "base/ids.hpp"
 #include "config/config.hpp"
+#include "shimproc/recovery_gate.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/vm_creation.hpp"
 #include "shimproc/vm_dir.hpp"
 
 namespace ember::shimproc {
@@ -38,6 +40,46 @@ bool live_shim(const VmDir& dir, ShimState* state) {
          process_start_time(state->pid) == state->start_time;
 }
 
+// Kills the shim of a VM whose CreateVM never completed (and with it its
+// process group, its VMM included) and waits for it to exit.
+void kill_unfinished(const std::string& name, const ShimState& state) {
+  spdlog::warn(
+      "recovery: VM {} was never created (its CreateVM did not complete); killing shim "
+      "pid {}",
+      name, state.pid);
+  ShimProcess shim;
+  Status s = ShimProcess::adopt(state.pid, state.start_time, &shim);
+  if (!s.ok()) spdlog::info("recovery: {}", s.message());
+  // ~ShimProcess kills the group and waits for the exit.
+}
+
+// One VM directory: adopted (true) or cleared. A shim that wrote its state
+// file is adopted when the VM was created (or the directory predates the
+// creation markers); a shim of a VM still marked creating is killed. No shim
+// that has not written its state can be running: it dies with the emberd
+// that spawned it (shim_launch.hpp), so none can write it after this look.
+bool recover_dir(VmDir& dir, const std::string& ns, const std::string& id, RecoveryScan* scan) {
+  const std::string name = ns + "/" + id;
+  ShimState state;
+  const bool live = live_shim(dir, &state);
+  if (live && creation_of(dir.path()) != VmCreation::creating) {
+    dir.release();
+    scan->live.push_back(FoundShim{ns, id, std::move(state)});
+    return true;
+  }
+  if (live) {
+    kill_unfinished(name, state);
+    ++scan->killed_shims;
+  } else {
+    spdlog::info("recovery: shim of VM {} is gone", name);
+  }
+  pass_recovery_gate(dir.path());
+  spdlog::info("recovery: removing {}", dir.path());
+  if (Status s = dir.remove(); !s.ok()) spdlog::warn("recovery: {}", s.message());
+  ++scan->removed_dirs;
+  return false;
+}
+
 }  // namespace
 
 RecoveryScan scan_for_shims(const config::Config& cfg) {
@@ -51,17 +93,10 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
       continue;
     VmDir dir;
     if (!VmDir::adopt(cfg.shim_base_dir, ns, id, &dir).ok()) continue;
-    ShimState state;
-    if (live_shim(dir, &state)) {
-      dir.release();
-      live_sockets.insert(state.shim_socket);
-      live_sockets.insert(state.fccontrol_socket);
-      scan.live.push_back(FoundShim{ns, id, std::move(state)});
-      continue;
+    if (recover_dir(dir, ns, id, &scan)) {
+      live_sockets.insert(scan.live.back().state.shim_socket);
+      live_sockets.insert(scan.live.back().state.fccontrol_socket);
     }
-    spdlog::info("recovery: shim of VM {}/{} is gone; removing {}", ns, id, dir.path());
-    if (Status s = dir.remove(); !s.ok()) spdlog::warn("recovery: {}", s.message());
-    ++scan.removed_dirs;
   }
   // Socket files of shims that are gone (the VM dir may already be gone too).
   for (const auto& name : list_dir(cfg.state_dir)) {

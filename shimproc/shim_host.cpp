@@ -15,6 +15,7 @@
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_launch.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/vm_creation.hpp"
 #include "shimproc/vm_dir.hpp"
 
 namespace ember::shimproc {
@@ -44,6 +45,8 @@ struct Launched {
 Status make_files(const config::Config& cfg, const msg::VmKey& key, Launched* l, UniqueFd* shim_fd,
                   UniqueFd* fccontrol_fd) {
   Status s = VmDir::create(cfg.shim_base_dir, key.ns, key.id, &l->dir);
+  if (!s.ok()) return s;
+  s = mark_creating(l->dir.path());  // before anything can run in it
   if (!s.ok()) return s;
   auto shim_path = shim_socket_path(cfg.state_dir, cfg.containerd_address, key.ns, key.id);
   s = io::bind_listener(shim_path, &l->shim_socket);
@@ -185,8 +188,16 @@ void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   // A call emberd makes itself (StopVM at shutdown) has no caller's metadata.
   if (call.metadata.empty()) opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
   auto events = events_;
+  // A CreateVM answered OK is marked in the VM dir before anyone hears of it:
+  // a restarted emberd adopts only VMs so marked (vm_creation.hpp).
+  std::string mark_dir = call.method == msg::Method::create_vm ? dir_.path() : std::string();
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
-                std::move(opts), [events, call_id, answer = call.answer](ttrpc::CallResult r) {
+                std::move(opts),
+                [events, call_id, answer = call.answer, mark_dir](ttrpc::CallResult r) {
+                  if (r.status.ok() && !mark_dir.empty()) {
+                    Status marked = mark_created(mark_dir);
+                    if (!marked.ok()) r = ttrpc::CallResult{marked, {}};
+                  }
                   msg::RpcReply reply{static_cast<int32_t>(r.status.code()), r.status.message(),
                                       std::move(r.payload)};
                   // The caller hears it from this thread, without a hop

@@ -1,5 +1,6 @@
 #include "shimproc/shim_launch.hpp"
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
@@ -23,6 +24,11 @@ ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, co
   l.cwd = vm_dir;
   l.shim_socket = std::move(shim_socket);
   l.fccontrol_socket = std::move(fccontrol_socket);
+  // Until the shim has written its state file, nothing on disk names its
+  // process: if emberd died then, the next one could neither adopt nor kill
+  // it. So it dies with emberd (the spawning thread is emberd's I/O thread)
+  // until it clears the signal, right after that write (shim/run_shim.cpp).
+  l.parent_death_signal = SIGKILL;
   return l;
 }
 

@@ -17,7 +17,9 @@ struct Config;
 namespace ember::shimproc {
 
 // The launch contract for ember-shim: containerd-style arguments, the config
-// file emberd runs with, the VM dir as cwd, the two listening sockets.
+// file emberd runs with, the VM dir as cwd, the two listening sockets, and
+// SIGKILL as parent-death signal (the shim clears it once its state file is
+// written). Spawn it from a thread that lives as long as emberd.
 ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, const std::string& id,
                             const std::string& vm_dir, UniqueFd shim_socket,
                             UniqueFd fccontrol_socket);

@@ -43,6 +43,7 @@ ChildSpec shim_spec(const ShimLaunch& launch, std::vector<std::string> env, int 
               {kShimSocketFd, launch.shim_socket.get()},
               {kFccontrolSocketFd, launch.fccontrol_socket.get()}};
   spec.own_process_group = true;
+  spec.parent_death_signal = launch.parent_death_signal;
   return spec;
 }
 

@@ -24,6 +24,9 @@ struct ShimLaunch {
   std::vector<std::string> env;    // extra NAME=value entries (EMBER_CONFIG, ...)
   UniqueFd shim_socket;            // becomes fd 3 (listening)
   UniqueFd fccontrol_socket;       // becomes fd 4 (listening); FCCONTROL_SOCKET_FD=4
+  // Signal the shim gets when the spawning thread ends (child_process.hpp);
+  // 0: none. emberd's shims keep SIGKILL until they wrote their state file.
+  int parent_death_signal = 0;
 };
 
 class ShimProcess {

@@ -80,11 +80,11 @@ int prepare(const std::string& config_path, bool stop_vms_on_exit, config::Confi
 }
 
 void log_recovery(const actors::ControlPlane::Recovered& rec) {
-  if (rec.adopted || rec.failed || rec.removed_dirs || rec.removed_sockets)
+  if (rec.adopted || rec.failed || rec.killed || rec.removed_dirs || rec.removed_sockets)
     spdlog::info(
-        "recovery: adopted {} running VM(s), {} failed; removed {} dead VM dir(s), {} "
-        "stale socket(s)",
-        rec.adopted, rec.failed, rec.removed_dirs, rec.removed_sockets);
+        "recovery: adopted {} running VM(s), {} failed; killed {} shim(s) of VMs never "
+        "created; removed {} VM dir(s), {} stale socket(s)",
+        rec.adopted, rec.failed, rec.killed, rec.removed_dirs, rec.removed_sockets);
 }
 
 // Serves until SIGTERM/SIGINT, then shuts down. The exit code.

@@ -128,6 +128,30 @@ TEST_F(RegistryFleetTest, DetachLetsGoOfEverySupervisorAndRepliesWithTheCount) {
     EXPECT_TRUE(f.log->detached) << f.key.ns << "/" << f.key.id;
 }
 
+// Regression (issue 12, replacement under load): after detach the registry
+// ended, and calls still arriving found it gone, which the frontend answers
+// NOT_FOUND: a CreateVM answered "VM x not found". They are UNAVAILABLE now,
+// as is a StopVM the detach cut off.
+TEST_F(RegistryFleetTest, CallsDuringShutdownAreUnavailableNotNotFound) {
+  CreateRunningVms({key_of("ns1", "a")});
+  auto stop = send(key_of("ns1", "a"), call_of(Method::stop_vm, "stop a"));
+  run();
+  auto n = request<uint32_t>(registry, msg::detach_atom::value);
+  EXPECT_EQ(n, 1u);
+  auto later = send_together(
+      {create(key_of("ns1", "b")), {key_of("ns1", "a"), call_of(Method::get_vm_info, "info a")}});
+  run();
+  ASSERT_TRUE(stop[0].done);
+  EXPECT_EQ(stop[0].reply.code, static_cast<int32_t>(Code::unavailable));
+  EXPECT_EQ(stop[0].reply.message, "emberd is shutting down");
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(later[i].done) << i;
+    EXPECT_EQ(later[i].reply.code, static_cast<int32_t>(Code::unavailable)) << i;
+    EXPECT_EQ(later[i].reply.message, "emberd is shutting down") << i;
+  }
+  EXPECT_EQ(fakes.size(), 1u) << "no supervisor is made after the detach";
+}
+
 // Regression (fixed in actors/registry.cpp: relays are answered on down):
 TEST_F(RegistryFleetTest, StopAllCompletesWhenASupervisorDiesHoldingItsStop) {
   CreateRunningVms({key_of("ns1", "a"), key_of("ns1", "b")});

@@ -77,6 +77,7 @@ Emberd::Emberd(EmberdOptions opts) {
         << opts.extra_yaml;
   }
   extra_args_ = opts.args;
+  extra_env_ = opts.env;
   start();
 }
 
@@ -99,7 +100,14 @@ void Emberd::start() {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  int rc = ::posix_spawn(&pid_, EMBERD_PATH, &fa, nullptr, argv.data(), environ);
+  std::vector<std::string> env_s = extra_env_;
+  for (char** e = environ; *e != nullptr; ++e)
+    env_s.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : env_s)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = ::posix_spawn(&pid_, EMBERD_PATH, &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error(std::string("spawn emberd: ") + std::strerror(rc));
   pidfd_.reset(pidfd_open_(pid_));
@@ -241,6 +249,45 @@ std::vector<std::string> list_tree(const std::string& root) {
   add_tree(root, "", &out);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<pid_t> processes_under(const std::string& root, const std::string& exe_name) {
+  std::vector<pid_t> out;
+  const std::string prefix = root + "/";
+  for (const auto& e : list_dir("/proc")) {
+    if (e.empty() || e.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(e);
+    char buf[4096];
+    ssize_t n = ::readlink(("/proc/" + e + "/cwd").c_str(), buf, sizeof buf - 1);
+    if (n <= 0 || std::string(buf, static_cast<size_t>(n)).rfind(prefix, 0) != 0) continue;
+    if (!exe_name.empty()) {
+      n = ::readlink(("/proc/" + e + "/exe").c_str(), buf, sizeof buf - 1);
+      std::string exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+      exe = exe.substr(exe.rfind('/') + 1);
+      if (exe != exe_name && exe != exe_name + " (deleted)") continue;
+    }
+    if (process_alive(pid)) out.push_back(pid);
+  }
+  return out;
+}
+
+bool wait_file(const std::string& path, std::chrono::milliseconds timeout) {
+  auto slash = path.rfind('/');
+  std::string parent = path.substr(0, slash);
+  UniqueFd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  // Watch first, then check: a write between the two is not missed.
+  ::inotify_add_watch(in.get(), parent.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+  auto ready = [&path] { return !read_file(path).value_or("").empty(); };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!ready()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !wait_readable(in.get(), left)) return ready();
+    char buf[4096];
+    while (::read(in.get(), buf, sizeof buf) > 0) {
+    }
+  }
+  return true;
 }
 
 char process_state(pid_t pid) {

@@ -31,6 +31,7 @@ struct EmberdOptions {
   std::string socket_name = "ember.sock";
   // The vmm section of the config (hollow: no VMM, the default for tests).
   std::string vmm_yaml = "vmm:\n  backend: hollow\n";
+  std::vector<std::string> env = {};  // extra NAME=value entries for emberd's environment
 };
 
 // One emberd process with its own config, socket, state and VM directories.
@@ -63,6 +64,7 @@ class Emberd {
 
   TempDir root_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> extra_env_;
   std::string socket_, state_dir_, vm_base_dir_, config_path_, log_path_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;
@@ -107,5 +109,12 @@ pid_t shim_pid_of(const std::string& vm_dir);
 std::vector<std::string> list_tree(const std::string& root);
 // The state letter of /proc/<pid>/stat ('R', 'S', 'Z', ...); 0 if no such process.
 char process_state(pid_t pid);
+// Live processes (zombies excluded) whose working directory is below root,
+// removed or not: shims (cwd = their VM dir), the programs they start, and
+// wrappers standing in for them. With exe_name set, only those whose
+// executable has that file name ("ember-shim").
+std::vector<pid_t> processes_under(const std::string& root, const std::string& exe_name = "");
+// Waits (inotify, bounded) until path exists and is not empty.
+bool wait_file(const std::string& path, std::chrono::milliseconds timeout);
 
 }  // namespace ember::e2e
