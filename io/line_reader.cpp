@@ -1,6 +1,7 @@
 #include "io/line_reader.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <array>
 #include <asio/posix/stream_descriptor.hpp>
@@ -105,6 +106,19 @@ LineReader::LineReader(EventLoop& loop, UniqueFd fd, LineFn on_line, std::functi
     shared_fd->release();
     impl->read();
   });
+}
+
+void LineReader::drain() {
+  Impl& impl = *impl_;
+  if (impl.stopped || !impl.desc.is_open()) return;
+  // The fd is non-blocking: read() ends at EAGAIN. EOF and errors are left
+  // to the pending asynchronous read, which sees them again.
+  for (;;) {
+    ssize_t n = ::read(impl.desc.native_handle(), impl.buf.data(), impl.buf.size());
+    if (n <= 0) return;
+    impl.consume(impl.buf.data(), static_cast<size_t>(n));
+    if (impl.stopped) return;
+  }
 }
 
 LineReader::~LineReader() {

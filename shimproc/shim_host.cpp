@@ -5,6 +5,7 @@
 #include <csignal>
 #include <mutex>
 
+#include "base/spare_fds.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
@@ -24,6 +25,13 @@ namespace {
 struct ShimCell {
   std::mutex mu;
   ShimProcess proc;
+};
+
+// What the shim printed: forwarded to the log, and its start-failure line
+// (shimproc/launch_contract.hpp) kept for the exit. Loop thread only.
+struct ShimOutput {
+  std::shared_ptr<io::LineReader> reader;
+  Status start_failure;
 };
 
 class ShimHost final : public msg::VmEffects {
@@ -61,7 +69,7 @@ class ShimHost final : public msg::VmEffects {
   io::EventLoop::WatchId exit_watch_ = 0;  // the shim's exit watch on its pidfd
   int32_t pid_ = 0;
   std::shared_ptr<ttrpc::Client> client_;   // persistent, multiplexed
-  std::shared_ptr<io::LineReader> output_;  // shim stdout/stderr -> our log
+  std::shared_ptr<ShimOutput> output_;  // shim stdout/stderr -> our log
 };
 
 // The VM directory, both listening sockets and the address file.
@@ -95,14 +103,21 @@ void ShimHost::start_with(Status s) {
   if (!shim_) return;
   auto cell = shim_;
   auto events = events_;
-  exit_watch_ = loop_.watch_readable(cell->proc.pidfd(), [cell, events] {
-    int code = -1, sig = 0;
+  std::weak_ptr<ShimOutput> output = output_;
+  exit_watch_ = loop_.watch_readable(cell->proc.pidfd(), [cell, events, output] {
+    msg::ShimExit exit{-1, 0};
     {
       std::lock_guard<std::mutex> lock(cell->mu);
       if (cell->proc.pid() < 0) return;  // released: emberd let go of it
-      cell->proc.try_reap(&code, &sig);
+      cell->proc.try_reap(&exit.code, &exit.signal);
     }
-    events->shim_exited(msg::ShimExit{code, sig});
+    // What it wrote before exiting may still wait in the pipe.
+    if (auto out = output.lock()) {
+      if (out->reader) out->reader->drain();
+      exit.failure_code = static_cast<int32_t>(out->start_failure.code());
+      exit.failure = out->start_failure.message();
+    }
+    events->shim_exited(std::move(exit));
   });
 }
 
@@ -115,7 +130,11 @@ void ShimHost::launch() {
                                             std::move(fccontrol_fd)),
                            &proc);
     if (s.ok()) {
-      output_ = forward_shim_output(loop_, proc.take_output(), name());
+      output_ = std::make_shared<ShimOutput>();
+      std::weak_ptr<ShimOutput> weak = output_;
+      output_->reader = forward_shim_output(loop_, proc.take_output(), name(), [weak](Status why) {
+        if (auto out = weak.lock()) out->start_failure = std::move(why);
+      });
       own_shim(std::move(proc));
     }
   }
@@ -141,8 +160,13 @@ void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   opts.timeout = std::chrono::milliseconds(call.timeout_ms);
   opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
   auto events = events_;
+  std::string vm = key_.id;
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
-                std::move(opts), [events, call_id, answer = call.answer](ttrpc::CallResult r) {
+                std::move(opts),
+                [events, call_id, vm, answer = call.answer](ttrpc::CallResult r) {
+                  // The client's own deadline: say which VM did not answer.
+                  if (r.status.code() == Code::deadline_exceeded)
+                    r.status = Status::DeadlineExceeded("VM " + vm + ": " + r.status.message());
                   msg::RpcReply reply{static_cast<int32_t>(r.status.code()), r.status.message(),
                                       std::move(r.payload)};
                   // The caller hears it from this thread, without a hop
@@ -206,6 +230,11 @@ void ShimHost::detach() {
 }
 
 }  // namespace
+
+ShimHostFactory::ShimHostFactory(io::EventLoop& loop, const config::Config& cfg)
+    : loop_(loop), cfg_(cfg) {
+  reserve_spare_fds();
+}
 
 std::unique_ptr<msg::VmEffects> ShimHostFactory::make(const msg::VmKey& key,
                                                       std::shared_ptr<msg::VmEvents> events) {
