@@ -19,6 +19,6 @@ msg::supervisor_actor spawn_vm_supervisor(caf::actor_system& sys, msg::VmKey key
 msg::registry_actor spawn_registry(caf::actor_system& sys, ActorDeps deps,
                                    SupervisorFactory make_supervisor);
 msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry,
-                                  ActorDeps deps);
+                                   ActorDeps deps);
 
 }  // namespace ember::actors

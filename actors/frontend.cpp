@@ -77,7 +77,7 @@ frontend_actor::behavior_type frontend(frontend_actor::pointer self, registry_ac
 }  // namespace
 
 msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry,
-                                  ActorDeps deps) {
+                                   ActorDeps deps) {
   return sys.spawn(frontend, std::move(registry), deps);
 }
 

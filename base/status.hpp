@@ -38,8 +38,7 @@ class Status {
   Status() = default;
   // The message is made valid UTF-8 here (base/utf8_text.hpp): it may quote
   // foreign text, and it ends up in a protobuf string field.
-  Status(Code code, std::string message)
-      : code_(code), message_(valid_utf8(std::move(message))) {}
+  Status(Code code, std::string message) : code_(code), message_(valid_utf8(std::move(message))) {}
 
   static Status Ok() { return {}; }
   static Status InvalidArgument(std::string m) { return {Code::invalid_argument, std::move(m)}; }

@@ -157,9 +157,7 @@ std::vector<Field> timeouts_fields() {
          return read_uint(e, 1, 86400, &c->timeouts.call_wait_seconds);
        }},
       {"call_seconds",
-       [](const Entry& e, Config* c) {
-         return read_uint(e, 1, 86400, &c->timeouts.call_seconds);
-       }},
+       [](const Entry& e, Config* c) { return read_uint(e, 1, 86400, &c->timeouts.call_seconds); }},
   };
 }
 

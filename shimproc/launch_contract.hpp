@@ -52,7 +52,8 @@ inline constexpr const char* kStateFile = "shim-state.json";
 inline constexpr std::string_view kStartFailurePrefix = "ember-shim cannot start: ";
 
 inline std::string start_failure_line(const Status& why) {
-  std::string line = std::string(kStartFailurePrefix) + code_name(why.code()) + ": " + why.message();
+  std::string line =
+      std::string(kStartFailurePrefix) + code_name(why.code()) + ": " + why.message();
   for (char& c : line)
     if (c == '\n' || c == '\r') c = ' ';
   return line;

@@ -13,8 +13,7 @@ std::string shim_socket_path(const std::string& state_dir, const std::string& co
   return state_dir + "/" + sha256_hex(containerd_address + "/" + ns + "/" + id);
 }
 
-Status check_socket_path_room(const std::string& state_dir,
-                              const std::string& containerd_address) {
+Status check_socket_path_room(const std::string& state_dir, const std::string& containerd_address) {
   constexpr size_t kMax = sizeof(sockaddr_un::sun_path) - 1;
   const std::string longest =
       fccontrol_socket_path(shim_socket_path(state_dir, containerd_address, "ns", "id"));

@@ -68,8 +68,8 @@ class ShimHost final : public msg::VmEffects {
   std::shared_ptr<ShimCell> shim_;         // null until spawned or adopted
   io::EventLoop::WatchId exit_watch_ = 0;  // the shim's exit watch on its pidfd
   int32_t pid_ = 0;
-  std::shared_ptr<ttrpc::Client> client_;   // persistent, multiplexed
-  std::shared_ptr<ShimOutput> output_;  // shim stdout/stderr -> our log
+  std::shared_ptr<ttrpc::Client> client_;  // persistent, multiplexed
+  std::shared_ptr<ShimOutput> output_;     // shim stdout/stderr -> our log
 };
 
 // The VM directory, both listening sockets and the address file.
@@ -162,8 +162,7 @@ void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   auto events = events_;
   std::string vm = key_.id;
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
-                std::move(opts),
-                [events, call_id, vm, answer = call.answer](ttrpc::CallResult r) {
+                std::move(opts), [events, call_id, vm, answer = call.answer](ttrpc::CallResult r) {
                   // The client's own deadline: say which VM did not answer.
                   if (r.status.code() == Code::deadline_exceeded)
                     r.status = Status::DeadlineExceeded("VM " + vm + ": " + r.status.message());

@@ -30,12 +30,13 @@ std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueF
                                                     const std::string& tag,
                                                     std::function<void(Status)> on_start_failure) {
   if (!output.valid()) return nullptr;
-  return std::make_shared<io::LineReader>(
-      loop, std::move(output), [tag, on_start_failure](std::string_view line) {
-        spdlog::info("shim {}: {}", tag, line);
-        Status why;
-        if (on_start_failure && parse_start_failure(line, &why)) on_start_failure(std::move(why));
-      });
+  return std::make_shared<io::LineReader>(loop, std::move(output),
+                                          [tag, on_start_failure](std::string_view line) {
+                                            spdlog::info("shim {}: {}", tag, line);
+                                            Status why;
+                                            if (on_start_failure && parse_start_failure(line, &why))
+                                              on_start_failure(std::move(why));
+                                          });
 }
 
 }  // namespace ember::shimproc

@@ -14,17 +14,20 @@ TEST(Utf8TextTest, ValidTextIsRecognised) {
 }
 
 TEST(Utf8TextTest, MalformedTextIsRecognised) {
-  EXPECT_FALSE(is_valid_utf8("tru\xc3"));          // a character cut in half
-  EXPECT_FALSE(is_valid_utf8("\xa9"));             // a lone continuation byte
-  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));     // a surrogate
+  EXPECT_FALSE(is_valid_utf8("tru\xc3"));           // a character cut in half
+  EXPECT_FALSE(is_valid_utf8("\xa9"));              // a lone continuation byte
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // a surrogate
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xff"));
 }
 
 TEST(Utf8TextTest, EachBadByteBecomesOneReplacementMark) {
   EXPECT_EQ(valid_utf8("tru\xc3"), "tru\xef\xbf\xbd");
-  EXPECT_EQ(valid_utf8("a\xff\xfe" "b"), "a\xef\xbf\xbd\xef\xbf\xbd" "b");
+  EXPECT_EQ(valid_utf8("a\xff\xfe"
+                       "b"),
+            "a\xef\xbf\xbd\xef\xbf\xbd"
+            "b");
   EXPECT_EQ(valid_utf8("\xc3\xa9"), "\xc3\xa9");
 }
 
