@@ -201,9 +201,11 @@ TEST(ExhaustionTest, StateDirTooLongForItsSocketsIsRefusedAtStartUp) {
   ASSERT_EQ(::posix_spawn(&pid, EMBERD_PATH, &fa, nullptr, argv, environ), 0);
   posix_spawn_file_actions_destroy(&fa);
   // emberd checks before it serves; were it to serve, it would never exit.
-  ASSERT_TRUE(wait_process_exit(pid, 20s)) << "emberd started with a state_dir too long";
+  bool exited = wait_process_exit(pid, 20s);
+  if (!exited) ::kill(pid, SIGKILL);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(exited) << "emberd started with a state_dir too long";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
   std::string out = read_file(log).value_or("");
   EXPECT_NE(out.find("state_dir " + state_dir + " is too long"), std::string::npos) << out;
