@@ -18,6 +18,7 @@ using SupervisorFactory = std::function<msg::supervisor_actor(caf::actor_system&
 msg::supervisor_actor spawn_vm_supervisor(caf::actor_system& sys, msg::VmKey key, ActorDeps deps);
 msg::registry_actor spawn_registry(caf::actor_system& sys, ActorDeps deps,
                                    SupervisorFactory make_supervisor);
-msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry);
+msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry,
+                                   ActorDeps deps);
 
 }  // namespace ember::actors

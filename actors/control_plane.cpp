@@ -61,7 +61,7 @@ struct ControlPlane::Impl {
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
     });
-    frontend = spawn_frontend(sys, registry);
+    frontend = spawn_frontend(sys, registry, deps);
   }
 };
 

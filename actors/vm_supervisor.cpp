@@ -38,6 +38,16 @@ std::string describe(const ShimExit& e) {
   return e.signal ? "signal " + std::to_string(e.signal) : "code " + std::to_string(e.code);
 }
 
+// Why CreateVM failed when the shim exited first: the shim's own reason if
+// it gave one (the launch contract's start-failure line), else its exit.
+RpcReply exited_during_create(const SupervisorState& st, const ShimExit& e) {
+  if (e.failure_code != 0)
+    return reply_of(Status(static_cast<Code>(e.failure_code),
+                           "shim of VM " + st.key.id + " could not start: " + e.failure));
+  return reply_of(Status::Unavailable("shim of VM " + st.key.id + " exited during CreateVM (" +
+                                      describe(e) + ")"));
+}
+
 // Answers every open call and queued call with why; the calls whose outcome
 // the registry gives (StopVM, CreateVM) are left to it.
 void fail_pending(Self self, const Status& why) {
@@ -244,18 +254,15 @@ void on_shim_exit(Self self, const ShimExit& exit) {
   if (std::holds_alternative<Creating>(st.phase)) {
     // The CreateVM call still completes (UNAVAILABLE at the latest when the
     // connection's EOF is read); end then, so its reply cannot race us.
-    fail_create(
-        self, reply_of(Status::Unavailable("shim of VM " + st.key.id + " exited during CreateVM (" +
-                                           describe(exit) + ")")));
+    fail_create(self, exited_during_create(st, exit));
   } else if (auto* s = std::get_if<Stopping>(&st.phase)) {
     // Wait for the StopVM call to complete so a reply already sent is not lost.
     if (s->answer) finish_stop(self);
   } else if (auto* e = std::get_if<Ending>(&st.phase)) {
     // A transport error (the connection closed as the shim died) says less
-    // than the exit itself.
-    if (e->outcome.code == static_cast<int32_t>(Code::unavailable))
-      e->outcome = reply_of(Status::Unavailable(
-          "shim of VM " + st.key.id + " exited during CreateVM (" + describe(exit) + ")"));
+    // than the exit itself, and the shim's own reason says most.
+    if (e->outcome.code == static_cast<int32_t>(Code::unavailable) || exit.failure_code != 0)
+      e->outcome = exited_during_create(st, exit);
     end_when_clean(self, std::move(*e));
   } else {
     spdlog::warn("VM {}: shim exited unexpectedly; the VM is gone", st.name_of());

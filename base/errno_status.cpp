@@ -23,6 +23,7 @@ Status errno_status(std::string_view what, int err) {
     case ENOTEMPTY:
     case ENOEXEC:
     case EROFS:
+    case ETXTBSY:
       return Status::FailedPrecondition(std::move(message));
     case ENAMETOOLONG:
       return Status::InvalidArgument(std::move(message));
@@ -30,6 +31,8 @@ Status errno_status(std::string_view what, int err) {
     case EDQUOT:
     case EMFILE:
     case ENFILE:
+    case EMLINK:
+    case EFBIG:
     case ENOMEM:
     case EAGAIN:
       return Status::ResourceExhausted(std::move(message));

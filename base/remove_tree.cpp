@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/errno_status.hpp"
+#include "base/spare_fds.hpp"
 #include "base/unique_fd.hpp"
 
 namespace ember {
@@ -21,29 +22,22 @@ constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 struct DirCloser {
   void operator()(DIR* d) const { ::closedir(d); }
 };
+using Dir = std::unique_ptr<DIR, DirCloser>;
 
 // Names in the directory (without . and ..), each with whether it is a real
 // directory (a symlink to one is not). Read fully before anything is deleted.
-Status list_entries(int dir_fd, const std::string& path,
+Status list_entries(DIR* dir, const std::string& path,
                     std::vector<std::pair<std::string, bool>>* out) {
-  int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return errno_status("list " + path, errno);
-  std::unique_ptr<DIR, DirCloser> dir(::fdopendir(copy));
-  if (!dir) {
-    int err = errno;
-    ::close(copy);
-    return errno_status("list " + path, err);
-  }
   for (;;) {
     errno = 0;
-    dirent* ent = ::readdir(dir.get());
+    dirent* ent = ::readdir(dir);
     if (ent == nullptr) break;
     std::string name = ent->d_name;
     if (name == "." || name == "..") continue;
     bool is_dir = ent->d_type == DT_DIR;
     if (ent->d_type == DT_UNKNOWN) {
       struct stat st {};
-      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) continue;
         return errno_status("stat " + path + "/" + name, errno);
       }
@@ -55,10 +49,16 @@ Status list_entries(int dir_fd, const std::string& path,
   return Status::Ok();
 }
 
-Status remove_contents(int dir_fd, const std::string& path) {
+// Takes fd (the open directory at path): one fd per level, so that the
+// spares (base/spare_fds.hpp) suffice at the fd limit.
+Status remove_contents(UniqueFd fd, const std::string& path) {
+  Dir dir(::fdopendir(fd.get()));
+  if (!dir) return errno_status("list " + path, errno);
+  fd.release();  // the DIR owns it now
   std::vector<std::pair<std::string, bool>> entries;
-  Status s = list_entries(dir_fd, path, &entries);
+  Status s = list_entries(dir.get(), path, &entries);
   if (!s.ok()) return s;
+  const int dir_fd = ::dirfd(dir.get());
   for (const auto& [name, is_dir] : entries) {
     std::string child = path + "/" + name;
     if (is_dir) {
@@ -69,7 +69,7 @@ Status remove_contents(int dir_fd, const std::string& path) {
         if (errno == ENOENT) continue;
         return errno_status("open " + child, errno);
       }
-      s = remove_contents(sub.get(), child);
+      s = remove_contents(std::move(sub), child);
       if (!s.ok()) return s;
     }
     if (::unlinkat(dir_fd, name.c_str(), is_dir ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT) {
@@ -79,9 +79,7 @@ Status remove_contents(int dir_fd, const std::string& path) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Status remove_tree(const std::string& path) {
+Status remove_walk(const std::string& path) {
   UniqueFd dir(::open(path.c_str(), kDirFlags));
   if (!dir) {
     int err = errno;
@@ -92,10 +90,23 @@ Status remove_tree(const std::string& path) {
     }
     return errno_status("remove " + path, err);
   }
-  Status s = remove_contents(dir.get(), path);
+  Status s = remove_contents(std::move(dir), path);
   if (!s.ok()) return s;
   if (::rmdir(path.c_str()) != 0 && errno != ENOENT) return errno_status("remove " + path, errno);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status remove_tree(const std::string& path) {
+  // An empty directory (a create that failed early) goes without any fd:
+  // the common case at the fd limit. rmdir never follows a final symlink.
+  if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return Status::Ok();
+  Status s = remove_walk(path);
+  // Out of fds (EMFILE, ENFILE): once more with the spares' slots.
+  if (s.code() == Code::resource_exhausted)
+    s = with_spare_fds_released([&path] { return remove_walk(path); });
+  return s;
 }
 
 }  // namespace ember

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "base/utf8_text.hpp"
+
 namespace ember {
 
 // google.rpc.Code numbers, as carried on the wire.
@@ -34,7 +36,9 @@ bool code_from_name(std::string_view name, Code* out);
 class Status {
  public:
   Status() = default;
-  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
+  // The message is made valid UTF-8 here (base/utf8_text.hpp): it may quote
+  // foreign text, and it ends up in a protobuf string field.
+  Status(Code code, std::string message) : code_(code), message_(valid_utf8(std::move(message))) {}
 
   static Status Ok() { return {}; }
   static Status InvalidArgument(std::string m) { return {Code::invalid_argument, std::move(m)}; }

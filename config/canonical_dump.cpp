@@ -28,6 +28,7 @@ std::string canonical_dump(const Config& c) {
     << "timeouts.create_vm_seconds=" << c.timeouts.create_vm_seconds << "\n"
     << "timeouts.stop_vm_seconds=" << c.timeouts.stop_vm_seconds << "\n"
     << "timeouts.call_wait_seconds=" << c.timeouts.call_wait_seconds << "\n"
+    << "timeouts.call_seconds=" << c.timeouts.call_seconds << "\n"
     << "log.level=" << c.log.level << "\n"
     << "log.format=" << to_string(c.log.format) << "\n"
     << "journal.path=" << c.journal.path << "\n"

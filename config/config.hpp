@@ -41,6 +41,7 @@ struct Timeouts {
   uint32_t create_vm_seconds = 60;  // reference default
   uint32_t stop_vm_seconds = 5;     // reference default
   uint32_t call_wait_seconds = 5;   // other calls waiting for a creating VM
+  uint32_t call_seconds = 30;       // any other call sent without a deadline
 };
 
 struct LogSettings {

@@ -156,6 +156,8 @@ std::vector<Field> timeouts_fields() {
        [](const Entry& e, Config* c) {
          return read_uint(e, 1, 86400, &c->timeouts.call_wait_seconds);
        }},
+      {"call_seconds",
+       [](const Entry& e, Config* c) { return read_uint(e, 1, 86400, &c->timeouts.call_seconds); }},
   };
 }
 

@@ -1,6 +1,7 @@
 #include "io/line_reader.hpp"
 
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <array>
 #include <asio/posix/stream_descriptor.hpp>
@@ -105,6 +106,20 @@ LineReader::LineReader(EventLoop& loop, UniqueFd fd, LineFn on_line, std::functi
     shared_fd->release();
     impl->read();
   });
+}
+
+void LineReader::drain() {
+  Impl& impl = *impl_;
+  if (impl.stopped || !impl.desc.is_open()) return;
+  // The fd is non-blocking: read() ends at EAGAIN. EOF and errors are left
+  // to the pending asynchronous read, which sees them again.
+  std::vector<char>& buf = thread_read_buffer();
+  for (;;) {
+    ssize_t n = ::read(impl.desc.native_handle(), buf.data(), buf.size());
+    if (n <= 0) return;
+    impl.consume(buf.data(), static_cast<size_t>(n));
+    if (impl.stopped) return;
+  }
 }
 
 LineReader::~LineReader() {

@@ -25,6 +25,9 @@ class LineReader {
   // Loop thread, or while the loop is not running: stops reading and closes
   // the fd; no callback runs after this returns.
   ~LineReader();
+  // Loop thread: delivers now the whole lines already in the pipe (a process
+  // that has exited wrote them before its exit, which may be seen first).
+  void drain();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
 

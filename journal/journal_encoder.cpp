@@ -96,7 +96,8 @@ struct Body {
     return uint_size(e.call_id) + reply(*e.reply);
   }
   static size_t event(const entry::ShimExited& e) {
-    return uint_size(wire(e.exit.code)) + uint_size(wire(e.exit.signal));
+    return uint_size(wire(e.exit.code)) + uint_size(wire(e.exit.signal)) +
+           uint_size(wire(e.exit.failure_code)) + bytes_size(e.exit.failure);
   }
   static size_t event(const entry::TimerFired& e) { return uint_size(e.token); }
   template <class Event>
@@ -157,6 +158,8 @@ struct Writer {
     completion(e, kShimExit);
     out.uint(1, wire(e.exit.code));
     out.uint(2, wire(e.exit.signal));
+    out.uint(3, wire(e.exit.failure_code));
+    out.bytes(4, e.exit.failure);
   }
   void operator()(const entry::TimerFired& e) const {
     completion(e, kTimer);

@@ -62,7 +62,7 @@ typename Inspector::result_type inspect(Inspector& f, ShimRecord& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ShimExit& x) {
-  return f(caf::meta::type_name("ShimExit"), x.code, x.signal);
+  return f(caf::meta::type_name("ShimExit"), x.code, x.signal, x.failure_code, x.failure);
 }
 
 // The exit reason of a supervisor that ends with the outcome of `method`'s

@@ -91,8 +91,16 @@ struct ShimRecord {
 // How a shim process ended: exit code, or the signal that killed it. An
 // adopted shim is not our child: its status is unknown (-1, 0).
 struct ShimExit {
+  ShimExit() = default;
+  ShimExit(int32_t code_, int32_t signal_, int32_t failure_code_ = 0, std::string failure_ = {})
+      : code(code_), signal(signal_), failure_code(failure_code_), failure(std::move(failure_)) {}
   int32_t code = 0;
   int32_t signal = 0;
+  // Why the shim could not start, in its own words (the launch contract's
+  // start-failure line, shimproc/launch_contract.hpp); failure_code 0: it
+  // gave none.
+  int32_t failure_code = 0;
+  std::string failure;
 };
 
 // A decoded ttrpc request handed from the I/O thread to the frontend, with

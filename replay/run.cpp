@@ -106,7 +106,9 @@ void Run::deliver_completion(const Input& in, const journal::Completion& c) {
     }
     case journal::Completion::kShimExit:
       inc->exited = true;
-      inc->events->shim_exited(msg::ShimExit{c.shim_exit().code(), c.shim_exit().signal()});
+      inc->events->shim_exited(msg::ShimExit{c.shim_exit().code(), c.shim_exit().signal(),
+                                             c.shim_exit().failure_code(),
+                                             c.shim_exit().failure()});
       break;
     case journal::Completion::kTimer:
       inc->events->timer_fired(c.timer().token());

@@ -41,6 +41,7 @@ config::Config settings_of(const journal::Header& h) {
     cfg.limits.max_concurrent_creates = s.max_concurrent_creates();
   if (s.stop_vm_seconds() != 0) cfg.timeouts.stop_vm_seconds = s.stop_vm_seconds();
   if (s.create_vm_seconds() != 0) cfg.timeouts.create_vm_seconds = s.create_vm_seconds();
+  if (s.call_seconds() != 0) cfg.timeouts.call_seconds = s.call_seconds();
   return cfg;
 }
 
@@ -88,7 +89,7 @@ struct World::Impl {
       return sup;
     });
     registry_job = dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(registry));
-    frontend = actors::spawn_frontend(sys, registry);
+    frontend = actors::spawn_frontend(sys, registry, deps);
     // Spawned with an argument: CAF 0.17 binds a reference through a null
     // pointer for actors spawned without any (UBSan, EMBER_SANITIZE).
     client = sys.spawn(

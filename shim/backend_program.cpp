@@ -3,7 +3,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "base/errno_status.hpp"
 
 namespace ember::shim {
 
@@ -20,8 +21,8 @@ Status hand_off_backend(const std::string& self_exe, config::Backend backend, ch
   argv[0] = const_cast<char*>(path.c_str());
   ::execv(path.c_str(), argv);
   const int err = errno;
-  return Status::Unavailable("cannot run " + path + " for the " + config::to_string(backend) +
-                             " backend: " + std::strerror(err));
+  return errno_status("cannot run " + path + " for the " + config::to_string(backend) + " backend",
+                      err);
 }
 
 }  // namespace ember::shim

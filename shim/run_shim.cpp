@@ -42,8 +42,15 @@ std::string ttrpc_address() {
   return address != nullptr ? address : "";
 }
 
+// The launch contract's start-failure line: emberd gives it to the caller.
+void say_why_not_started(const Status& s) {
+  std::fprintf(stderr, "%s\n", shimproc::start_failure_line(s).c_str());
+  std::fflush(stderr);
+}
+
 int bad_launch(const Status& s) {
   std::fprintf(stderr, "ember-shim: %s\n", s.message().c_str());
+  say_why_not_started(s);
   return kExitBadLaunch;
 }
 
@@ -117,12 +124,14 @@ int serve(const ShimArgs& args, const config::Config& cfg, Launch launch,
   if (s.ok()) s = fccontrol_server.adopt(std::move(launch.fccontrol_socket));
   if (!s.ok()) {
     spdlog::error("cannot serve the inherited sockets: {}", s.ToString());
+    say_why_not_started(s);
     return kExitFailure;
   }
   shimproc::ShimStateFile state_file;
   s = state_file.write(vm_dir.state_path(), state);
   if (!s.ok()) {
     spdlog::error("cannot write the shim state: {}", s.ToString());
+    say_why_not_started(s);
     return kExitFailure;
   }
   // Recorded now: from here on a restarted emberd finds us, so we may outlive

@@ -14,7 +14,12 @@
 // emberd spawns it with SIGKILL as parent-death signal; the shim clears that
 // right after writing shim-state.json, which from then on lets a restarted
 // emberd find it (so no shim can outlive emberd unrecorded).
+// A shim that cannot start writes one start-failure line (below) to fd 2
+// before it exits; emberd answers the CreateVM with that status.
 #include <string>
+#include <string_view>
+
+#include "base/status.hpp"
 
 namespace ember::shimproc {
 
@@ -44,6 +49,31 @@ inline constexpr const char* kVsockFile = "firecracker.vsock";
 inline constexpr const char* kVmmLogFifo = "fc-logs.fifo";
 inline constexpr const char* kMetricsFifo = "fc-metrics.fifo";
 inline constexpr const char* kStateFile = "shim-state.json";
+
+// The start-failure line: the prefix, the status code's name, ": ", the
+// message (one line: newlines become spaces).
+inline constexpr std::string_view kStartFailurePrefix = "ember-shim cannot start: ";
+
+inline std::string start_failure_line(const Status& why) {
+  std::string line =
+      std::string(kStartFailurePrefix) + code_name(why.code()) + ": " + why.message();
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  return line;
+}
+
+// The status a start-failure line carries; false if line is not one.
+inline bool parse_start_failure(std::string_view line, Status* out) {
+  if (line.substr(0, kStartFailurePrefix.size()) != kStartFailurePrefix) return false;
+  line.remove_prefix(kStartFailurePrefix.size());
+  const size_t colon = line.find(": ");
+  Code code;
+  if (colon == std::string_view::npos || !code_from_name(line.substr(0, colon), &code) ||
+      code == Code::ok)
+    return false;
+  *out = Status(code, std::string(line.substr(colon + 2)));
+  return true;
+}
 
 // The VM directory's own name under the shim base dir.
 inline std::string vm_dir_name(const std::string& ns, const std::string& id) {

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <mutex>
 
+#include "base/spare_fds.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
@@ -26,6 +27,13 @@ namespace {
 struct ShimCell {
   std::mutex mu;
   ShimProcess proc;
+};
+
+// What the shim printed: forwarded to the log, and its start-failure line
+// (shimproc/launch_contract.hpp) kept for the exit. Loop thread only.
+struct ShimOutput {
+  std::shared_ptr<io::LineReader> reader;
+  Status start_failure;
 };
 
 // What a launch made on a worker thread, owned here until the host takes it.
@@ -114,8 +122,8 @@ class ShimHost final : public msg::VmEffects {
   std::shared_ptr<ShimCell> shim_;         // null until spawned or adopted
   io::EventLoop::WatchId exit_watch_ = 0;  // the shim's exit watch on its pidfd
   int32_t pid_ = 0;
-  std::shared_ptr<ttrpc::Client> client_;   // persistent, multiplexed
-  std::shared_ptr<io::LineReader> output_;  // shim stdout/stderr -> our log
+  std::shared_ptr<ttrpc::Client> client_;  // persistent, multiplexed
+  std::shared_ptr<ShimOutput> output_;     // shim stdout/stderr -> our log
 };
 
 void ShimHost::own_shim(ShimProcess proc) {
@@ -133,14 +141,21 @@ void ShimHost::start_with(Status s) {
   if (!shim_) return;
   auto cell = shim_;
   auto events = events_;
-  exit_watch_ = loop_.watch_readable(cell->proc.pidfd(), [cell, events] {
-    int code = -1, sig = 0;
+  std::weak_ptr<ShimOutput> output = output_;
+  exit_watch_ = loop_.watch_readable(cell->proc.pidfd(), [cell, events, output] {
+    msg::ShimExit exit{-1, 0};
     {
       std::lock_guard<std::mutex> lock(cell->mu);
       if (cell->proc.pid() < 0) return;  // released: emberd let go of it
-      cell->proc.try_reap(&code, &sig);
+      cell->proc.try_reap(&exit.code, &exit.signal);
     }
-    events->shim_exited(msg::ShimExit{code, sig});
+    // What it wrote before exiting may still wait in the pipe.
+    if (auto out = output.lock()) {
+      if (out->reader) out->reader->drain();
+      exit.failure_code = static_cast<int32_t>(out->start_failure.code());
+      exit.failure = out->start_failure.message();
+    }
+    events->shim_exited(std::move(exit));
   });
 }
 
@@ -150,7 +165,8 @@ void ShimHost::launch() {
   std::weak_ptr<char> alive = alive_;
   workers_.submit([this, alive, &loop = loop_, &cfg = cfg_, key = key_] {
     auto l = make_files_and_spawn(cfg, key);
-    loop.post([this, alive, l] {
+    // Moved in: the loop thread, not this one, lets go of what it owns.
+    loop.post([this, alive, l = std::move(l)] {
       if (alive.lock()) take_launched(std::move(*l));
     });
   });
@@ -161,7 +177,11 @@ void ShimHost::take_launched(Launched l) {
   shim_socket_ = std::move(l.shim_socket);
   fccontrol_socket_ = std::move(l.fccontrol_socket);
   if (l.spawned) {
-    output_ = forward_shim_output(loop_, l.proc.take_output(), name());
+    output_ = std::make_shared<ShimOutput>();
+    std::weak_ptr<ShimOutput> weak = output_;
+    output_->reader = forward_shim_output(loop_, l.proc.take_output(), name(), [weak](Status why) {
+      if (auto out = weak.lock()) out->start_failure = std::move(why);
+    });
     own_shim(std::move(l.proc));
   }
   if (!l.status.ok() && !shim_) remove_all();  // nothing runs: nothing may stay
@@ -188,12 +208,16 @@ void ShimHost::call_shim(uint64_t call_id, const msg::VmCall& call) {
   // A call emberd makes itself (StopVM at shutdown) has no caller's metadata.
   if (call.metadata.empty()) opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
   auto events = events_;
+  std::string vm = key_.id;
   // A CreateVM answered OK is marked in the VM dir before anyone hears of it:
   // a restarted emberd adopts only VMs so marked (vm_creation.hpp).
   std::string mark_dir = call.method == msg::Method::create_vm ? dir_.path() : std::string();
   client_->call(msg::kFirecrackerService, msg::method_name(call.method), call.payload,
                 std::move(opts),
-                [events, call_id, answer = call.answer, mark_dir](ttrpc::CallResult r) {
+                [events, call_id, vm, answer = call.answer, mark_dir](ttrpc::CallResult r) {
+                  // The client's own deadline: say which VM did not answer.
+                  if (r.status.code() == Code::deadline_exceeded)
+                    r.status = Status::DeadlineExceeded("VM " + vm + ": " + r.status.message());
                   if (r.status.ok() && !mark_dir.empty()) {
                     Status marked = mark_created(mark_dir);
                     if (!marked.ok()) r = ttrpc::CallResult{marked, {}};
@@ -262,6 +286,11 @@ void ShimHost::detach() {
 }
 
 }  // namespace
+
+ShimHostFactory::ShimHostFactory(io::EventLoop& loop, const config::Config& cfg)
+    : loop_(loop), cfg_(cfg) {
+  reserve_spare_fds();
+}
 
 std::unique_ptr<msg::VmEffects> ShimHostFactory::make(const msg::VmKey& key,
                                                       std::shared_ptr<msg::VmEvents> events) {

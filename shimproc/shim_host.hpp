@@ -26,7 +26,9 @@ namespace ember::shimproc {
 // too (its destructor finishes the launches still under way).
 class ShimHostFactory final : public msg::EffectsFactory {
  public:
-  ShimHostFactory(io::EventLoop& loop, const config::Config& cfg) : loop_(loop), cfg_(cfg) {}
+  // Reserves the spare fds that let a VM directory be removed at the fd
+  // limit (base/spare_fds.hpp).
+  ShimHostFactory(io::EventLoop& loop, const config::Config& cfg);
   std::unique_ptr<msg::VmEffects> make(const msg::VmKey& key,
                                        std::shared_ptr<msg::VmEvents> events) override;
 

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
+#include "shimproc/launch_contract.hpp"
 #include "shimproc/launch_env.hpp"
 #include "shimproc/shim_log_level.hpp"
 
@@ -33,11 +34,15 @@ ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, co
 }
 
 std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
-                                                    const std::string& tag) {
+                                                    const std::string& tag,
+                                                    std::function<void(Status)> on_start_failure) {
   if (!output.valid()) return nullptr;
-  return std::make_shared<io::LineReader>(loop, std::move(output), [tag](std::string_view line) {
-    spdlog::log(shim_line_level(line), "shim {}: {}", tag, line);
-  });
+  return std::make_shared<io::LineReader>(
+      loop, std::move(output), [tag, on_start_failure](std::string_view line) {
+        spdlog::log(shim_line_level(line), "shim {}: {}", tag, line);
+        Status why;
+        if (on_start_failure && parse_start_failure(line, &why)) on_start_failure(std::move(why));
+      });
 }
 
 }  // namespace ember::shimproc

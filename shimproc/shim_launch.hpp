@@ -1,5 +1,6 @@
 #pragma once
 // How emberd launches a VM's shim, and where the shim's output goes.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,9 +27,11 @@ ShimLaunch make_shim_launch(const config::Config& cfg, const std::string& ns, co
 
 // Logs each line the shim writes to stdout/stderr, tagged "shim <tag>: ",
 // at the level ember-shim gave it (shim_log_level.hpp), on the I/O thread
-// until the pipe's EOF. The caller owns the reader and
-// must destroy it on the loop thread (io/line_reader.hpp).
-std::shared_ptr<io::LineReader> forward_shim_output(io::EventLoop& loop, UniqueFd output,
-                                                    const std::string& tag);
+// until the pipe's EOF, and hands the status of its start-failure line
+// (launch_contract.hpp) to on_start_failure (optional). The caller owns the
+// reader and must destroy it on the loop thread (io/line_reader.hpp).
+std::shared_ptr<io::LineReader> forward_shim_output(
+    io::EventLoop& loop, UniqueFd output, const std::string& tag,
+    std::function<void(Status)> on_start_failure = nullptr);
 
 }  // namespace ember::shimproc

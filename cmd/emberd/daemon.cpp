@@ -20,6 +20,7 @@
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "journal/journal_writer.hpp"
+#include "shimproc/shim_address.hpp"
 
 namespace ember {
 namespace {
@@ -74,6 +75,11 @@ int prepare(const std::string& config_path, bool stop_vms_on_exit, config::Confi
   }
   if (::access(cfg->shim_binary.c_str(), X_OK) != 0) {
     spdlog::error("shim binary {} is not executable: {}", cfg->shim_binary, std::strerror(errno));
+    return 2;
+  }
+  if (Status s = shimproc::check_socket_path_room(cfg->state_dir, cfg->containerd_address);
+      !s.ok()) {
+    spdlog::error("{}", s.message());
     return 2;
   }
   return 0;

@@ -25,6 +25,7 @@ journal::Header journal_header(const config::Config& cfg) {
   s->set_max_concurrent_creates(cfg.limits.max_concurrent_creates);
   s->set_stop_vm_seconds(cfg.timeouts.stop_vm_seconds);
   s->set_create_vm_seconds(cfg.timeouts.create_vm_seconds);
+  s->set_call_seconds(cfg.timeouts.call_seconds);
   h.set_file_index(0);
   return h;
 }

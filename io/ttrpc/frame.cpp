@@ -139,7 +139,7 @@ std::string encode_response(const Status& status, std::string_view payload) {
 }
 
 bool decode_response(std::string_view body, CallResult* out) {
-  ::ttrpc::Response pb;
+  ::ttrpc::PeerResponse pb;  // tolerates a status message that is not UTF-8
   if (!pb.ParseFromArray(body.data(), static_cast<int>(body.size()))) return false;
   out->status = Status(static_cast<Code>(pb.status().code()), pb.status().message());
   out->payload = std::move(*pb.mutable_payload());

@@ -75,8 +75,8 @@ std::string encode_request(const Request& req);
 
 // Protobuf ttrpc.Response body carrying status (code + message) and payload.
 std::string encode_response(const Status& status, std::string_view payload);
-// Response body -> CallResult: the status on the wire, and the payload.
-// An undecodable body gives false.
+// Response body -> CallResult: the status on the wire (its message made
+// valid UTF-8), and the payload. An undecodable body gives false.
 bool decode_response(std::string_view body, CallResult* out);
 
 }  // namespace ember::ttrpc

@@ -3,6 +3,15 @@
 #include "io/ttrpc/server_internal.hpp"
 
 namespace ember::ttrpc {
+namespace {
+
+// The tail of a rate-limited line: how many like it were left out.
+std::string suppressed(uint64_t held) {
+  if (held == 0) return "";
+  return " (" + std::to_string(held) + " more since the last such line, not logged)";
+}
+
+}  // namespace
 
 // ---- Server ----
 
@@ -54,7 +63,8 @@ void Server::Impl::drain() {
         accept();
         return;
       }
-      spdlog::warn("ttrpc server {}: accept: {}", path, std::strerror(err));
+      if (uint64_t held = 0; accept_errors_log.allow(&held))
+        spdlog::warn("ttrpc server {}: accept: {}{}", path, std::strerror(err), suppressed(held));
       retry_later();  // EMFILE and the like: back off instead of spinning
       return;
     }
@@ -86,8 +96,10 @@ void Server::Impl::on_accept(UniqueFd fd) {
   }
   PeerCred peer{cred.pid, cred.uid, cred.gid};
   if (opts.require_same_uid && peer.uid != 0 && peer.uid != ::geteuid()) {
-    spdlog::warn("ttrpc server {}: refused peer pid {} uid {} gid {} (only uid {} or root)",
-                 path.empty() ? "(adopted fd)" : path, peer.pid, peer.uid, peer.gid, ::geteuid());
+    if (uint64_t held = 0; refused_peers_log.allow(&held))
+      spdlog::warn("ttrpc server {}: refused peer pid {} uid {} gid {} (only uid {} or root){}",
+                   path.empty() ? "(adopted fd)" : path, peer.pid, peer.uid, peer.gid, ::geteuid(),
+                   suppressed(held));
     return;  // fd closes
   }
   Socket sock(loop.ctx);

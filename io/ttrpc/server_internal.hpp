@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/rate_limiter.hpp"
 #include "io/event_loop_impl.hpp"
 #include "io/ttrpc/frame.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -65,6 +66,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // Loop thread only from here on.
   std::unique_ptr<Acceptor> acceptor;
   asio::steady_timer retry_timer;  // accept retry after EMFILE and the like
+  // A flood of failed accepts or refused peers logs a line per interval.
+  RateLimiter accept_errors_log{std::chrono::seconds(10)};
+  RateLimiter refused_peers_log{std::chrono::seconds(10)};
   std::unordered_set<std::shared_ptr<ServerConn>> conns;
   bool shut = false;
   bool accepting = true;

@@ -69,7 +69,8 @@ class FrontendTest : public RegistryTest {
     EXPECT_TRUE(s.ok()) << s.ToString();
     client_ = ttrpc::Client::connect(loop_, dir_ + "/fccontrol.sock", &s);
     EXPECT_TRUE(client_) << s.ToString();
-    frontend = spawn_frontend(sys, registry);
+    settings.timeouts.call_seconds = 7;
+    frontend = spawn_frontend(sys, registry, ActorDeps{&settings, nullptr});
     sched.run();
   }
 
@@ -270,12 +271,40 @@ TEST_F(FrontendTest, CallerDeadlineIsEnforcedByTheServerNotByAFrontendTimer) {
   sched.run();
 }
 
-TEST_F(FrontendTest, CallWithoutDeadlineWaitsForItsAnswer) {
-  auto f = call(Method::create_vm, create_payload("vm1"), "ns1");
+TEST_F(FrontendTest, CallWithoutDeadlineIsStillBounded) {
+  // Replaces CallWithoutDeadlineWaitsForItsAnswer: a call without a deadline
+  // (timeout_nano 0) gets timeouts.call_seconds, carried to the shim call like
+  // a caller's deadline, so a hung shim cannot hold it forever. Still no
+  // frontend timer.
+  auto create = call(Method::create_vm, create_payload("vm1"), "ns1");
+  sched.run();
+  reply(0, 0, make_reply(Code::ok, ""));
+  sched.run();
+  ASSERT_TRUE(result_of(create).status.ok());
+
+  auto f = call(Method::get_vm_info, info_payload("vm1"), "ns1");
   sched.run();
   EXPECT_FALSE(sched.has_pending_timeout());
+  ASSERT_EQ(fakes[0].log->calls.size(), 2u);
+  EXPECT_EQ(fakes[0].log->calls[0].timeout_ms, 0);  // CreateVM: timeouts.create_vm_seconds
+  EXPECT_EQ(fakes[0].log->calls[1].timeout_ms, 7000);
   EXPECT_TRUE(unanswered(f));
+  reply(0, 1, make_reply(Code::deadline_exceeded, "VM vm1: deadline exceeded"));
+  sched.run();
+  EXPECT_EQ(result_of(f).status.code(), Code::deadline_exceeded);
+}
+
+TEST_F(FrontendTest, CallerDeadlineWinsOverTheDefault) {
+  auto create = call(Method::create_vm, create_payload("vm1"), "ns1");
+  sched.run();
   reply(0, 0, make_reply(Code::ok, ""));
+  sched.run();
+  ASSERT_TRUE(result_of(create).status.ok());
+  auto f = call(Method::get_vm_info, info_payload("vm1"), "ns1", 60s);
+  sched.run();
+  ASSERT_EQ(fakes[0].log->calls.size(), 2u);
+  EXPECT_EQ(fakes[0].log->calls[1].timeout_ms, 60000);
+  reply(0, 1, make_reply(Code::ok, ""));
   sched.run();
   EXPECT_TRUE(result_of(f).status.ok());
 }

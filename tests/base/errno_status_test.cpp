@@ -21,6 +21,13 @@ TEST(ErrnoStatusTest, MapsErrnoToWhatTheCallerCanDo) {
   EXPECT_EQ(errno_status("x", EIO).code(), Code::internal);
 }
 
+TEST(ErrnoStatusTest, ExhaustionAndReadOnlyErrorsMapAsIssue12Asks) {
+  for (int err : {ENOSPC, EDQUOT, EMFILE, ENFILE, ENOMEM, EAGAIN, EMLINK, EFBIG})
+    EXPECT_EQ(errno_status("x", err).code(), Code::resource_exhausted) << err;
+  for (int err : {EROFS, ETXTBSY, ENOTEMPTY, ENOEXEC})
+    EXPECT_EQ(errno_status("x", err).code(), Code::failed_precondition) << err;
+}
+
 TEST(ErrnoStatusTest, MessageIsWhatThenStrerror) {
   EXPECT_EQ(errno_status("open /a", ENOENT).message(), "open /a: No such file or directory");
 }

@@ -38,6 +38,7 @@ TEST(CanonicalDumpTest, EverySettingChangesTheText) {
       [](Config& c) { ++c.timeouts.create_vm_seconds; },
       [](Config& c) { ++c.timeouts.stop_vm_seconds; },
       [](Config& c) { ++c.timeouts.call_wait_seconds; },
+      [](Config& c) { ++c.timeouts.call_seconds; },
       [](Config& c) { c.log.level = "debug"; },
       [](Config& c) { c.log.format = LogFormat::json; },
       [](Config& c) { c.journal.path = "/j"; },

@@ -49,6 +49,7 @@ TEST(DefaultsTest, EverythingElseHasTheDocumentedDefault) {
   EXPECT_EQ(c.timeouts.create_vm_seconds, 60u);
   EXPECT_EQ(c.timeouts.stop_vm_seconds, 5u);
   EXPECT_EQ(c.timeouts.call_wait_seconds, 5u);
+  EXPECT_EQ(c.timeouts.call_seconds, 30u);
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.log.format, LogFormat::text);
 }

@@ -64,6 +64,7 @@ timeouts:
   create_vm_seconds: 30
   stop_vm_seconds: 7
   call_wait_seconds: 9
+  call_seconds: 11
 log:
   level: debug
   format: json
@@ -93,6 +94,7 @@ journal:
   EXPECT_EQ(config_.timeouts.create_vm_seconds, 30u);
   EXPECT_EQ(config_.timeouts.stop_vm_seconds, 7u);
   EXPECT_EQ(config_.timeouts.call_wait_seconds, 9u);
+  EXPECT_EQ(config_.timeouts.call_seconds, 11u);
   EXPECT_EQ(config_.log.level, "debug");
   EXPECT_EQ(config_.log.format, LogFormat::json);
   EXPECT_EQ(config_.journal.path, "/var/log/ember/journal");

@@ -231,5 +231,19 @@ TEST(FrameTest, ResponseRoundTrip) {
   EXPECT_FALSE(decode_response(Bytes({0x0a, 9}), &r));
 }
 
+TEST(FrameTest, PeerStatusThatIsNotUtf8IsReadAndRepaired) {
+  // A peer's Response whose status message ends in half a character (what a
+  // JSON parser's message cut mid-"é" gave): code 3, message "tru\xc3".
+  std::string status = Bytes({0x08, 3, 0x12, 4}) + "tru\xc3";
+  std::string body = Bytes({0x0a, static_cast<int>(status.size())}) + status;
+  CallResult r;
+  ASSERT_TRUE(decode_response(body, &r));
+  EXPECT_EQ(r.status.code(), Code::invalid_argument);
+  EXPECT_EQ(r.status.message(), "tru\xef\xbf\xbd");
+  // And what emberd passes on decodes anywhere.
+  ASSERT_TRUE(decode_response(encode_response(r.status, ""), &r));
+  EXPECT_EQ(r.status.message(), "tru\xef\xbf\xbd");
+}
+
 }  // namespace
 }  // namespace ember::ttrpc

@@ -106,6 +106,20 @@ TEST_F(JournalRecorderTest, CompletionsAreRecordedByIncarnationThenForwarded) {
   EXPECT_EQ(recs[3].completion().timer().token(), 77u);
 }
 
+TEST_F(JournalRecorderTest, TheShimsOwnReasonForNotStartingIsRecorded) {
+  // Replay hands it to the supervisor again: the CreateVM outcome depends on it.
+  KeepEventsFactory inner;
+  RecordingEffectsFactory factory(inner, *writer_);
+  auto sup = std::make_shared<SupervisorEvents>();
+  auto fx = factory.make({"ns", "vm1"}, sup);
+  inner.events_[0]->shim_exited(msg::ShimExit{1, 0, 8, "write shim-state.json: No space left"});
+  auto recs = records();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].completion().shim_exit().code(), 1);
+  EXPECT_EQ(recs[0].completion().shim_exit().failure_code(), 8);
+  EXPECT_EQ(recs[0].completion().shim_exit().failure(), "write shim-state.json: No space left");
+}
+
 TEST_F(JournalRecorderTest, AnRpcAndItsReplyAreRecordedReplyBeforeItGoesOut) {
   JournalRecorder recorder(*writer_);
   std::vector<msg::RpcReply> answered;

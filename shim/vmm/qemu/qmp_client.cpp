@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/utf8_text.hpp"
 #include "shim/vmm/qemu/qemu_fd_reader.hpp"
 
 namespace ember::shim::qemu {
@@ -22,7 +23,7 @@ Status error_status(const std::string& command, const QmpClient::Json& error) {
 // Shortens what QEMU sent for an error message.
 std::string excerpt(const std::string& line) {
   constexpr size_t kMax = 200;
-  return line.size() <= kMax ? line : line.substr(0, kMax) + "...";
+  return line.size() <= kMax ? line : truncate_utf8(line, kMax) + "...";
 }
 
 }  // namespace
