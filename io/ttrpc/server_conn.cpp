@@ -1,10 +1,12 @@
-// ttrpc::Server, one connection. Everything here runs on the loop thread except
-// Responder::reply()/done(), add_method/listen/adopt (before serving) and
+// ttrpc::Server, one connection (its input and bounds: server_input.cpp). Everything here runs on
+// the loop thread except Responder::reply()/done(), add_method/listen/adopt (before serving) and
 // stop_accepting(), which hop to the loop.
 //
 // Protocol decisions (client-visible):
 //  - even stream id                      -> INVALID_ARGUMENT "stream id N is even ..."
-//  - frame body over kMaxBody (4 MiB)     -> RESOURCE_EXHAUSTED "oversized frame, stream id N ..."
+//  - frame body over kMaxBody (4 MiB), or the connection's max_request_bytes
+//                                        -> RESOURCE_EXHAUSTED "oversized frame, stream id N ..."
+//  - large frame over the server's buffer budget -> RESOURCE_EXHAUSTED "server busy: ..."
 //    (the body is discarded as it streams in; the connection stays usable)
 //  - stream id already in flight         -> INVALID_ARGUMENT (the first call stays pending)
 //  - undecodable body                    -> INVALID_ARGUMENT
@@ -20,29 +22,6 @@
 
 namespace ember::ttrpc {
 
-void ServerConn::read() {
-  auto self = shared_from_this();
-  sock.async_read_some(asio::buffer(buf), [self](const std::error_code& ec, size_t n) {
-    if (self->closed) return;
-    if (ec) {
-      if (ec != asio::error::eof && ec != asio::error::connection_reset) {
-        spdlog::debug("ttrpc server: read from pid {}: {}", self->peer.pid, ec.message());
-      } else if (self->decoder.mid_frame()) {
-        spdlog::debug("ttrpc server: pid {} closed mid-frame", self->peer.pid);
-      }
-      self->close();
-      return;
-    }
-    self->frames.clear();
-    self->decoder.feed(self->buf.data(), n, &self->frames);
-    for (auto& f : self->frames) {
-      self->handle(f);
-      if (self->closed) return;
-    }
-    self->read();
-  });
-}
-
 void ServerConn::handle(Frame& f) {
   const uint32_t sid = f.header.stream_id;
   if (f.header.type != kTypeRequest) {
@@ -55,9 +34,19 @@ void ServerConn::handle(Frame& f) {
     return;
   }
   if (f.oversized) {
-    send(sid, Status::ResourceExhausted("oversized frame, stream id " + std::to_string(sid) + ": " +
-                                        std::to_string(f.header.length) + " bytes > limit " +
-                                        std::to_string(kMaxBody)));
+    send(sid,
+         Status::ResourceExhausted("oversized frame, stream id " + std::to_string(sid) + ": " +
+                                   std::to_string(f.header.length) + " bytes > limit " +
+                                   std::to_string(std::min(limits.max_request_bytes, kMaxBody))));
+    return;
+  }
+  if (f.refused) {
+    auto srv = server.lock();
+    send(sid, Status::ResourceExhausted(
+                  "server busy: frame of " + std::to_string(f.header.length) +
+                  " bytes on stream id " + std::to_string(sid) +
+                  " refused, request buffers of all connections are at their limit of " +
+                  std::to_string(srv ? srv->opts.max_buffered_request_bytes : 0) + " bytes"));
     return;
   }
   if (pending.count(sid)) {
@@ -138,6 +127,7 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
 void ServerConn::finish(uint32_t sid, const Responder::State* st) {
   auto it = pending.find(sid);
   if (it != pending.end() && it->second.state.get() == st) pending.erase(it);
+  maybe_resume();
 }
 
 void ServerConn::send(uint32_t sid, const Status& st, std::string_view payload,
@@ -156,6 +146,7 @@ void ServerConn::write(std::string bytes, std::function<void()> on_sent) {
     if (on_sent) on_sent();
     return;
   }
+  queued_reply_bytes += bytes.size();
   outq.push_back(Out{std::move(bytes), std::move(on_sent)});
   if (in_flight == 0) write_next();
 }
@@ -179,9 +170,11 @@ void ServerConn::write_next() {
     for (size_t i = 0; i < n; ++i) {
       Out o = std::move(self->outq.front());
       self->outq.pop_front();
+      self->queued_reply_bytes -= o.bytes.size();
       if (o.on_sent) o.on_sent();
     }
     self->write_next();
+    self->maybe_resume();
   });
 }
 
@@ -189,6 +182,7 @@ void ServerConn::fail_writes() {
   if (in_flight > 0) return;  // the pending write's handler will do it
   auto q = std::move(outq);
   outq.clear();
+  queued_reply_bytes = 0;
   for (auto& o : q) {
     if (o.on_sent) o.on_sent();
   }
@@ -206,6 +200,7 @@ void ServerConn::close() {
     p.state->done = true;
   }
   pending.clear();
+  release();
   fail_writes();
   if (auto srv = server.lock()) srv->conns.erase(self);
 }
