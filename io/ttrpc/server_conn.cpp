@@ -86,6 +86,7 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   st->stream_id = sid;
   Pending p;
   p.state = st;
+  p.request_bytes = std::exchange(frame_bytes, 0);
   if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano) {
     auto timeout = std::chrono::nanoseconds(req.timeout_nano);
     st->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
@@ -126,7 +127,10 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
 
 void ServerConn::finish(uint32_t sid, const Responder::State* st) {
   auto it = pending.find(sid);
-  if (it != pending.end() && it->second.state.get() == st) pending.erase(it);
+  if (it != pending.end() && it->second.state.get() == st) {
+    give_back(it->second.request_bytes);
+    pending.erase(it);
+  }
   maybe_resume();
 }
 
@@ -198,9 +202,10 @@ void ServerConn::close() {
   for (auto& [sid, p] : pending) {
     std::lock_guard<std::mutex> lock(p.state->mu);
     p.state->done = true;
+    give_back(p.request_bytes);
   }
   pending.clear();
-  release();
+  give_back(std::exchange(reserved, 0));
   fail_writes();
   if (auto srv = server.lock()) srv->conns.erase(self);
 }

@@ -10,7 +10,8 @@
 //    (its requests wait in the socket, then in the client) until an answer
 //    goes out or the client reads its replies. Nothing is refused.
 //  - a body over max_request_bytes: RESOURCE_EXHAUSTED, as an oversized frame.
-//  - the process-wide budget (max_buffered_request_bytes) is spent: a frame
+//  - the process-wide budget (max_buffered_request_bytes: request bytes being
+//    received or waiting for their answer) is spent: a frame
 //    over kAlwaysAdmittedRequestBytes is answered RESOURCE_EXHAUSTED at its
 //    header and its body skipped, rather than stopping reads, so a client
 //    holding large partial frames cannot stall the others.
@@ -37,9 +38,10 @@ void ServerConn::pump() {
     bool got = false;
     buf_begin += decoder.feed_one(buf.data() + buf_begin, buf_end - buf_begin, &f, &got);
     if (!got) continue;
-    if (!f.oversized && !f.refused) release();
+    frame_bytes = (f.oversized || f.refused) ? 0 : std::exchange(reserved, 0);
     ++taken;
     handle(f);
+    give_back(std::exchange(frame_bytes, 0));  // still here: answered without a handler
   }
 }
 
@@ -93,10 +95,9 @@ bool ServerConn::admit(uint32_t length) {
   return true;
 }
 
-void ServerConn::release() {
-  if (reserved == 0) return;
-  if (auto srv = server.lock()) srv->buffered_request_bytes -= reserved;
-  reserved = 0;
+void ServerConn::give_back(uint64_t bytes) {
+  if (bytes == 0) return;
+  if (auto srv = server.lock()) srv->buffered_request_bytes -= bytes;
 }
 
 ServerStats Server::stats() const {

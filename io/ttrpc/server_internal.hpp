@@ -70,8 +70,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   bool shut = false;
   bool accepting = true;
   uint64_t last_conn_id = 0;  // ServerConn::id of the latest accepted connection
-  // Sum of the connections' ServerConn::reserved: bounded by
-  // opts.max_buffered_request_bytes (plus frames of kAlwaysAdmittedRequestBytes).
+  // Request bytes being received or waiting for their answer, over all
+  // connections: bounded by opts.max_buffered_request_bytes (plus frames of
+  // up to kAlwaysAdmittedRequestBytes).
   uint64_t buffered_request_bytes = 0;
   uint64_t refused_frames = 0;
 };
@@ -93,6 +94,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   struct Pending {
     std::shared_ptr<Responder::State> state;
     std::unique_ptr<asio::steady_timer> timer;
+    uint32_t request_bytes = 0;  // in the server's budget until answered
   };
   struct Out {
     std::string bytes;
@@ -108,9 +110,9 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // After an answer or a write: a paused connection under its caps reads again.
   void maybe_resume();
   // The decoder's admission of a frame of `length` body bytes, against the
-  // server's budget; release() gives the reservation back.
+  // server's budget. The bytes stay in it until the request is answered.
   bool admit(uint32_t length);
-  void release();
+  void give_back(uint64_t bytes);
 
   void handle(Frame& f);
   void dispatch(uint32_t sid, Request req);
@@ -135,8 +137,9 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   std::array<char, 64 * 1024> buf;
   size_t buf_begin = 0;  // buf[buf_begin, buf_end) was read but not decoded yet
   size_t buf_end = 0;
-  bool paused = false;    // over a cap: no read outstanding, maybe_resume() restarts
-  uint32_t reserved = 0;  // the frame being received, in the server's budget
+  bool paused = false;       // over a cap: no read outstanding, maybe_resume() restarts
+  uint32_t reserved = 0;     // the frame being received, in the server's budget
+  uint32_t frame_bytes = 0;  // the frame being handled: dispatch() moves it to its Pending
   std::unordered_map<uint32_t, Pending> pending;
   std::deque<Out> outq;
   uint64_t queued_reply_bytes = 0;  // of outq

@@ -109,10 +109,10 @@ struct ServerOptions {
   // Peers whose uid differs from ours (root excepted) are disconnected.
   bool require_same_uid = true;
   ConnectionLimits connection;
-  // Request frames being received, over all connections, each counted at
-  // its announced length from its header until it is complete. A frame over
-  // kAlwaysAdmittedRequestBytes that would pass it is answered
-  // RESOURCE_EXHAUSTED at its header (body skipped, connection kept).
+  // Request bytes being received or waiting for their answer, over all
+  // connections, each frame counted at its announced length from its header
+  // on. A frame over kAlwaysAdmittedRequestBytes that would pass it is
+  // answered RESOURCE_EXHAUSTED at its header (body skipped, connection kept).
   uint64_t max_buffered_request_bytes = uint64_t{64} << 20;
 };
 
@@ -122,7 +122,7 @@ struct ServerStats {
   size_t paused_connections = 0;        // not read: over a ConnectionLimits cap
   size_t requests_in_flight = 0;        // handed to handlers, unanswered
   uint64_t queued_reply_bytes = 0;      // written to no socket yet
-  uint64_t buffered_request_bytes = 0;  // announced lengths of frames being received
+  uint64_t buffered_request_bytes = 0;  // of requests being received or unanswered
   uint64_t partial_frame_bytes = 0;     // memory those frames hold so far
   uint64_t refused_frames = 0;          // over max_buffered_request_bytes, since start
 };
