@@ -87,27 +87,8 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   Pending p;
   p.state = st;
   p.request_bytes = std::exchange(frame_bytes, 0);
-  if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano) {
-    auto timeout = std::chrono::nanoseconds(req.timeout_nano);
-    st->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
-    p.timer = std::make_unique<asio::steady_timer>(loop->ctx);
-    p.timer->expires_at(st->deadline);
-    std::weak_ptr<ServerConn> weak = weak_from_this();
-    p.timer->async_wait([weak, st, timeout](const std::error_code& ec) {
-      if (ec) return;
-      auto self = weak.lock();
-      if (!self || self->closed) return;
-      {
-        std::lock_guard<std::mutex> lock(st->mu);
-        if (st->done) return;  // a reply is on its way
-        st->done = true;
-      }
-      self->finish(st->stream_id, st.get());
-      self->send(st->stream_id,
-                 Status::DeadlineExceeded("deadline exceeded (timeout " +
-                                          std::to_string(timeout.count() / 1000000) + " ms)"));
-    });
-  }
+  if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano)
+    arm_deadline(&p, std::chrono::nanoseconds(req.timeout_nano));
   pending.emplace(sid, std::move(p));
 
   req.peer = peer;
@@ -123,6 +104,30 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
     spdlog::error("ttrpc server: handler threw");
     responder.reply(Status::Internal("handler threw"));
   }
+}
+
+// At the deadline the server answers DEADLINE_EXCEEDED itself; the handler's
+// later reply() is dropped.
+void ServerConn::arm_deadline(Pending* p, std::chrono::nanoseconds timeout) {
+  std::shared_ptr<Responder::State> st = p->state;
+  st->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
+  p->timer = std::make_unique<asio::steady_timer>(loop->ctx);
+  p->timer->expires_at(st->deadline);
+  std::weak_ptr<ServerConn> weak = weak_from_this();
+  p->timer->async_wait([weak, st, timeout](const std::error_code& ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    if (!self || self->closed) return;
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      if (st->done) return;  // a reply is on its way
+      st->done = true;
+    }
+    self->finish(st->stream_id, st.get());
+    self->send(st->stream_id,
+               Status::DeadlineExceeded("deadline exceeded (timeout " +
+                                        std::to_string(timeout.count() / 1000000) + " ms)"));
+  });
 }
 
 void ServerConn::finish(uint32_t sid, const Responder::State* st) {

@@ -116,6 +116,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
 
   void handle(Frame& f);
   void dispatch(uint32_t sid, Request req);
+  void arm_deadline(Pending* p, std::chrono::nanoseconds timeout);
   // Answers stream sid (a response frame); on_sent runs once it is written
   // or could not be.
   void send(uint32_t sid, const Status& st, std::string_view payload = {},
