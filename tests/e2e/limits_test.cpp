@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <future>
@@ -125,6 +126,8 @@ TEST_F(ConnectionLimitsTest, PipelinedCallsWhoseRepliesAreNeverReadLeaveRssBound
     if (::poll(&p, 1, 2000) == 0) break;
   }
   const uint64_t during = rss_bytes(emberd.pid());
+  std::printf("emberd RSS %.1f -> %.1f MiB; %u of %u requests written\n", double(before) / kMiB,
+              double(during) / kMiB, sent, kCalls);
   EXPECT_LT(sent, kCalls) << "emberd read every request although no reply was read";
   EXPECT_LT(during - before, 20 * kMiB) << "RSS " << before / kMiB << " -> " << during / kMiB;
   // The client drains: emberd reads again and answers everything sent.
@@ -179,6 +182,8 @@ TEST_F(ConnectionLimitsTest, HundredConnectionsWithPartialFramesDoNotPinFourMiBE
     }
   }
   const uint64_t during = rss_bytes(emberd.pid());
+  std::printf("emberd RSS %.1f -> %.1f MiB; %zu of 100 frames refused\n", double(before) / kMiB,
+              double(during) / kMiB, refused);
   EXPECT_EQ(refused, 84u);  // 16 x 4 MiB fill the budget
   EXPECT_LT(during - before, 100 * kMiB) << "RSS " << before / kMiB << " -> " << during / kMiB;
   conns.clear();
@@ -216,6 +221,8 @@ TEST_F(ConnectionLimitsTest, FloodingClientDoesNotStallOthers) {
               Code::not_found);
   }
   const uint32_t at_the_end = flood_answered;
+  std::printf("the other client's 20 calls done after %u of %u flood replies\n", at_the_end,
+              kFlood);
   writer.join();
   reader.join();
   EXPECT_EQ(flood_answered, kFlood);
