@@ -43,11 +43,11 @@ std::string info_request(const std::string& id) {
 }
 
 // A GetVMInfo frame as a raw client sends it (namespace "default").
-std::string info_frame(uint32_t sid) {
+std::string info_frame(uint32_t sid, const std::string& vm = "nobody") {
   ttrpc::Request req;
   req.service = msg::kFirecrackerService;
   req.method = "GetVMInfo";
-  req.payload = info_request("nobody");
+  req.payload = info_request(vm);
   req.metadata = {{ttrpc::kNamespaceKey, "default"}};
   return ttrpc::encode_frame(sid, ttrpc::kTypeRequest, ttrpc::encode_request(req));
 }
@@ -192,9 +192,13 @@ TEST_F(ConnectionLimitsTest, HundredConnectionsWithPartialFramesDoNotPinFourMiBE
 }
 
 // The 100k pipelined calls stalled every other client for 7.7-9.5 s,
-// i.e. until the flood was over. Now the others finish while it goes on.
+// i.e. until the flood was over: emberd read them all at once, and a call of
+// another client for the same VM queued behind them on the way to the shim.
+// Now the others finish while the flood goes on.
 TEST_F(ConnectionLimitsTest, FloodingClientDoesNotStallOthers) {
-  baseline_rss();
+  CreateVMRequest create;
+  create.set_vmid("busy");
+  ASSERT_TRUE(client.call(Method::create_vm, create.SerializeAsString()).status.ok());
   constexpr uint32_t kFlood = 100000;
   UniqueFd fd = raw_connect(emberd.socket());
   std::atomic<uint32_t> flood_answered{0};
@@ -208,7 +212,7 @@ TEST_F(ConnectionLimitsTest, FloodingClientDoesNotStallOthers) {
   std::thread writer([&] {
     std::string batch;
     for (uint32_t i = 0; i < kFlood; ++i) {
-      batch += info_frame(2 * i + 1);
+      batch += info_frame(2 * i + 1, "busy");
       if (batch.size() > 64 * 1024 || i + 1 == kFlood) {
         if (!send_all(fd.get(), batch)) return;
         batch.clear();
@@ -217,8 +221,7 @@ TEST_F(ConnectionLimitsTest, FloodingClientDoesNotStallOthers) {
   });
   first_answer.get_future().wait();  // the flood is under way
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(client.call(Method::get_vm_info, info_request("other"), "default", 30s).status.code(),
-              Code::not_found);
+    EXPECT_TRUE(client.call(Method::get_vm_info, info_request("busy"), "default", 30s).status.ok());
   }
   const uint32_t at_the_end = flood_answered;
   std::printf("the other client's 20 calls done after %u of %u flood replies\n", at_the_end,
@@ -227,6 +230,9 @@ TEST_F(ConnectionLimitsTest, FloodingClientDoesNotStallOthers) {
   reader.join();
   EXPECT_EQ(flood_answered, kFlood);
   EXPECT_LT(at_the_end, kFlood / 2) << "the other client finished only after the flood";
+  StopVMRequest stop;
+  stop.set_vmid("busy");
+  EXPECT_TRUE(client.call(Method::stop_vm, stop.SerializeAsString()).status.ok());
 }
 
 }  // namespace

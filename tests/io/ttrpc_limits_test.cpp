@@ -2,10 +2,13 @@
 // hostile client on a raw socket. What the server holds is read from
 // Server::stats() once the loop is idle: no timing is asserted.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -148,8 +151,14 @@ TEST_F(TtrpcLimitsTest, UnreadRepliesStopReadingUntilTheClientDrains) {
   std::string all;
   for (uint32_t i = 0; i < kCalls; ++i)
     all += request_frame(2 * i + 1, "Test", "Big");
-  std::thread writer([&] { EXPECT_TRUE(send_all(fd.get(), all)); });
-  ASSERT_TRUE(wait_for([&] { return Stats().paused_connections == 1; }));
+  std::thread writer([&] { send_all(fd.get(), all); });
+  // Joined however the test ends (a failed ASSERT returns early).
+  std::unique_ptr<std::thread, std::function<void(std::thread*)>> join_writer(
+      &writer, [&fd](std::thread* t) {
+        ::shutdown(fd.get(), SHUT_RDWR);
+        t->join();
+      });
+  EXPECT_TRUE(wait_for([&] { return Stats().paused_connections == 1; }));
   ServerStats st = StatsWhenIdle();
   EXPECT_EQ(st.paused_connections, 1u);
   // The cap, plus the replies of the requests taken in the turn that reached
@@ -164,7 +173,7 @@ TEST_F(TtrpcLimitsTest, UnreadRepliesStopReadingUntilTheClientDrains) {
     ASSERT_EQ(sid, 2 * i + 1);
     ASSERT_TRUE(res.status.ok()) << res.status.ToString();
   }
-  writer.join();
+  join_writer.reset();
   EXPECT_EQ(Handled(), kCalls);
   EXPECT_EQ(StatsWhenIdle().queued_reply_bytes, 0u);
 }
