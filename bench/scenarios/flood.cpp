@@ -2,6 +2,7 @@
 #include "bench/scenarios/flood.hpp"
 
 #include <memory>
+#include <thread>
 
 #include "bench/lib/fleet.hpp"
 #include "bench/lib/flooder.hpp"
@@ -41,6 +42,25 @@ RunStats run_clients(BenchContext& ctx, std::vector<std::shared_ptr<ttrpc::Clien
                    });
 }
 
+// Lets the flood reach its steady state before the measured calls: `unread`
+// until emberd stopped reading it (nothing more written for 200 ms), `fast`
+// for half a second. At most 10 s.
+void let_flood_settle(const Flooder& flooder, const std::string& flood) {
+  using namespace std::chrono_literals;
+  const auto give_up = Clock::now() + 10s;
+  if (flood == "fast") {
+    std::this_thread::sleep_for(500ms);
+    return;
+  }
+  uint64_t last = flooder.sent();
+  while (Clock::now() < give_up) {
+    std::this_thread::sleep_for(200ms);
+    const uint64_t now = flooder.sent();
+    if (now == last && now > 0) return;
+    last = now;
+  }
+}
+
 Phase measure_phase(BenchContext& ctx, const Options& o,
                     std::vector<std::shared_ptr<ttrpc::Client>>& clients,
                     const std::string& payload, const std::string& flood_vm,
@@ -57,6 +77,7 @@ Phase measure_phase(BenchContext& ctx, const Options& o,
       ph.run.errors.add(s);
       return ph;
     }
+    let_flood_settle(flooder, flood);
   }
   Samples lat;
   lat.reserve(o.calls);
