@@ -98,7 +98,7 @@ struct ConnectionLimits {
   uint32_t max_request_bytes = kMaxBody;
   // Requests taken from one connection before the others (and the actors on
   // the same loop) get their turn.
-  uint32_t requests_per_turn = 4;
+  uint32_t requests_per_turn = 16;
 };
 
 // Request frames up to this size are never refused for the process-wide

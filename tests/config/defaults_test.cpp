@@ -46,7 +46,7 @@ TEST(DefaultsTest, EverythingElseHasTheDocumentedDefault) {
   EXPECT_EQ(c.vm.memory_mib, 128u);
   EXPECT_EQ(c.limits.max_vms, 4096u);
   EXPECT_EQ(c.limits.max_concurrent_creates, 64u);
-  EXPECT_EQ(c.limits.connection.max_in_flight, 64u);
+  EXPECT_EQ(c.limits.connection.max_in_flight, 16u);
   EXPECT_EQ(c.limits.connection.max_queued_reply_bytes, 1048576u);
   EXPECT_EQ(c.limits.connection.max_request_bytes, 4194304u);
   EXPECT_EQ(c.limits.connection.requests_per_turn, 4u);
