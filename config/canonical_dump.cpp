@@ -25,6 +25,12 @@ std::string canonical_dump(const Config& c) {
     << "vm.memory_mib=" << c.vm.memory_mib << "\n"
     << "limits.max_vms=" << c.limits.max_vms << "\n"
     << "limits.max_concurrent_creates=" << c.limits.max_concurrent_creates << "\n"
+    << "limits.connection.max_in_flight=" << c.limits.connection.max_in_flight << "\n"
+    << "limits.connection.max_queued_reply_bytes=" << c.limits.connection.max_queued_reply_bytes
+    << "\n"
+    << "limits.connection.max_request_bytes=" << c.limits.connection.max_request_bytes << "\n"
+    << "limits.connection.requests_per_turn=" << c.limits.connection.requests_per_turn << "\n"
+    << "limits.max_buffered_request_bytes=" << c.limits.max_buffered_request_bytes << "\n"
     << "timeouts.create_vm_seconds=" << c.timeouts.create_vm_seconds << "\n"
     << "timeouts.stop_vm_seconds=" << c.timeouts.stop_vm_seconds << "\n"
     << "timeouts.call_wait_seconds=" << c.timeouts.call_wait_seconds << "\n"

@@ -129,14 +129,47 @@ std::vector<Field> vm_fields() {
   };
 }
 
+// A request is at most 4 MiB on the wire (ttrpc::kMaxBody); 1 KiB is the
+// least a CreateVM needs. 1 TiB of buffers is past any sane memory share.
+std::vector<Field> connection_fields() {
+  using detail::read_uint;
+  using detail::read_uint64;
+  return {
+      {"max_in_flight",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1, 1000000, &c->limits.connection.max_in_flight);
+       }},
+      {"max_queued_reply_bytes",
+       [](const Entry& e, Config* c) {
+         return read_uint64(e, 1024, uint64_t{1} << 40,
+                            &c->limits.connection.max_queued_reply_bytes);
+       }},
+      {"max_request_bytes",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1024, 4u << 20, &c->limits.connection.max_request_bytes);
+       }},
+      {"requests_per_turn",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 1, 1000000, &c->limits.connection.requests_per_turn);
+       }},
+  };
+}
+
 std::vector<Field> limits_fields() {
   using detail::read_uint;
+  using detail::read_uint64;
   return {
       {"max_vms",
        [](const Entry& e, Config* c) { return read_uint(e, 1, 1000000, &c->limits.max_vms); }},
       {"max_concurrent_creates",
        [](const Entry& e, Config* c) {
          return read_uint(e, 1, 1000000, &c->limits.max_concurrent_creates);
+       }},
+      {"connection", section(connection_fields())},
+      {"max_buffered_request_bytes",
+       [](const Entry& e, Config* c) {
+         return read_uint64(e, uint64_t{64} << 10, uint64_t{1} << 40,
+                            &c->limits.max_buffered_request_bytes);
        }},
   };
 }

@@ -8,6 +8,7 @@
 
 #include "bench/lib/report.hpp"
 #include "bench/scenarios/boot.hpp"
+#include "bench/scenarios/flood.hpp"
 #include "bench/scenarios/lifecycle.hpp"
 #include "bench/scenarios/rpc.hpp"
 #include "bench/scenarios/scale.hpp"
@@ -176,6 +177,26 @@ struct ScenarioCommands {
   }
 
   void boot();
+
+  void flood() {
+    namespace s = bench::flood;
+    auto o = std::make_shared<s::Options>();
+    CLI::App* sub = add("flood", "GetVMInfo p99 of other clients while one client floods emberd",
+                        make_scenario(o, s::measure, s::report));
+    sub->add_option("--clients", o->clients, "well-behaved connections, one call in flight each")
+        ->capture_default_str()
+        ->check(kDepth);
+    sub->add_option("-n,--calls", o->calls, "measured calls per phase")
+        ->capture_default_str()
+        ->check(kCount);
+    sub->add_option("--warmup", o->warmup, "unmeasured calls before the first phase")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 10000000));
+    sub->add_option("--floods", o->floods, "floods to measure, comma-separated")
+        ->delimiter(',')
+        ->capture_default_str()
+        ->check(CLI::IsMember({"unread", "fast"}));
+  }
 };
 
 CLI::Validator file_name() {
@@ -227,6 +248,7 @@ void add_bench_commands(CLI::App& root, Action* chosen) {
   scenarios.stop_latency();
   scenarios.scale();
   scenarios.boot();
+  scenarios.flood();
 }
 
 }  // namespace ember::ctl

@@ -85,6 +85,17 @@ int prepare(const std::string& config_path, bool stop_vms_on_exit, config::Confi
   return 0;
 }
 
+// The bounds each client connection gets (docs/config.md, limits.connection).
+ttrpc::ServerOptions server_options(const config::Limits& limits) {
+  ttrpc::ServerOptions opts;
+  opts.connection.max_in_flight = limits.connection.max_in_flight;
+  opts.connection.max_queued_reply_bytes = limits.connection.max_queued_reply_bytes;
+  opts.connection.max_request_bytes = limits.connection.max_request_bytes;
+  opts.connection.requests_per_turn = limits.connection.requests_per_turn;
+  opts.max_buffered_request_bytes = limits.max_buffered_request_bytes;
+  return opts;
+}
+
 void log_recovery(const actors::ControlPlane::Recovered& rec) {
   if (rec.adopted || rec.failed || rec.killed || rec.removed_dirs || rec.removed_sockets)
     spdlog::info(
@@ -105,7 +116,7 @@ int serve(const config::Config& cfg, int ready_fd) {
     return 1;
   }
   io::EventLoop loop;
-  auto server = std::make_unique<ttrpc::Server>(loop);
+  auto server = std::make_unique<ttrpc::Server>(loop, server_options(cfg.limits));
   auto plane = std::make_unique<actors::ControlPlane>(loop, cfg, journal.get());
   plane->serve(*server);
   serve_journal(*server, journal.get(), cfg.journal);

@@ -53,46 +53,74 @@ std::string encode_frame(uint32_t stream_id, uint8_t type, std::string_view body
 
 void FrameDecoder::feed(const char* data, size_t n, std::vector<Frame>* out) {
   while (n > 0) {
+    Frame f;
+    bool got = false;
+    size_t used = feed_one(data, n, &f, &got);
+    data += used;
+    n -= used;
+    if (got) out->push_back(std::move(f));
+  }
+}
+
+bool FrameDecoder::start_body(Frame* out) {
+  header_have_ = 0;
+  cur_ = decode_header(header_);
+  remaining_ = cur_.length;
+  const bool oversized = cur_.length > max_body_;
+  const bool refused = !oversized && admit_ && !admit_(cur_);
+  skipping_ = oversized || refused;
+  body_ = std::string();  // no reserve: memory follows the bytes that arrive
+  in_body_ = remaining_ > 0;
+  if (skipping_ || !in_body_) {
+    *out = Frame{cur_, std::string(), oversized, refused};
+    return true;
+  }
+  return false;
+}
+
+// Grows geometrically like std::string, but never past the announced length.
+void FrameDecoder::append_body(const char* data, size_t n) {
+  const size_t need = body_.size() + n;
+  if (need > body_.capacity()) {
+    size_t want = std::max<size_t>({need, body_.capacity() * 2, 4096});
+    body_.reserve(std::min<size_t>(want, cur_.length));
+  }
+  body_.append(data, n);
+}
+
+size_t FrameDecoder::feed_one(const char* data, size_t n, Frame* out, bool* got) {
+  *got = false;
+  size_t used = 0;
+  while (used < n) {
     if (!in_body_) {
-      size_t take = std::min(n, kHeaderSize - header_have_);
-      std::memcpy(header_ + header_have_, data, take);
+      size_t take = std::min(n - used, kHeaderSize - header_have_);
+      std::memcpy(header_ + header_have_, data + used, take);
       header_have_ += take;
-      data += take;
-      n -= take;
-      if (header_have_ < kHeaderSize) return;
-      header_have_ = 0;
-      cur_ = decode_header(header_);
-      remaining_ = cur_.length;
-      skipping_ = cur_.length > max_body_;
-      if (skipping_) {
-        Frame f;
-        f.header = cur_;
-        f.oversized = true;
-        out->push_back(std::move(f));
-      } else {
-        body_.clear();
-        body_.reserve(cur_.length);
-      }
-      in_body_ = remaining_ > 0;
-      if (!in_body_ && !skipping_) {
-        out->push_back(Frame{cur_, std::string(), false});
+      used += take;
+      if (header_have_ < kHeaderSize) return used;
+      if (start_body(out)) {
+        *got = true;
+        return used;
       }
       continue;
     }
-    size_t take = std::min<size_t>(n, remaining_);
-    if (!skipping_) body_.append(data, take);
-    data += take;
-    n -= take;
+    size_t take = std::min<size_t>(n - used, remaining_);
+    if (!skipping_) append_body(data + used, take);
+    used += take;
     remaining_ -= static_cast<uint32_t>(take);
     if (remaining_ == 0) {
       in_body_ = false;
-      if (!skipping_) {
-        out->push_back(Frame{cur_, std::move(body_), false});
-        body_ = std::string();
-      }
+      const bool kept = !skipping_;
       skipping_ = false;
+      if (kept) {
+        *out = Frame{cur_, std::move(body_), false, false};
+        body_ = std::string();
+        *got = true;
+        return used;
+      }
     }
   }
+  return used;
 }
 
 Status decode_request(std::string_view body, Request* out) {

@@ -7,6 +7,7 @@
 // Bodies are protobuf ttrpc.Request / ttrpc.Response messages.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,9 @@ struct Frame {
   // server can answer RESOURCE_EXHAUSTED on header.stream_id while the rest
   // of the body is still streaming in; the frames after it decode normally.
   bool oversized = false;
+  // The decoder's admission check said no (a server's buffer budget is
+  // spent): the body is skipped exactly like an oversized one's.
+  bool refused = false;
 };
 
 // Incremental decoder: feed it whatever read() returned (a partial header,
@@ -52,12 +56,29 @@ class FrameDecoder {
 
   void feed(const char* data, size_t n, std::vector<Frame>* out);
   void feed(std::string_view data, std::vector<Frame>* out) { feed(data.data(), data.size(), out); }
+  // Consumes bytes up to the end of the first frame it completes (or the
+  // header of an oversized or refused one) and stops there, so a caller can
+  // leave the rest unread until it wants more. Returns the bytes consumed;
+  // *got tells whether *out was filled.
+  size_t feed_one(const char* data, size_t n, Frame* out, bool* got);
+  // Called when a header within max_body is complete, before any of its body
+  // is kept: false refuses the frame (reported with `refused`, body skipped).
+  using Admission = std::function<bool(const FrameHeader&)>;
+  void set_admission(Admission admit) { admit_ = std::move(admit); }
   // True when some bytes of an unfinished frame (header, body or a skipped
   // oversized body) were consumed: an EOF now means a truncated frame.
   bool mid_frame() const { return header_have_ > 0 || in_body_; }
+  // Memory held for the frame being received. It grows with the bytes that
+  // arrived, never to the announced length ahead of them.
+  size_t buffered_bytes() const { return body_.capacity(); }
 
  private:
+  // The header just completed: decides between keeping, skipping or an empty frame.
+  bool start_body(Frame* out);
+  void append_body(const char* data, size_t n);
+
   uint32_t max_body_;
+  Admission admit_;
   unsigned char header_[kHeaderSize] = {};
   size_t header_have_ = 0;
   bool in_body_ = false;  // header complete; body (or skip) in progress

@@ -110,10 +110,10 @@ void Server::Impl::on_accept(UniqueFd fd) {
     return;
   }
   fd.release();
-  auto conn =
-      std::make_shared<ServerConn>(weak_from_this(), &loop, std::move(sock), peer, ++last_conn_id);
+  auto conn = std::make_shared<ServerConn>(weak_from_this(), &loop, std::move(sock), peer,
+                                           ++last_conn_id, opts.connection);
   conns.insert(conn);
-  conn->read();
+  conn->pump();
 }
 
 void Server::Impl::stop_accepting() {

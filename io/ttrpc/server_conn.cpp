@@ -1,10 +1,12 @@
-// ttrpc::Server, one connection. Everything here runs on the loop thread except
-// Responder::reply()/done(), add_method/listen/adopt (before serving) and
+// ttrpc::Server, one connection (its input and bounds: server_input.cpp). Everything here runs on
+// the loop thread except Responder::reply()/done(), add_method/listen/adopt (before serving) and
 // stop_accepting(), which hop to the loop.
 //
 // Protocol decisions (client-visible):
 //  - even stream id                      -> INVALID_ARGUMENT "stream id N is even ..."
-//  - frame body over kMaxBody (4 MiB)     -> RESOURCE_EXHAUSTED "oversized frame, stream id N ..."
+//  - frame body over kMaxBody (4 MiB), or the connection's max_request_bytes
+//                                        -> RESOURCE_EXHAUSTED "oversized frame, stream id N ..."
+//  - large frame over the server's buffer budget -> RESOURCE_EXHAUSTED "server busy: ..."
 //    (the body is discarded as it streams in; the connection stays usable)
 //  - stream id already in flight         -> INVALID_ARGUMENT (the first call stays pending)
 //  - undecodable body                    -> INVALID_ARGUMENT
@@ -20,29 +22,6 @@
 
 namespace ember::ttrpc {
 
-void ServerConn::read() {
-  auto self = shared_from_this();
-  sock.async_read_some(asio::buffer(buf), [self](const std::error_code& ec, size_t n) {
-    if (self->closed) return;
-    if (ec) {
-      if (ec != asio::error::eof && ec != asio::error::connection_reset) {
-        spdlog::debug("ttrpc server: read from pid {}: {}", self->peer.pid, ec.message());
-      } else if (self->decoder.mid_frame()) {
-        spdlog::debug("ttrpc server: pid {} closed mid-frame", self->peer.pid);
-      }
-      self->close();
-      return;
-    }
-    self->frames.clear();
-    self->decoder.feed(self->buf.data(), n, &self->frames);
-    for (auto& f : self->frames) {
-      self->handle(f);
-      if (self->closed) return;
-    }
-    self->read();
-  });
-}
-
 void ServerConn::handle(Frame& f) {
   const uint32_t sid = f.header.stream_id;
   if (f.header.type != kTypeRequest) {
@@ -55,9 +34,19 @@ void ServerConn::handle(Frame& f) {
     return;
   }
   if (f.oversized) {
-    send(sid, Status::ResourceExhausted("oversized frame, stream id " + std::to_string(sid) + ": " +
-                                        std::to_string(f.header.length) + " bytes > limit " +
-                                        std::to_string(kMaxBody)));
+    send(sid,
+         Status::ResourceExhausted("oversized frame, stream id " + std::to_string(sid) + ": " +
+                                   std::to_string(f.header.length) + " bytes > limit " +
+                                   std::to_string(std::min(limits.max_request_bytes, kMaxBody))));
+    return;
+  }
+  if (f.refused) {
+    auto srv = server.lock();
+    send(sid, Status::ResourceExhausted(
+                  "server busy: frame of " + std::to_string(f.header.length) +
+                  " bytes on stream id " + std::to_string(sid) +
+                  " refused, request buffers of all connections are at their limit of " +
+                  std::to_string(srv ? srv->opts.max_buffered_request_bytes : 0) + " bytes"));
     return;
   }
   if (pending.count(sid)) {
@@ -97,27 +86,9 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   st->stream_id = sid;
   Pending p;
   p.state = st;
-  if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano) {
-    auto timeout = std::chrono::nanoseconds(req.timeout_nano);
-    st->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
-    p.timer = std::make_unique<asio::steady_timer>(loop->ctx);
-    p.timer->expires_at(st->deadline);
-    std::weak_ptr<ServerConn> weak = weak_from_this();
-    p.timer->async_wait([weak, st, timeout](const std::error_code& ec) {
-      if (ec) return;
-      auto self = weak.lock();
-      if (!self || self->closed) return;
-      {
-        std::lock_guard<std::mutex> lock(st->mu);
-        if (st->done) return;  // a reply is on its way
-        st->done = true;
-      }
-      self->finish(st->stream_id, st.get());
-      self->send(st->stream_id,
-                 Status::DeadlineExceeded("deadline exceeded (timeout " +
-                                          std::to_string(timeout.count() / 1000000) + " ms)"));
-    });
-  }
+  p.request_bytes = std::exchange(frame_bytes, 0);
+  if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano)
+    arm_deadline(&p, std::chrono::nanoseconds(req.timeout_nano));
   pending.emplace(sid, std::move(p));
 
   req.peer = peer;
@@ -135,9 +106,37 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   }
 }
 
+// At the deadline the server answers DEADLINE_EXCEEDED itself; the handler's
+// later reply() is dropped.
+void ServerConn::arm_deadline(Pending* p, std::chrono::nanoseconds timeout) {
+  std::shared_ptr<Responder::State> st = p->state;
+  st->deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
+  p->timer = std::make_unique<asio::steady_timer>(loop->ctx);
+  p->timer->expires_at(st->deadline);
+  std::weak_ptr<ServerConn> weak = weak_from_this();
+  p->timer->async_wait([weak, st, timeout](const std::error_code& ec) {
+    if (ec) return;
+    auto self = weak.lock();
+    if (!self || self->closed) return;
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      if (st->done) return;  // a reply is on its way
+      st->done = true;
+    }
+    self->finish(st->stream_id, st.get());
+    self->send(st->stream_id,
+               Status::DeadlineExceeded("deadline exceeded (timeout " +
+                                        std::to_string(timeout.count() / 1000000) + " ms)"));
+  });
+}
+
 void ServerConn::finish(uint32_t sid, const Responder::State* st) {
   auto it = pending.find(sid);
-  if (it != pending.end() && it->second.state.get() == st) pending.erase(it);
+  if (it != pending.end() && it->second.state.get() == st) {
+    give_back(it->second.request_bytes);
+    pending.erase(it);
+  }
+  maybe_resume();
 }
 
 void ServerConn::send(uint32_t sid, const Status& st, std::string_view payload,
@@ -156,6 +155,7 @@ void ServerConn::write(std::string bytes, std::function<void()> on_sent) {
     if (on_sent) on_sent();
     return;
   }
+  queued_reply_bytes += bytes.size();
   outq.push_back(Out{std::move(bytes), std::move(on_sent)});
   if (in_flight == 0) write_next();
 }
@@ -179,9 +179,11 @@ void ServerConn::write_next() {
     for (size_t i = 0; i < n; ++i) {
       Out o = std::move(self->outq.front());
       self->outq.pop_front();
+      self->queued_reply_bytes -= o.bytes.size();
       if (o.on_sent) o.on_sent();
     }
     self->write_next();
+    self->maybe_resume();
   });
 }
 
@@ -189,6 +191,7 @@ void ServerConn::fail_writes() {
   if (in_flight > 0) return;  // the pending write's handler will do it
   auto q = std::move(outq);
   outq.clear();
+  queued_reply_bytes = 0;
   for (auto& o : q) {
     if (o.on_sent) o.on_sent();
   }
@@ -204,8 +207,10 @@ void ServerConn::close() {
   for (auto& [sid, p] : pending) {
     std::lock_guard<std::mutex> lock(p.state->mu);
     p.state->done = true;
+    give_back(p.request_bytes);
   }
   pending.clear();
+  give_back(std::exchange(reserved, 0));
   fail_writes();
   if (auto srv = server.lock()) srv->conns.erase(self);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <array>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/post.hpp>
@@ -73,26 +74,53 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   bool shut = false;
   bool accepting = true;
   uint64_t last_conn_id = 0;  // ServerConn::id of the latest accepted connection
+  // Request bytes being received or waiting for their answer, over all
+  // connections: bounded by opts.max_buffered_request_bytes (plus frames of
+  // up to kAlwaysAdmittedRequestBytes).
+  uint64_t buffered_request_bytes = 0;
+  uint64_t refused_frames = 0;
 };
 
 // One accepted connection (named, not anonymous: Responder::State refers to it).
 struct ServerConn : std::enable_shared_from_this<ServerConn> {
   ServerConn(std::weak_ptr<Server::Impl> s, io::EventLoop::Impl* l, Socket sk, PeerCred p,
-             uint64_t conn_id)
-      : server(std::move(s)), loop(l), sock(std::move(sk)), peer(p), id(conn_id) {}
+             uint64_t conn_id, const ConnectionLimits& lim)
+      : server(std::move(s)),
+        loop(l),
+        sock(std::move(sk)),
+        peer(p),
+        id(conn_id),
+        limits(lim),
+        decoder(std::min(lim.max_request_bytes, kMaxBody)) {
+    decoder.set_admission([this](const FrameHeader& h) { return admit(h.length); });
+  }
 
   struct Pending {
     std::shared_ptr<Responder::State> state;
     std::unique_ptr<asio::steady_timer> timer;
+    uint32_t request_bytes = 0;  // in the server's budget until answered
   };
   struct Out {
     std::string bytes;
     std::function<void()> on_sent;
   };
 
+  // Input, in server_input.cpp. pump() takes frames from buf (reading more
+  // when it is empty) until a cap pauses the connection or its turn is over.
+  void pump();
+  void post_pump();
   void read();
+  bool over_limits() const;
+  // After an answer or a write: a paused connection under its caps reads again.
+  void maybe_resume();
+  // The decoder's admission of a frame of `length` body bytes, against the
+  // server's budget. The bytes stay in it until the request is answered.
+  bool admit(uint32_t length);
+  void give_back(uint64_t bytes);
+
   void handle(Frame& f);
   void dispatch(uint32_t sid, Request req);
+  void arm_deadline(Pending* p, std::chrono::nanoseconds timeout);
   // Answers stream sid (a response frame); on_sent runs once it is written
   // or could not be.
   void send(uint32_t sid, const Status& st, std::string_view payload = {},
@@ -109,12 +137,18 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   Socket sock;
   PeerCred peer;
   uint64_t id;  // from 1 in accept order, per server
+  ConnectionLimits limits;
   FrameDecoder decoder;
-  std::vector<Frame> frames;
   std::array<char, 64 * 1024> buf;
+  size_t buf_begin = 0;  // buf[buf_begin, buf_end) was read but not decoded yet
+  size_t buf_end = 0;
+  bool paused = false;       // over a cap: no read outstanding, maybe_resume() restarts
+  uint32_t reserved = 0;     // the frame being received, in the server's budget
+  uint32_t frame_bytes = 0;  // the frame being handled: dispatch() moves it to its Pending
   std::unordered_map<uint32_t, Pending> pending;
   std::deque<Out> outq;
-  size_t in_flight = 0;  // entries of outq being written by the current async_write
+  uint64_t queued_reply_bytes = 0;  // of outq
+  size_t in_flight = 0;             // entries of outq being written by the current async_write
   bool closed = false;
 };
 

@@ -85,9 +85,46 @@ class Responder {
 // Frames that are not requests are ignored.
 using Handler = std::function<void(Request, Responder)>;
 
+// Bounds on what one connection may make the server hold (emberd sets them
+// from limits.connection.*, docs/config.md). A connection over a cap is not
+// read until it is under it again: its requests wait in the socket.
+struct ConnectionLimits {
+  // Requests handed to a handler and not answered yet.
+  uint32_t max_in_flight = 64;
+  // Reply bytes queued and not yet written (a client that does not read).
+  uint64_t max_queued_reply_bytes = uint64_t{1} << 20;
+  // Largest request body (at most kMaxBody); a larger one is answered
+  // RESOURCE_EXHAUSTED. A partial frame holds only the bytes that arrived.
+  uint32_t max_request_bytes = kMaxBody;
+  // Requests taken from one connection before the others (and the actors on
+  // the same loop) get their turn.
+  uint32_t requests_per_turn = 16;
+};
+
+// Request frames up to this size are never refused for the process-wide
+// budget: small calls stay served while large partial frames fill it.
+inline constexpr uint32_t kAlwaysAdmittedRequestBytes = 64u << 10;
+
 struct ServerOptions {
   // Peers whose uid differs from ours (root excepted) are disconnected.
   bool require_same_uid = true;
+  ConnectionLimits connection;
+  // Request bytes being received or waiting for their answer, over all
+  // connections, each frame counted at its announced length from its header
+  // on. A frame over kAlwaysAdmittedRequestBytes that would pass it is
+  // answered RESOURCE_EXHAUSTED at its header (body skipped, connection kept).
+  uint64_t max_buffered_request_bytes = uint64_t{64} << 20;
+};
+
+// What the server holds right now (for tests and diagnostics).
+struct ServerStats {
+  size_t connections = 0;
+  size_t paused_connections = 0;        // not read: over a ConnectionLimits cap
+  size_t requests_in_flight = 0;        // handed to handlers, unanswered
+  uint64_t queued_reply_bytes = 0;      // written to no socket yet
+  uint64_t buffered_request_bytes = 0;  // of requests being received or unanswered
+  uint64_t partial_frame_bytes = 0;     // memory those frames hold so far
+  uint64_t refused_frames = 0;          // over max_buffered_request_bytes, since start
 };
 
 class Server {
@@ -110,6 +147,8 @@ class Server {
   void stop_accepting();
   // The bound path ("" for adopt()); the file is removed on destruction.
   const std::string& path() const;
+  // Loop thread only.
+  ServerStats stats() const;
 
   struct Impl;
 

@@ -46,6 +46,11 @@ TEST(DefaultsTest, EverythingElseHasTheDocumentedDefault) {
   EXPECT_EQ(c.vm.memory_mib, 128u);
   EXPECT_EQ(c.limits.max_vms, 4096u);
   EXPECT_EQ(c.limits.max_concurrent_creates, 64u);
+  EXPECT_EQ(c.limits.connection.max_in_flight, 16u);
+  EXPECT_EQ(c.limits.connection.max_queued_reply_bytes, 1048576u);
+  EXPECT_EQ(c.limits.connection.max_request_bytes, 4194304u);
+  EXPECT_EQ(c.limits.connection.requests_per_turn, 4u);
+  EXPECT_EQ(c.limits.max_buffered_request_bytes, 67108864u);
   EXPECT_EQ(c.timeouts.create_vm_seconds, 60u);
   EXPECT_EQ(c.timeouts.stop_vm_seconds, 5u);
   EXPECT_EQ(c.timeouts.call_wait_seconds, 5u);

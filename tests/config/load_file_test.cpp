@@ -60,6 +60,12 @@ vm:
 limits:
   max_vms: 10
   max_concurrent_creates: 3
+  connection:
+    max_in_flight: 8
+    max_queued_reply_bytes: 65536
+    max_request_bytes: 2048
+    requests_per_turn: 8
+  max_buffered_request_bytes: 1048576
 timeouts:
   create_vm_seconds: 30
   stop_vm_seconds: 7
@@ -91,6 +97,11 @@ journal:
   EXPECT_EQ(config_.vm.memory_mib, 512u);
   EXPECT_EQ(config_.limits.max_vms, 10u);
   EXPECT_EQ(config_.limits.max_concurrent_creates, 3u);
+  EXPECT_EQ(config_.limits.connection.max_in_flight, 8u);
+  EXPECT_EQ(config_.limits.connection.max_queued_reply_bytes, 65536u);
+  EXPECT_EQ(config_.limits.connection.max_request_bytes, 2048u);
+  EXPECT_EQ(config_.limits.connection.requests_per_turn, 8u);
+  EXPECT_EQ(config_.limits.max_buffered_request_bytes, 1048576u);
   EXPECT_EQ(config_.timeouts.create_vm_seconds, 30u);
   EXPECT_EQ(config_.timeouts.stop_vm_seconds, 7u);
   EXPECT_EQ(config_.timeouts.call_wait_seconds, 9u);
@@ -231,6 +242,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "2: limits.max_vms: must be between 1 and 1000000, got 0"},
         BadCase{"limits:\n  max_concurrent_creates: 1000001\n",
                 "2: limits.max_concurrent_creates: must be between 1 and 1000000, got 1000001"},
+        BadCase{"limits:\n  connection:\n    max_request_bytes: 4194305\n",
+                "3: limits.connection.max_request_bytes: must be between 1024 and 4194304, got "
+                "4194305"},
+        BadCase{"limits:\n  connection:\n    max_in_flight: 0\n",
+                "3: limits.connection.max_in_flight: must be between 1 and 1000000, got 0"},
         BadCase{"timeouts:\n  create_vm_seconds: 0\n",
                 "2: timeouts.create_vm_seconds: must be between 1 and 86400, got 0"},
         BadCase{"timeouts:\n  stop_vm_seconds: 86401\n",

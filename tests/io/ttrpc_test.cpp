@@ -272,9 +272,11 @@ TEST_F(TtrpcTest, HandlerExceptionBecomesInternal) {
 }
 
 TEST_F(TtrpcTest, ThousandConcurrentCallsRepliedInReverseFromAnotherThread) {
-  StartServer();
-  auto c = Connect();
   constexpr int kCalls = 1000;
+  ServerOptions opts;  // all of them held at once: past the default in-flight cap
+  opts.connection.max_in_flight = kCalls;
+  StartServer(opts);
+  auto c = Connect();
   std::mutex mu;
   std::condition_variable cv;
   std::vector<CallResult> results(kCalls);

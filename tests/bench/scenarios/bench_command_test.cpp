@@ -156,6 +156,28 @@ TEST_F(BenchCommandTest, ScaleReportsEmberdMemoryAndFds) {
   expect_nothing_left();
 }
 
+TEST_F(BenchCommandTest, FloodMeasuresTheOtherClientsUnloadedAndUnderEachFlood) {
+  CtlResult r = bench({"flood", "-n", "200", "--warmup", "10", "--clients", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = report_of(r);
+  EXPECT_EQ(j["scenario"], "flood");
+  EXPECT_TRUE(j["load_average"]["before"].is_string());
+  ASSERT_EQ(j["phases"].size(), 3u);
+  const std::vector<std::string> names = {"unloaded", "unread", "fast"};
+  for (size_t i = 0; i < 3; ++i) {
+    const json& ph = j["phases"][i];
+    EXPECT_EQ(ph["flood"], names[i]);
+    expect_summary(ph["latency_us"], 200);
+    EXPECT_GT(ph["emberd"]["during"]["rss_kib"].get<long>(), 0);
+    EXPECT_GT(ph["emberd"]["after"]["fds"].get<long>(), 0);
+    EXPECT_TRUE(ph["p99_over_unloaded"].is_number());
+  }
+  EXPECT_GT(j["phases"][1]["flood_sent"].get<long>(), 0);
+  EXPECT_EQ(j["phases"][1]["flood_answered"], 0);
+  EXPECT_GT(j["phases"][2]["flood_answered"].get<long>(), 0);
+  expect_nothing_left();
+}
+
 TEST_F(BenchCommandTest, ScaleOverTheFleetLimitReportsTheFailuresAndStopsWhatItMade) {
   emberd_.reset();
   start_emberd("limits:\n  max_vms: 2\n");
