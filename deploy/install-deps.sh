@@ -11,6 +11,8 @@ packages=(
   clang libclang-rt-14-dev
   # real VMs: the VMM, and what deploy/guest/build-guest.sh needs
   qemu-system-x86 kmod cpio lz4 socat e2fsprogs
+  # network tests: a namespace with a tap (ip), pinging the guest from it
+  iproute2 iputils-ping
   # benchmark plots (bench/plot.sh, bench/report.sh)
   gnuplot-nox jq
   # tests/style (size limits of production code)

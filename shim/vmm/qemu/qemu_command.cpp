@@ -82,6 +82,22 @@ void add_drive(const std::string& id, const std::string& path, bool writable,
                              "-device", "virtio-blk-device,drive=" + id});
 }
 
+// Each StaticConfig interface as a virtio-net device on its tap, which QEMU
+// opens by name (in the network namespace it runs in). No scripts: the tap
+// is the caller's, set up already.
+void add_network_interfaces(const VmSpec& spec, std::vector<std::string>* args) {
+  for (size_t i = 0; i < spec.network_interfaces.size(); ++i) {
+    const auto& n = spec.network_interfaces[i];
+    const std::string id = "net" + std::to_string(i);
+    std::string device = "virtio-net-device,netdev=" + id;
+    if (!n.mac_address.empty()) device += ",mac=" + n.mac_address;
+    args->insert(args->end(), {"-netdev",
+                               "tap,id=" + id + ",ifname=" + qemu_escape(n.host_dev_name) +
+                                   ",script=no,downscript=no",
+                               "-device", device});
+  }
+}
+
 }  // namespace
 
 QemuHost probe_qemu_host() {
@@ -224,6 +240,7 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
     const auto& d = spec.drive_mounts[i];
     add_drive("drive" + std::to_string(i), d.host_path, d.writable, &a);
   }
+  add_network_interfaces(spec, &a);
   if (spec.balloon) {
     a.insert(a.end(), {"-device", std::string("virtio-balloon-device,id=balloon0,deflate-on-oom=") +
                                       (spec.balloon->deflate_on_oom ? "on" : "off") +

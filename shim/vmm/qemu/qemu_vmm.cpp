@@ -125,6 +125,7 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   launch.cwd = vm_dir_;
   launch.output_fd = out_write.get();
   launch.fds = {qmp_listener.get(), agent_listener.get(), console_qemu.get()};
+  launch.netns = spec.netns;
   s = spawn_qemu(launch, &process_);
   if (!s.ok()) return s;
   output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read));
