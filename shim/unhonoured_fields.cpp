@@ -46,15 +46,14 @@ void check_drives(const CreateVMRequest& req, FieldCheck& f) {
   }
 }
 
-// StaticConfig is honoured by both (a tap; its IPConfig as the kernel's
-// ip=); QEMU has no per-device network throttling to map Firecracker's
-// rate limiters to.
+// StaticConfig and AllowMMDS are honoured by both (a tap, its IPConfig as
+// the kernel's ip=; MMDS: Firecracker's own, the shim's MmdsServer on QEMU);
+// QEMU has no per-device network throttling to map the rate limiters to.
 void check_network(const CreateVMRequest& req, FieldCheck& f) {
   for (int i = 0; i < req.networkinterfaces_size(); ++i) {
     const auto& n = req.networkinterfaces(i);
     const std::string at = "NetworkInterfaces[" + std::to_string(i) + "].";
     f.field(n.has_cniconfig(), at + "CNIConfig", false, false);
-    f.field(n.allowmmds(), at + "AllowMMDS", false, true);
     f.field(n.has_inratelimiter() && limited(n.inratelimiter()), at + "InRateLimiter", false, true);
     f.field(n.has_outratelimiter() && limited(n.outratelimiter()), at + "OutRateLimiter", false,
             true);

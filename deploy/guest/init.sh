@@ -60,6 +60,32 @@ mask_bits() {
   echo "$bits"
 }
 
+# The MMDS device's MAC (shim/vmm/qemu/qemu_command.hpp, kMmdsGuestMac).
+mmds_mac=06:00:a9:fe:a9:fe
+
+# The first ethernet device that is not the MMDS one.
+first_ethernet() {
+  for net in /sys/class/net/eth*; do
+    [ -e "$net" ] || continue
+    [ "$(cat "$net/address")" = "$mmds_mac" ] && continue
+    echo "${net##*/}"
+    return
+  done
+  echo eth0
+}
+
+# MMDS (AllowMMDS with the qemu backend): 169.254.169.254 is on-link
+# through the device with the MMDS MAC, a network of its own.
+mmds_up() {
+  for net in /sys/class/net/eth*; do
+    [ "$(cat "$net/address" 2>/dev/null)" = "$mmds_mac" ] || continue
+    dev=${net##*/}
+    if ! { ip link set "$dev" up && ip addr add 169.254.169.2/24 dev "$dev"; }; then
+      warn "MMDS device $dev failed"
+    fi
+  done
+}
+
 # The kernel's ip= (as firecracker-containerd writes it for an IPConfig:
 # client::gateway:netmask:hostname:device:off:dns0:dns1:ntp). This kernel has
 # no IP autoconfiguration and loads virtio_net as a module, so /init applies
@@ -70,7 +96,7 @@ ip_from_cmdline() {
   # shellcheck disable=SC2086
   set -- $1
   IFS=$old_ifs
-  client=$1 gw=$3 mask=$4 dev=${6:-eth0} dns0=$8 dns1=$9
+  client=$1 gw=$3 mask=$4 dev=${6:-$(first_ethernet)} dns0=$8 dns1=$9
   if [ -z "$client" ] || [ -z "$mask" ]; then
     warn "ip= without address or netmask"
     return
@@ -89,6 +115,7 @@ ip_from_cmdline() {
 # Network: loopback always; eth0 only when the command line gives an address:
 # the kernel's ip= (static, from CreateVM's IPConfig), else ember.ip/ember.gw.
 ip link set lo up
+mmds_up
 kernel_ip=$(cmdline_value ip)
 addr=$(cmdline_value ember.ip)
 if [ -n "$kernel_ip" ]; then

@@ -50,8 +50,6 @@ std::vector<Case> cases() {
       {"NetworkInterfaces[0].CNIConfig",
        [](auto& r) { r.add_networkinterfaces()->mutable_cniconfig()->set_networkname("n"); },
        false},
-      {"NetworkInterfaces[0].AllowMMDS", [](auto& r) { tap_interface(r)->set_allowmmds(true); },
-       true},
       {"NetworkInterfaces[0].InRateLimiter",
        [](auto& r) {
          tap_interface(r)->mutable_inratelimiter()->mutable_bandwidth()->set_capacity(1000);
@@ -98,7 +96,8 @@ TEST(UnhonouredFieldsTest, WhatEveryBackendHonoursPasses) {
   req.mutable_balloondevice()->set_amountmib(16);
   req.set_timeoutseconds(30);
   req.mutable_jailerconfig()->set_netns("/var/run/netns/n1");
-  auto* net = tap_interface(req)->mutable_staticconfig();
+  tap_interface(req)->set_allowmmds(true);
+  auto* net = req.mutable_networkinterfaces(0)->mutable_staticconfig();
   net->set_macaddress("06:00:0a:00:00:02");
   net->mutable_ipconfig()->set_primaryaddr("10.0.0.2/24");
   net->mutable_ipconfig()->set_gatewayaddr("10.0.0.1");

@@ -98,13 +98,43 @@ void add_network_interfaces(const VmSpec& spec, std::vector<std::string>* args) 
   }
 }
 
+// The MMDS network (see kMmdsSocketName): QEMU runs socat in its working
+// directory, the VM dir, so the socket's name is enough.
+void add_mmds_network(const QemuHost& host, std::vector<std::string>* args) {
+  args->insert(args->end(),
+               {"-netdev",
+                "user,id=mmds,restrict=on,ipv6=off,net=169.254.169.0/24,host=169.254.169.1,"
+                "guestfwd=tcp:169.254.169.254:80-cmd:" +
+                    qemu_escape(host.socat) + " STDIO UNIX-CONNECT:" + kMmdsSocketName,
+                "-device", std::string("virtio-net-device,netdev=mmds,mac=") + kMmdsGuestMac});
+}
+
+std::string find_in_path(const std::string& name) {
+  const char* env = std::getenv("PATH");
+  std::istringstream dirs(env != nullptr && *env != '\0' ? env : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
 }  // namespace
+
+bool wants_mmds(const VmSpec& spec) {
+  for (const auto& n : spec.network_interfaces) {
+    if (n.allow_mmds) return true;
+  }
+  return false;
+}
 
 QemuHost probe_qemu_host() {
   const CpuInfo cpu = read_cpuinfo();
   QemuHost host;
   host.tsc_khz = cpu.mhz_khz;
   host.kvm = cpu.hw_virt && kvm_answers();
+  host.socat = find_in_path("socat");
   return host;
 }
 
@@ -203,6 +233,10 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
     const auto& d = spec.drive_mounts[i];
     s = check_file("drive mount " + std::to_string(i), d.host_path, d.writable, true);
   }
+  if (s.ok() && wants_mmds(spec) && host.socat.empty()) {
+    s = Status::FailedPrecondition(
+        "NetworkInterfaces AllowMMDS needs socat in PATH (apt-get install socat)");
+  }
   if (!s.ok()) return s;
 
   std::vector<std::string> a = {"-name",
@@ -241,6 +275,7 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
     add_drive("drive" + std::to_string(i), d.host_path, d.writable, &a);
   }
   add_network_interfaces(spec, &a);
+  if (wants_mmds(spec)) add_mmds_network(host, &a);
   if (spec.balloon) {
     a.insert(a.end(), {"-device", std::string("virtio-balloon-device,id=balloon0,deflate-on-oom=") +
                                       (spec.balloon->deflate_on_oom ? "on" : "off") +
