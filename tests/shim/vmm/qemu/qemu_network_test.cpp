@@ -117,6 +117,60 @@ TEST_F(QemuNetworkTest, GuestOnATapInsideTheNamespaceAnswersPingFromIt) {
   EXPECT_TRUE(nothing_left());
 }
 
+// The guest reads, at 169.254.169.254, what SetVMMetadata and then
+// UpdateVMMetadata stored: version 1 paths, and the version 2 token flow.
+TEST_F(QemuNetworkTest, GuestReadsItsMetadataFromMmds) {
+  if (run("socat -V") != 0) GTEST_SKIP() << "needs socat (deploy/install-deps.sh)";
+  TestNetns ns;
+  ASSERT_TRUE(ns.create()) << "cannot make a namespace with a tap";
+  CreateVMRequest req = request_on_tap(ns.path());
+  req.mutable_networkinterfaces(0)->set_allowmmds(true);
+  ASSERT_TRUE(call("CreateVM", req).ok());
+  SetVMMetadataRequest set;
+  set.set_vmid("vm1");
+  set.set_metadata(R"({"latest":{"meta-data":{"ami-id":"ami-1","host":"h1"}},"n":1})");
+  ASSERT_TRUE(call("SetVMMetadata", set).ok());
+  ASSERT_TRUE(guest_ready());
+
+  GuestAgent agent;
+  ASSERT_TRUE(agent.connect(file("agent.sock")).ok());
+  std::string out;
+  const std::string url = "http://169.254.169.254";
+  ASSERT_TRUE(agent.run("wget -qO- " + url + "/latest/meta-data/ami-id", &out).ok()) << out;
+  EXPECT_EQ(out, "ami-1");
+  ASSERT_TRUE(agent.run("wget -qO- " + url + "/latest/meta-data/", &out).ok()) << out;
+  EXPECT_EQ(out, "ami-id\nhost");
+
+  UpdateVMMetadataRequest update;
+  update.set_vmid("vm1");
+  update.set_metadata(R"({"latest":{"meta-data":{"host":null,"zone":"z2"}}})");
+  ASSERT_TRUE(call("UpdateVMMetadata", update).ok());
+  ASSERT_TRUE(
+      agent.run("wget -qO- --header 'Accept: application/json' " + url + "/latest", &out).ok())
+      << out;
+  EXPECT_EQ(out, R"({"meta-data":{"ami-id":"ami-1","zone":"z2"}})");
+
+  // Version 2: a token from PUT /latest/api/token (busybox wget cannot PUT:
+  // nc sends the request), then a GET carrying it.
+  ASSERT_TRUE(agent
+                  .run("printf 'PUT /latest/api/token HTTP/1.1\\r\\nX-metadata-token-ttl-seconds: "
+                       "60\\r\\n\\r\\n' | nc 169.254.169.254 80 | tail -n1 >/tmp/token; "
+                       "wget -qO- --header \"X-metadata-token: $(cat /tmp/token)\" " +
+                           url + "/latest/meta-data/zone",
+                       &out)
+                  .ok())
+      << out;
+  EXPECT_EQ(out, "z2");
+  ASSERT_TRUE(agent.run("cat /tmp/token", &out).ok());
+  EXPECT_EQ(out.size(), 64u) << out;
+
+  StopVMRequest stop;
+  stop.set_vmid("vm1");
+  stop.set_timeoutseconds(30);
+  EXPECT_TRUE(call("StopVM", stop).ok());
+  EXPECT_TRUE(nothing_left());
+}
+
 TEST_F(QemuNetworkTest, MissingNamespaceFailsCreateNamingItAndLeavesNothing) {
   const std::string missing = "/var/run/netns/ember-missing-" + std::to_string(::getpid());
   Status s = call("CreateVM", request_on_tap(missing));
