@@ -218,11 +218,8 @@ Status resolve_qemu_binary(const std::string& name, std::string* path) {
                                     " not found in PATH (install qemu-system-x86)");
 }
 
-Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std::string>* args) {
-  if (spec.kernel_image.empty()) {
-    return Status::FailedPrecondition(
-        "no kernel image: the request has no KernelImagePath and vm.kernel_image is not set");
-  }
+// The files spec names, and socat when MMDS is wanted.
+static Status check_inputs(const VmSpec& spec, const QemuHost& host) {
   Status s = check_file("kernel image", spec.kernel_image, false, false);
   const std::string initrd = initrd_beside(spec.kernel_image);
   if (s.ok() && !initrd.empty()) s = check_file("initrd", initrd, false, false);
@@ -237,6 +234,16 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
     s = Status::FailedPrecondition(
         "NetworkInterfaces AllowMMDS needs socat in PATH (apt-get install socat)");
   }
+  return s;
+}
+
+Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std::string>* args) {
+  if (spec.kernel_image.empty()) {
+    return Status::FailedPrecondition(
+        "no kernel image: the request has no KernelImagePath and vm.kernel_image is not set");
+  }
+  Status s = check_inputs(spec, host);
+  const std::string initrd = initrd_beside(spec.kernel_image);
   if (!s.ok()) return s;
 
   std::vector<std::string> a = {"-name",

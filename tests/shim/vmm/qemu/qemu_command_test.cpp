@@ -137,6 +137,21 @@ TEST_F(QemuCommandTest, EachNetworkInterfaceIsAVirtioNetDeviceOnItsTap) {
   EXPECT_TRUE(has(a, "virtio-net-device,netdev=net1"));
 }
 
+TEST_F(QemuCommandTest, AllowMmdsAddsARestrictedNetworkForwardingOnlyTheMmdsAddress) {
+  spec_.network_interfaces = {{"tap0", "", true, {}, {}}};
+  host_.socat = "/usr/bin/socat";
+  auto a = args();
+  EXPECT_EQ(after(a, "-netdev", 1),
+            "user,id=mmds,restrict=on,ipv6=off,net=169.254.169.0/24,host=169.254.169.1,"
+            "guestfwd=tcp:169.254.169.254:80-cmd:/usr/bin/socat STDIO UNIX-CONNECT:mmds.sock");
+  EXPECT_TRUE(has(a, "virtio-net-device,netdev=mmds,mac=06:00:a9:fe:a9:fe"));
+  host_.socat = "";
+  std::vector<std::string> out;
+  Status s = shim::qemu::qemu_arguments(spec_, host_, &out);
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_EQ(s.message(), "NetworkInterfaces AllowMMDS needs socat in PATH (apt-get install socat)");
+}
+
 TEST_F(QemuCommandTest, NoNetworkDeviceWithoutNetworkInterfaces) {
   for (const auto& a : args())
     EXPECT_EQ(a.find("virtio-net"), std::string::npos) << a;
