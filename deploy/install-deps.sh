@@ -14,6 +14,8 @@ packages=(
   # tests/e2e/containerd_events_test: containerd and ctr (started by the test
   # with a private config; the package's own service is not used)
   containerd
+  # network tests: a namespace with a tap (ip), pinging the guest from it
+  iproute2 iputils-ping
   # benchmark plots (bench/plot.sh, bench/report.sh)
   gnuplot-nox jq
   # tests/style (size limits of production code)

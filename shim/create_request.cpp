@@ -3,6 +3,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "shim/network_request.hpp"
 #include "shim/vmm/balloon.hpp"
 
 namespace ember::shim {
@@ -74,6 +75,8 @@ Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cf
     if (!s.ok()) return Status::InvalidArgument("BalloonDevice: " + s.message());
     spec.balloon = device;
   }
+  s = network_from_request(req, &spec);
+  if (!s.ok()) return s;
   spec.create_timeout = std::chrono::seconds(
       req.timeoutseconds() != 0 ? req.timeoutseconds() : cfg.timeouts.create_vm_seconds);
   *out = std::move(spec);

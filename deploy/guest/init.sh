@@ -47,10 +47,80 @@ if [ -d "$fwcfg" ]; then
   done
 fi
 
-# Network: loopback always; eth0 only when the command line gives an address.
+# Prefix length of a dotted netmask (255.255.255.0 -> 24).
+mask_bits() {
+  bits=0
+  for octet in $(echo "$1" | tr . ' '); do
+    case "$octet" in
+      255) bits=$((bits + 8)) ;; 254) bits=$((bits + 7)) ;; 252) bits=$((bits + 6)) ;;
+      248) bits=$((bits + 5)) ;; 240) bits=$((bits + 4)) ;; 224) bits=$((bits + 3)) ;;
+      192) bits=$((bits + 2)) ;; 128) bits=$((bits + 1)) ;;
+    esac
+  done
+  echo "$bits"
+}
+
+# The MMDS device's MAC (shim/vmm/qemu/qemu_command.hpp, kMmdsGuestMac).
+mmds_mac=06:00:a9:fe:a9:fe
+
+# The first ethernet device that is not the MMDS one.
+first_ethernet() {
+  for net in /sys/class/net/eth*; do
+    [ -e "$net" ] || continue
+    [ "$(cat "$net/address")" = "$mmds_mac" ] && continue
+    echo "${net##*/}"
+    return
+  done
+  echo eth0
+}
+
+# MMDS (AllowMMDS with the qemu backend): 169.254.169.254 is on-link
+# through the device with the MMDS MAC, a network of its own.
+mmds_up() {
+  for net in /sys/class/net/eth*; do
+    [ "$(cat "$net/address" 2>/dev/null)" = "$mmds_mac" ] || continue
+    dev=${net##*/}
+    if ! { ip link set "$dev" up && ip addr add 169.254.169.2/24 dev "$dev"; }; then
+      warn "MMDS device $dev failed"
+    fi
+  done
+}
+
+# The kernel's ip= (as firecracker-containerd writes it for an IPConfig:
+# client::gateway:netmask:hostname:device:off:dns0:dns1:ntp). This kernel has
+# no IP autoconfiguration and loads virtio_net as a module, so /init applies
+# it. An empty device means the only (first) ethernet device.
+ip_from_cmdline() {
+  old_ifs=$IFS
+  IFS=:
+  # shellcheck disable=SC2086
+  set -- $1
+  IFS=$old_ifs
+  client=$1 gw=$3 mask=$4 dev=${6:-$(first_ethernet)} dns0=$8 dns1=$9
+  if [ -z "$client" ] || [ -z "$mask" ]; then
+    warn "ip= without address or netmask"
+    return
+  fi
+  [ -e "/sys/class/net/$dev" ] || { warn "ip= names $dev, which does not exist"; return; }
+  addr="$client/$(mask_bits "$mask")"
+  if ! { ip link set "$dev" up && ip addr add "$addr" dev "$dev"; }; then
+    warn "$dev $addr failed"
+  fi
+  [ -n "$gw" ] && { ip route add default via "$gw" dev "$dev" || warn "route via $gw failed"; }
+  mkdir -p /etc
+  : >/etc/resolv.conf
+  for ns in $dns0 $dns1; do echo "nameserver $ns" >>/etc/resolv.conf; done
+}
+
+# Network: loopback always; eth0 only when the command line gives an address:
+# the kernel's ip= (static, from CreateVM's IPConfig), else ember.ip/ember.gw.
 ip link set lo up
+mmds_up
+kernel_ip=$(cmdline_value ip)
 addr=$(cmdline_value ember.ip)
-if [ -n "$addr" ] && [ -e /sys/class/net/eth0 ]; then
+if [ -n "$kernel_ip" ]; then
+  ip_from_cmdline "$kernel_ip"
+elif [ -n "$addr" ] && [ -e /sys/class/net/eth0 ]; then
   if ! { ip link set eth0 up && ip addr add "$addr" dev eth0; }; then
     warn "eth0 $addr failed"
   fi

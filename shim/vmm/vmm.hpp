@@ -58,6 +58,30 @@ struct DriveSpec {
   bool writable = false;
 };
 
+// A Firecracker token bucket (the fccontrol FirecrackerTokenBucket).
+struct TokenBucket {
+  int64_t size = 0;  // Capacity
+  int64_t one_time_burst = 0;
+  int64_t refill_time_ms = 0;
+};
+
+// A Firecracker rate limiter; a bucket that is not set limits nothing.
+struct RateLimiter {
+  std::optional<TokenBucket> bandwidth;
+  std::optional<TokenBucket> ops;
+};
+
+// A CreateVM NetworkInterfaces entry with a StaticConfig: the VMM attaches
+// the host's tap HostDevName, in request order. Its IPConfig is not here:
+// it reaches the guest as the kernel's ip= argument (in VmSpec::kernel_args).
+struct NetworkInterfaceSpec {
+  std::string host_dev_name;
+  std::string mac_address;  // "" lets the VMM choose
+  bool allow_mmds = false;
+  std::optional<RateLimiter> in_rate_limiter;   // guest-bound traffic (rx)
+  std::optional<RateLimiter> out_rate_limiter;  // traffic from the guest (tx)
+};
+
 // A validated CreateVM request with the config's defaults filled in.
 struct VmSpec {
   std::string vm_id;
@@ -71,6 +95,8 @@ struct VmSpec {
   bool root_drive_writable = false;
   std::vector<DriveSpec> drive_mounts;  // filled by FcControlService::create_vm
   std::optional<BalloonDevice> balloon;
+  std::vector<NetworkInterfaceSpec> network_interfaces;
+  std::string netns;  // JailerConfig.NetNS: the VMM runs in this network namespace
   std::chrono::seconds create_timeout{60};
 };
 

@@ -19,6 +19,12 @@ std::string refusal(const CreateVMRequest& req, Backend b) {
   return s.message();
 }
 
+FirecrackerNetworkInterface* tap_interface(CreateVMRequest& req) {
+  auto* n = req.add_networkinterfaces();
+  n->mutable_staticconfig()->set_hostdevname("tap0");
+  return n;
+}
+
 struct Case {
   std::string field;
   std::function<void(CreateVMRequest&)> set;
@@ -41,10 +47,19 @@ std::vector<Case> cases() {
       {"DriveMounts[0].FilesystemType",
        [](auto& r) { r.add_drivemounts()->set_filesystemtype("ext4"); }, false},
       {"DriveMounts[0].Options", [](auto& r) { r.add_drivemounts()->add_options("ro"); }, false},
-      {"NetworkInterfaces", [](auto& r) { r.add_networkinterfaces()->set_allowmmds(true); }, false},
+      {"NetworkInterfaces[0].CNIConfig",
+       [](auto& r) { r.add_networkinterfaces()->mutable_cniconfig()->set_networkname("n"); },
+       false},
+      {"NetworkInterfaces[0].InRateLimiter",
+       [](auto& r) {
+         tap_interface(r)->mutable_inratelimiter()->mutable_bandwidth()->set_capacity(1000);
+       },
+       true},
+      {"NetworkInterfaces[0].OutRateLimiter",
+       [](auto& r) { tap_interface(r)->mutable_outratelimiter()->mutable_ops()->set_capacity(10); },
+       true},
       {"ContainerCount", [](auto& r) { r.set_containercount(1); }, false},
       {"ExitAfterAllTasksDeleted", [](auto& r) { r.set_exitafteralltasksdeleted(true); }, false},
-      {"JailerConfig.NetNS", [](auto& r) { r.mutable_jailerconfig()->set_netns("/x"); }, false},
       {"JailerConfig.UID", [](auto& r) { r.mutable_jailerconfig()->set_uid(1000); }, false},
       {"LogFifoPath", [](auto& r) { r.set_logfifopath("/tmp/l"); }, false},
       {"MetricsFifoPath", [](auto& r) { r.set_metricsfifopath("/tmp/m"); }, false},
@@ -80,7 +95,15 @@ TEST(UnhonouredFieldsTest, WhatEveryBackendHonoursPasses) {
   m->set_vmpath("/mnt");
   req.mutable_balloondevice()->set_amountmib(16);
   req.set_timeoutseconds(30);
-  req.mutable_jailerconfig();  // present but empty
+  req.mutable_jailerconfig()->set_netns("/var/run/netns/n1");
+  tap_interface(req)->set_allowmmds(true);
+  auto* net = req.mutable_networkinterfaces(0)->mutable_staticconfig();
+  net->set_macaddress("06:00:0a:00:00:02");
+  net->mutable_ipconfig()->set_primaryaddr("10.0.0.2/24");
+  net->mutable_ipconfig()->set_gatewayaddr("10.0.0.1");
+  net->mutable_ipconfig()->add_nameservers("10.0.0.1");
+  // Present but empty rate limiters limit nothing.
+  req.mutable_networkinterfaces(0)->mutable_inratelimiter();
   EXPECT_EQ(refusal(req, Backend::qemu), "");
   EXPECT_EQ(refusal(req, Backend::firecracker), "");
 }

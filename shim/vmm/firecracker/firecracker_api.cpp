@@ -58,6 +58,22 @@ Status parse_object(const std::string& body, const char* what, nlohmann::json* o
       (out->is_discarded() ? "text that is not JSON" : "JSON that is not an object"));
 }
 
+// A TokenBucket as the swagger has it: size and refill_time required,
+// one_time_burst only when set (as the reference's TokenBucketBuilder).
+Body token_bucket(const TokenBucket& b) {
+  Body out{{"size", b.size}};
+  if (b.one_time_burst > 0) out["one_time_burst"] = b.one_time_burst;
+  out["refill_time"] = b.refill_time_ms;
+  return out;
+}
+
+Body rate_limiter(const RateLimiter& r) {
+  Body out = Body::object();
+  if (r.bandwidth) out["bandwidth"] = token_bucket(*r.bandwidth);
+  if (r.ops) out["ops"] = token_bucket(*r.ops);
+  return out;
+}
+
 }  // namespace
 
 ApiCall put_logger(const std::string& log_path, const std::string& level) {
@@ -98,6 +114,25 @@ ApiCall put_drive_mount(const DriveSpec& drive, std::size_t index) {
                    {"path_on_host", drive.host_path},
                    {"is_root_device", false},
                    {"is_read_only", !drive.writable}});
+}
+
+ApiCall put_network_interface(const NetworkInterfaceSpec& iface, std::size_t index) {
+  const std::string id = std::to_string(index + 1);
+  Body b = Body::object();
+  if (!iface.mac_address.empty()) b["guest_mac"] = iface.mac_address;
+  b["host_dev_name"] = iface.host_dev_name;
+  b["iface_id"] = id;
+  if (iface.in_rate_limiter) b["rx_rate_limiter"] = rate_limiter(*iface.in_rate_limiter);
+  if (iface.out_rate_limiter) b["tx_rate_limiter"] = rate_limiter(*iface.out_rate_limiter);
+  return make("PUT", "/network-interfaces/" + id, b);
+}
+
+ApiCall put_mmds_config(const std::vector<NetworkInterfaceSpec>& ifaces) {
+  Body ids = Body::array();
+  for (std::size_t i = 0; i < ifaces.size(); ++i) {
+    if (ifaces[i].allow_mmds) ids.push_back(std::to_string(i + 1));
+  }
+  return make("PUT", "/mmds/config", Body{{"version", "V1"}, {"network_interfaces", ids}});
 }
 
 ApiCall put_balloon(const BalloonDevice& device) {

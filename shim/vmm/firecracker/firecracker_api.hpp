@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/status.hpp"
 #include "shim/vmm/vmm.hpp"
@@ -30,6 +31,11 @@ ApiCall put_boot_source(const VmSpec& spec);
 ApiCall put_root_drive(const VmSpec& spec);
 // DriveMounts[index] as drive "drive<index + 1>", not a root device.
 ApiCall put_drive_mount(const DriveSpec& drive, std::size_t index);
+// StaticConfig interface `index` as iface_id "<index + 1>", the reference's ids.
+ApiCall put_network_interface(const NetworkInterfaceSpec& iface, std::size_t index);
+// MMDS (version V1, the reference's default) reachable from the interfaces
+// with AllowMMDS; call only when there is one.
+ApiCall put_mmds_config(const std::vector<NetworkInterfaceSpec>& ifaces);
 ApiCall put_balloon(const BalloonDevice& device);
 ApiCall patch_balloon(int64_t amount_mib);
 ApiCall get_balloon();

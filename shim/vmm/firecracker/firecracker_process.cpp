@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "shim/vmm/netns.hpp"
+
 namespace ember::shim::firecracker {
 
 Status spawn_firecracker(const FirecrackerCommand& cmd, shimproc::ChildProcess* out) {
@@ -13,7 +15,7 @@ Status spawn_firecracker(const FirecrackerCommand& cmd, shimproc::ChildProcess* 
   spec.cwd = cmd.cwd;
   spec.fds = {{STDOUT_FILENO, STDOUT_FILENO}, {STDERR_FILENO, STDERR_FILENO}};
   spec.parent_death_signal = SIGKILL;
-  return shimproc::ChildProcess::spawn(spec, out);
+  return spawn_in_netns(cmd.netns, [&] { return shimproc::ChildProcess::spawn(spec, out); });
 }
 
 }  // namespace ember::shim::firecracker

@@ -17,11 +17,13 @@ struct FirecrackerCommand {
   std::string binary;             // absolute path
   std::vector<std::string> args;  // argv[1..]
   std::string cwd;                // "" keeps ours
+  std::string netns = "";         // a network namespace path it runs in; "" keeps ours
 };
 
 // Answers once exec succeeded. A failed exec is "spawn <binary>: ..." with
 // its errno's code: NOT_FOUND (ENOENT), PERMISSION_DENIED (EACCES), ...;
-// nothing is left behind then.
+// nothing is left behind then. A netns that cannot be entered fails as
+// spawn_in_netns says.
 Status spawn_firecracker(const FirecrackerCommand& cmd, shimproc::ChildProcess* out);
 
 }  // namespace ember::shim::firecracker

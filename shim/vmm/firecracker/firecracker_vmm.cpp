@@ -97,7 +97,13 @@ std::vector<ApiCall> FirecrackerVmm::boot_calls(const VmSpec& spec) const {
   for (std::size_t i = 0; i < spec.drive_mounts.size(); ++i) {
     calls.push_back(put_drive_mount(spec.drive_mounts[i], i));
   }
+  bool mmds_allowed = false;
+  for (std::size_t i = 0; i < spec.network_interfaces.size(); ++i) {
+    calls.push_back(put_network_interface(spec.network_interfaces[i], i));
+    mmds_allowed = mmds_allowed || spec.network_interfaces[i].allow_mmds;
+  }
   if (spec.balloon) calls.push_back(put_balloon(*spec.balloon));
+  if (mmds_allowed) calls.push_back(put_mmds_config(spec.network_interfaces));
   // An initialized data store: Firecracker refuses PATCH /mmds before a PUT.
   calls.push_back(put_mmds("{}"));
   calls.push_back(instance_start());
@@ -125,6 +131,7 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
     cmd.args = {"--api-sock",        address,       "--http-api-max-payload-size", kApiPayloadLimit,
                 "--mmds-size-limit", kMmdsSizeLimit};
     cmd.cwd = opt_.vm_dir;
+    cmd.netns = spec.netns;
     s = spawn_firecracker(cmd, process_.get());
   }
   if (!s.ok()) {

@@ -82,13 +82,59 @@ void add_drive(const std::string& id, const std::string& path, bool writable,
                              "-device", "virtio-blk-device,drive=" + id});
 }
 
+// Each StaticConfig interface as a virtio-net device on its tap, which QEMU
+// opens by name (in the network namespace it runs in). No scripts: the tap
+// is the caller's, set up already.
+void add_network_interfaces(const VmSpec& spec, std::vector<std::string>* args) {
+  for (size_t i = 0; i < spec.network_interfaces.size(); ++i) {
+    const auto& n = spec.network_interfaces[i];
+    const std::string id = "net" + std::to_string(i);
+    std::string device = "virtio-net-device,netdev=" + id;
+    if (!n.mac_address.empty()) device += ",mac=" + n.mac_address;
+    args->insert(args->end(), {"-netdev",
+                               "tap,id=" + id + ",ifname=" + qemu_escape(n.host_dev_name) +
+                                   ",script=no,downscript=no",
+                               "-device", device});
+  }
+}
+
+// The MMDS network (see kMmdsSocketName): QEMU runs socat in its working
+// directory, the VM dir, so the socket's name is enough.
+void add_mmds_network(const QemuHost& host, std::vector<std::string>* args) {
+  args->insert(args->end(),
+               {"-netdev",
+                "user,id=mmds,restrict=on,ipv6=off,net=169.254.169.0/24,host=169.254.169.1,"
+                "guestfwd=tcp:169.254.169.254:80-cmd:" +
+                    qemu_escape(host.socat) + " STDIO UNIX-CONNECT:" + kMmdsSocketName,
+                "-device", std::string("virtio-net-device,netdev=mmds,mac=") + kMmdsGuestMac});
+}
+
+std::string find_in_path(const std::string& name) {
+  const char* env = std::getenv("PATH");
+  std::istringstream dirs(env != nullptr && *env != '\0' ? env : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
 }  // namespace
+
+bool wants_mmds(const VmSpec& spec) {
+  for (const auto& n : spec.network_interfaces) {
+    if (n.allow_mmds) return true;
+  }
+  return false;
+}
 
 QemuHost probe_qemu_host() {
   const CpuInfo cpu = read_cpuinfo();
   QemuHost host;
   host.tsc_khz = cpu.mhz_khz;
   host.kvm = cpu.hw_virt && kvm_answers();
+  host.socat = find_in_path("socat");
   return host;
 }
 
@@ -172,11 +218,8 @@ Status resolve_qemu_binary(const std::string& name, std::string* path) {
                                     " not found in PATH (install qemu-system-x86)");
 }
 
-Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std::string>* args) {
-  if (spec.kernel_image.empty()) {
-    return Status::FailedPrecondition(
-        "no kernel image: the request has no KernelImagePath and vm.kernel_image is not set");
-  }
+// The files spec names, and socat when MMDS is wanted.
+static Status check_inputs(const VmSpec& spec, const QemuHost& host) {
   Status s = check_file("kernel image", spec.kernel_image, false, false);
   const std::string initrd = initrd_beside(spec.kernel_image);
   if (s.ok() && !initrd.empty()) s = check_file("initrd", initrd, false, false);
@@ -187,6 +230,20 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
     const auto& d = spec.drive_mounts[i];
     s = check_file("drive mount " + std::to_string(i), d.host_path, d.writable, true);
   }
+  if (s.ok() && wants_mmds(spec) && host.socat.empty()) {
+    s = Status::FailedPrecondition(
+        "NetworkInterfaces AllowMMDS needs socat in PATH (apt-get install socat)");
+  }
+  return s;
+}
+
+Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std::string>* args) {
+  if (spec.kernel_image.empty()) {
+    return Status::FailedPrecondition(
+        "no kernel image: the request has no KernelImagePath and vm.kernel_image is not set");
+  }
+  Status s = check_inputs(spec, host);
+  const std::string initrd = initrd_beside(spec.kernel_image);
   if (!s.ok()) return s;
 
   std::vector<std::string> a = {"-name",
@@ -224,6 +281,8 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
     const auto& d = spec.drive_mounts[i];
     add_drive("drive" + std::to_string(i), d.host_path, d.writable, &a);
   }
+  add_network_interfaces(spec, &a);
+  if (wants_mmds(spec)) add_mmds_network(host, &a);
   if (spec.balloon) {
     a.insert(a.end(), {"-device", std::string("virtio-balloon-device,id=balloon0,deflate-on-oom=") +
                                       (spec.balloon->deflate_on_oom ? "on" : "off") +

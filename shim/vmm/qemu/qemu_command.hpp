@@ -10,9 +10,19 @@
 namespace ember::shim::qemu {
 
 struct QemuHost {
-  bool kvm = false;  // hardware-assisted KVM is usable: accel kvm, else tcg
-  long tsc_khz = 0;  // the host's TSC frequency; 0 when unknown
+  bool kvm = false;        // hardware-assisted KVM is usable: accel kvm, else tcg
+  long tsc_khz = 0;        // the host's TSC frequency; 0 when unknown
+  std::string socat = "";  // socat's path (relays MMDS connections); "" when not installed
 };
+
+// MMDS for a guest (an interface with AllowMMDS): a second virtio-net device
+// on a restricted user-mode network whose only way out is 169.254.169.254:80,
+// forwarded (through socat, one process per connection) to the shim's
+// MmdsServer on kMmdsSocketName in the VM dir. The guest init recognises
+// that device by its MAC (deploy/guest/init.sh uses the same value).
+inline constexpr const char* kMmdsSocketName = "mmds.sock";
+inline constexpr const char* kMmdsGuestMac = "06:00:a9:fe:a9:fe";
+bool wants_mmds(const VmSpec& spec);
 
 // KVM counts as usable when the CPU has vmx or svm and /dev/kvm answers
 // KVM_GET_API_VERSION. (A /dev/kvm without them, e.g. kvm_pvm's, cannot run
@@ -24,7 +34,8 @@ inline constexpr int kQmpChildFd = 3;      // listening QMP socket
 inline constexpr int kAgentChildFd = 4;    // listening guest agent socket
 inline constexpr int kConsoleChildFd = 5;  // connected console socket (ttyS0)
 
-// The QEMU arguments (argv[1..]) for spec. Checks the files first: no kernel
+// The QEMU arguments (argv[1..]) for spec. MMDS without socat is
+// FAILED_PRECONDITION. Checks the files first: no kernel
 // at all is FAILED_PRECONDITION; a missing or unreadable kernel, initrd or
 // drive is NOT_FOUND / PERMISSION_DENIED, something that is not a regular
 // file (or block device, for drives) INVALID_ARGUMENT; each message names

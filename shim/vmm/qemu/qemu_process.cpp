@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include "shim/vmm/netns.hpp"
+
 namespace ember::shim::qemu {
 
 Status spawn_qemu(const QemuLaunch& launch, shimproc::ChildProcess* out) {
@@ -15,7 +17,7 @@ Status spawn_qemu(const QemuLaunch& launch, shimproc::ChildProcess* out) {
     spec.fds.push_back({3 + static_cast<int>(i), launch.fds[i]});
   }
   spec.parent_death_signal = SIGKILL;
-  return shimproc::ChildProcess::spawn(spec, out);
+  return spawn_in_netns(launch.netns, [&] { return shimproc::ChildProcess::spawn(spec, out); });
 }
 
 }  // namespace ember::shim::qemu

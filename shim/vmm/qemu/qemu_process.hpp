@@ -20,10 +20,12 @@ struct QemuLaunch {
   std::string cwd;                // "" keeps the shim's
   int output_fd = -1;             // becomes fds 1 and 2; -1 means /dev/null
   std::vector<int> fds;           // fds[i] becomes fd 3 + i; all must be open
+  std::string netns;              // a network namespace path QEMU runs in; "" keeps the shim's
 };
 
 // Errors as shimproc::ChildProcess::spawn: "spawn <binary>: ...",
-// "chdir <cwd>: ..." (codes by errno); nothing is left on failure.
+// "chdir <cwd>: ..." (codes by errno), spawn_in_netns's for the namespace;
+// nothing is left on failure.
 Status spawn_qemu(const QemuLaunch& launch, shimproc::ChildProcess* out);
 
 }  // namespace ember::shim::qemu

@@ -125,6 +125,7 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   launch.cwd = vm_dir_;
   launch.output_fd = out_write.get();
   launch.fds = {qmp_listener.get(), agent_listener.get(), console_qemu.get()};
+  launch.netns = spec.netns;
   s = spawn_qemu(launch, &process_);
   if (!s.ok()) return s;
   output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read));
@@ -143,6 +144,13 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   return Status::Ok();
 }
 
+Status QemuVmm::start_mmds(const VmSpec& spec) {
+  if (!wants_mmds(spec)) return Status::Ok();
+  Status s = MmdsServer::start(socket_path(kMmdsSocketName), &mmds_);
+  if (s.ok()) mmds_->set_document(guest_metadata_.get());
+  return s;
+}
+
 void QemuVmm::create(const VmSpec& spec, Done done) {
   if (state_ != State::idle) {
     later([this, done] {
@@ -154,7 +162,8 @@ void QemuVmm::create(const VmSpec& spec, Done done) {
   has_balloon_ = spec.balloon.has_value();
   balloon_target_mib_ = has_balloon_ ? spec.balloon->amount_mib : 0;
   started_at_ = std::chrono::steady_clock::now();
-  Status s = spawn(spec);
+  Status s = start_mmds(spec);
+  if (s.ok()) s = spawn(spec);
   if (!s.ok()) {
     spdlog::warn("cannot start qemu: {}", s.ToString());
     qmp_.reset();
@@ -332,6 +341,7 @@ void QemuVmm::release() {
   }
   qmp_socket_.reset();
   agent_socket_.reset();
+  mmds_.reset();
   if (ready_file_written_) ::unlink((vm_dir_ + "/" + kGuestReadyName).c_str());
   ready_file_written_ = false;
 }

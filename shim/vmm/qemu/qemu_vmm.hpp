@@ -20,6 +20,8 @@
 
 #include "io/event_loop.hpp"
 #include "io/unix_socket.hpp"
+#include "shim/metadata_store.hpp"
+#include "shim/vmm/qemu/mmds_server.hpp"
 #include "shim/vmm/vmm.hpp"
 #include "shimproc/child_process.hpp"
 #include "shimproc/launch_contract.hpp"
@@ -55,6 +57,9 @@ class QemuVmm : public Vmm {
   void update_balloon(int64_t amount_mib, Done done) override;
   void balloon_stats(StatsDone done) override;
   void update_balloon_stats_interval(int64_t seconds, Done done) override;
+  // Keeps the guest's copy of the metadata (served by MMDS when an interface
+  // allows it; kept either way, so a later MMDS start has it).
+  bool metadata(MetadataOp op, const std::string& json, MetadataDone done) override;
 
  private:
   using Json = nlohmann::json;
@@ -73,6 +78,7 @@ class QemuVmm : public Vmm {
   }
 
   Status spawn(const VmSpec& spec);
+  Status start_mmds(const VmSpec& spec);
   std::string socket_path(const char* name) const;
   void run_steps(std::vector<Step> steps, Done done);
   // Runs a command, then query-status, and checks the status it leads to.
@@ -120,7 +126,9 @@ class QemuVmm : public Vmm {
   Done create_done_;
   Done stop_done_;
 
-  io::BoundSocket qmp_socket_;  // the socket files; QEMU has the listening fds
+  MetadataStore guest_metadata_;      // what MMDS serves; the shim's store validated it
+  std::unique_ptr<MmdsServer> mmds_;  // only with AllowMMDS, while QEMU may run
+  io::BoundSocket qmp_socket_;        // the socket files; QEMU has the listening fds
   io::BoundSocket agent_socket_;
   shimproc::ChildProcess process_;
   std::unique_ptr<QemuOutput> output_;

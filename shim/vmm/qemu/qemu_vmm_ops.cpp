@@ -209,4 +209,14 @@ void QemuVmm::kill_now() {
   process_.signal(SIGKILL);  // an error means it is gone already
 }
 
+bool QemuVmm::metadata(MetadataOp op, const std::string& json, MetadataDone done) {
+  Status s;
+  if (op == MetadataOp::set) s = guest_metadata_.set(json);
+  if (op == MetadataOp::update) s = guest_metadata_.update(json);
+  std::string text = guest_metadata_.get();
+  if (s.ok() && op != MetadataOp::get && mmds_) mmds_->set_document(text);
+  later([s, text = std::move(text), done = std::move(done)] { done(s, s.ok() ? text : ""); });
+  return true;
+}
+
 }  // namespace ember::shim::qemu

@@ -88,6 +88,10 @@ HttpResponse FakeFirecracker::route(const HttpRequest& r, const std::string& pat
   if (path == "/balloon" && m == "GET") return get_balloon();
   if (path == "/balloon/statistics" && m == "GET") return get_balloon_stats();
   if (path == "/balloon/statistics" && m == "PATCH") return patch_balloon_stats(b);
+  if (path.rfind("/network-interfaces/", 0) == 0 && m == "PUT") {
+    return put_network_interface(path.substr(20), b);
+  }
+  if (path == "/mmds/config" && m == "PUT") return put_mmds_config(b);
   if (path == "/mmds" && m == "PUT") return put_mmds(b);
   if (path == "/mmds" && m == "PATCH") return patch_mmds(b);
   if (path == "/mmds" && m == "GET") return ok_json(mmds_initialized_ ? mmds_ : json::object());

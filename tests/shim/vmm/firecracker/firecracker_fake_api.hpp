@@ -57,6 +57,9 @@ class FakeFirecracker {
   HttpResponse get_balloon_stats() const;
   HttpResponse patch_balloon_stats(const std::string& body);
   HttpResponse put_mmds(const std::string& body);
+  // firecracker_fake_net.cpp
+  HttpResponse put_network_interface(const std::string& id, const std::string& body);
+  HttpResponse put_mmds_config(const std::string& body);
   HttpResponse patch_mmds(const std::string& body);
   HttpResponse put_action(const std::string& body);
   HttpResponse patch_vm(const std::string& body);
@@ -79,6 +82,8 @@ class FakeFirecracker {
   json balloon_;  // as configured: amount_mib, deflate_on_oom, stats_polling_interval_s
   bool mmds_initialized_ = false;
   json mmds_ = json::object();
+  json network_interfaces_ = json::object();  // by iface_id, as configured
+  json mmds_config_;                          // null until PUT /mmds/config
 };
 
 // Helpers for answers, shared with the HTTP layer.

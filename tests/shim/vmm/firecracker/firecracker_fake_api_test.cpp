@@ -164,6 +164,40 @@ TEST_F(FakeFirecrackerTest, BalloonRulesFollowFirecracker) {
   EXPECT_EQ(call("PATCH", "/balloon", {{"amount_mib", 32}}).status, 204);
 }
 
+TEST_F(FakeFirecrackerTest, NetworkInterfacesAndMmdsConfigFollowFirecracker) {
+  EXPECT_EQ(fault_of(call("PUT", "/mmds/config", {{"network_interfaces", json::array({"1"})}})),
+            "The list of network interface IDs provided contains at least one ID that does not "
+            "correspond to any existing network interface.");
+  EXPECT_EQ(fault_of(call("PUT", "/network-interfaces/2",
+                          {{"iface_id", "1"}, {"host_dev_name", "tap0"}})),
+            "The id from the path does not match the id from the body!");
+  EXPECT_EQ(call("PUT", "/network-interfaces/1", {{"iface_id", "1"}}).status, 400);
+  EXPECT_EQ(call("PUT", "/network-interfaces/1",
+                 {{"iface_id", "1"},
+                  {"host_dev_name", "tap0"},
+                  {"rx_rate_limiter", {{"bandwidth", {{"size", 1}}}}}})
+                .status,
+            400);  // refill_time is required
+  EXPECT_EQ(call("PUT", "/network-interfaces/1",
+                 {{"guest_mac", "06:00:0a:00:00:02"},
+                  {"host_dev_name", "tap0"},
+                  {"iface_id", "1"},
+                  {"rx_rate_limiter", {{"bandwidth", {{"size", 1}, {"refill_time", 100}}}}}})
+                .status,
+            204);
+  EXPECT_EQ(fault_of(call("PUT", "/mmds/config", {{"network_interfaces", json::array()}})),
+            "The list of network interface IDs that allow forwarding MMDS requests is empty.");
+  EXPECT_EQ(call("PUT", "/mmds/config", {{"network_interfaces", "1"}}).status, 400);
+  EXPECT_EQ(
+      call("PUT", "/mmds/config", {{"version", "V1"}, {"network_interfaces", json::array({"1"})}})
+          .status,
+      204);
+  boot();
+  EXPECT_EQ(fault_of(call("PUT", "/network-interfaces/2",
+                          {{"iface_id", "2"}, {"host_dev_name", "tap1"}})),
+            "The requested operation is not supported after starting the microVM.");
+}
+
 TEST_F(FakeFirecrackerTest, MmdsNeedsAPutBeforeAPatch) {
   EXPECT_EQ(call("GET", "/mmds", nullptr).body, "{}");
   EXPECT_EQ(fault_of(call("PATCH", "/mmds", {{"a", 1}})),

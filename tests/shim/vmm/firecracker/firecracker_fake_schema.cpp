@@ -72,6 +72,12 @@ std::string check_value(const Field& f, const nlohmann::json& v) {
     case Type::object:
       if (!v.is_object()) return "invalid type: " + unexpected(v) + ", expected a map";
       return "";
+    case Type::strings:
+      if (!v.is_array()) return "invalid type: " + unexpected(v) + ", expected a sequence";
+      for (const auto& e : v) {
+        if (!e.is_string()) return "invalid type: " + unexpected(e) + ", expected a string";
+      }
+      return "";
     case Type::variant: {
       if (!v.is_string()) return "invalid type: " + unexpected(v) + ", expected a string";
       const auto text = v.get<std::string>();

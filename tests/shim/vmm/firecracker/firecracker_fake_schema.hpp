@@ -12,7 +12,7 @@
 
 namespace ember::fakefc {
 
-enum class Type { boolean, string, u8, u16, u32, u64, object, variant };
+enum class Type { boolean, string, u8, u16, u32, u64, object, variant, strings };
 
 struct Field {
   std::string name;

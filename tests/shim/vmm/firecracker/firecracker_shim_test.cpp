@@ -5,7 +5,12 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -137,6 +142,64 @@ TEST_F(FirecrackerShimTest, RunsAVmThroughItsWholeLife) {
   }
   EXPECT_EQ(mmds, (std::vector<std::string>{"PUT {}", R"(PUT {"a": 1, "b": {"c": 2}})",
                                             R"(PATCH {"b": {"c": null, "d": 3}})", "GET "}));
+}
+
+// A namespace made by the test (no tap: the fake opens none), deleted at the end.
+class TestNetns {
+ public:
+  TestNetns() : name_("ember-fc-" + std::to_string(::getpid())) {}
+  ~TestNetns() { (void)!std::system(("ip netns del " + name_ + " 2>/dev/null").c_str()); }
+  bool create() { return std::system(("timeout 30 ip netns add " + name_).c_str()) == 0; }
+  std::string path() const { return "/var/run/netns/" + name_; }
+
+ private:
+  std::string name_;
+};
+
+ino_t inode(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+TEST_F(FirecrackerShimTest, StaticNetworkInterfaceIsPutAndItsIpConfigBootsAsTheKernelsIp) {
+  if (::geteuid() != 0 || std::system("ip -V >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "needs root and ip (iproute2) to make a network namespace";
+  }
+  TestNetns ns;
+  ASSERT_TRUE(ns.create());
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.set_kernelargs("console=ttyS0");
+  auto* n = req.add_networkinterfaces();
+  n->set_allowmmds(true);
+  n->mutable_outratelimiter()->mutable_ops()->set_capacity(100);
+  n->mutable_outratelimiter()->mutable_ops()->set_refilltime(1000);
+  auto* c = n->mutable_staticconfig();
+  c->set_hostdevname("tap0");
+  c->set_macaddress("06:00:0a:00:00:02");
+  c->mutable_ipconfig()->set_primaryaddr("10.0.0.2/24");
+  c->mutable_ipconfig()->set_gatewayaddr("10.0.0.1");
+  c->mutable_ipconfig()->add_nameservers("1.1.1.1");
+  req.mutable_jailerconfig()->set_netns(ns.path());
+  ASSERT_TRUE(shim_.call("CreateVM", req).ok()) << output();
+  EXPECT_EQ(inode("/proc/" + std::to_string(tree_.pid()) + "/ns/net"), inode(ns.path()));
+  EXPECT_EQ(inode("/proc/" + std::to_string(shim_.pid()) + "/ns/net"), inode("/proc/self/ns/net"));
+
+  std::map<std::string, json> bodies;
+  for (const auto& r : tree_.recorded())
+    bodies[r.method + " " + r.path] = r.json();
+  EXPECT_EQ(bodies["PUT /boot-source"]["boot_args"],
+            "console=ttyS0 ip=10.0.0.2::10.0.0.1:255.255.255.0:::off:1.1.1.1::");
+  EXPECT_EQ(bodies["PUT /network-interfaces/1"],
+            json({{"guest_mac", "06:00:0a:00:00:02"},
+                  {"host_dev_name", "tap0"},
+                  {"iface_id", "1"},
+                  {"tx_rate_limiter", {{"ops", {{"size", 100}, {"refill_time", 1000}}}}}}));
+  EXPECT_EQ(bodies["PUT /mmds/config"],
+            json({{"version", "V1"}, {"network_interfaces", json::array({"1"})}}));
+  auto stop = for_vm<StopVMRequest>();
+  EXPECT_TRUE(shim_.call("StopVM", stop).ok());
 }
 
 TEST_F(FirecrackerShimTest, StopVmKillsAGuestThatIgnoresCtrlAltDel) {

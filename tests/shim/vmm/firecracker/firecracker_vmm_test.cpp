@@ -172,12 +172,41 @@ TEST_F(FirecrackerVmmTest, CreateConfiguresTheVmInOrderAndStartsIt) {
             (std::vector<std::string>{"fc-logs.fifo", "fc-metrics.fifo", "firecracker.sock"}));
 }
 
+TEST_F(FirecrackerVmmTest, NetworkInterfacesArePutBeforeStartWithMmdsOnThoseThatAllowIt) {
+  make(tree_.fake());
+  VmSpec s = spec();
+  RateLimiter rx;
+  rx.bandwidth = TokenBucket{1000, 0, 100};
+  rx.ops = TokenBucket{10, 5, 1000};
+  s.network_interfaces = {{"tap0", "06:00:0a:00:00:02", false, rx, std::nullopt},
+                          {"tap1", "", true, std::nullopt, RateLimiter{}}};
+  const Status st = create(s);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  const auto calls = tree_.recorded();
+  ASSERT_EQ(calls.size(), 10u);
+  expect_call(calls[4], "PUT", "/network-interfaces/1",
+              {{"guest_mac", "06:00:0a:00:00:02"},
+               {"host_dev_name", "tap0"},
+               {"iface_id", "1"},
+               {"rx_rate_limiter",
+                {{"bandwidth", {{"size", 1000}, {"refill_time", 100}}},
+                 {"ops", {{"size", 10}, {"one_time_burst", 5}, {"refill_time", 1000}}}}}});
+  expect_call(calls[5], "PUT", "/network-interfaces/2",
+              {{"host_dev_name", "tap1"}, {"iface_id", "2"}, {"tx_rate_limiter", json::object()}});
+  expect_call(calls[6], "PUT", "/mmds/config",
+              {{"version", "V1"}, {"network_interfaces", json::array({"2"})}});
+  expect_call(calls[7], "PUT", "/mmds", json::object());
+  expect_call(calls[8], "PUT", "/actions", {{"action_type", "InstanceStart"}});
+}
+
 TEST_F(FirecrackerVmmTest, CreateLeavesOutDrivesAndBalloonNobodyAskedFor) {
   make(tree_.fake());
   ASSERT_TRUE(create(spec()).ok());
   for (const auto& c : tree_.recorded()) {
     EXPECT_EQ(c.path.rfind("/drives", 0), std::string::npos);
     EXPECT_NE(c.path, "/balloon");
+    EXPECT_EQ(c.path.rfind("/network-interfaces", 0), std::string::npos);
+    EXPECT_NE(c.path, "/mmds/config");
   }
 }
 

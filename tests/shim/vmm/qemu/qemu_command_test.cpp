@@ -127,6 +127,36 @@ TEST_F(QemuCommandTest, NoBalloonDeviceWithoutABalloon) {
     EXPECT_EQ(a.find("virtio-balloon"), std::string::npos) << a;
 }
 
+TEST_F(QemuCommandTest, EachNetworkInterfaceIsAVirtioNetDeviceOnItsTap) {
+  spec_.network_interfaces = {{"tap0", "06:00:0a:00:00:02", false, {}, {}},
+                              {"tap,1", "", false, {}, {}}};
+  auto a = args();
+  EXPECT_EQ(after(a, "-netdev", 0), "tap,id=net0,ifname=tap0,script=no,downscript=no");
+  EXPECT_TRUE(has(a, "virtio-net-device,netdev=net0,mac=06:00:0a:00:00:02"));
+  EXPECT_EQ(after(a, "-netdev", 1), "tap,id=net1,ifname=tap,,1,script=no,downscript=no");
+  EXPECT_TRUE(has(a, "virtio-net-device,netdev=net1"));
+}
+
+TEST_F(QemuCommandTest, AllowMmdsAddsARestrictedNetworkForwardingOnlyTheMmdsAddress) {
+  spec_.network_interfaces = {{"tap0", "", true, {}, {}}};
+  host_.socat = "/usr/bin/socat";
+  auto a = args();
+  EXPECT_EQ(after(a, "-netdev", 1),
+            "user,id=mmds,restrict=on,ipv6=off,net=169.254.169.0/24,host=169.254.169.1,"
+            "guestfwd=tcp:169.254.169.254:80-cmd:/usr/bin/socat STDIO UNIX-CONNECT:mmds.sock");
+  EXPECT_TRUE(has(a, "virtio-net-device,netdev=mmds,mac=06:00:a9:fe:a9:fe"));
+  host_.socat = "";
+  std::vector<std::string> out;
+  Status s = shim::qemu::qemu_arguments(spec_, host_, &out);
+  EXPECT_EQ(s.code(), Code::failed_precondition);
+  EXPECT_EQ(s.message(), "NetworkInterfaces AllowMMDS needs socat in PATH (apt-get install socat)");
+}
+
+TEST_F(QemuCommandTest, NoNetworkDeviceWithoutNetworkInterfaces) {
+  for (const auto& a : args())
+    EXPECT_EQ(a.find("virtio-net"), std::string::npos) << a;
+}
+
 TEST_F(QemuCommandTest, KernelArgsGetWhatTheGuestNeedsUnlessAlreadySet) {
   EXPECT_EQ(shim::qemu::guest_kernel_args("console=ttyS0 panic=-1 quiet", host_),
             "console=ttyS0 panic=-1 quiet tsc_early_khz=2096000 tsc=reliable cryptomgr.notests");
