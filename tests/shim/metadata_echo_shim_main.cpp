@@ -1,7 +1,7 @@
 // metadata-echo-shim: a stand-in for ember-shim under the launch contract
 // that answers every fccontrol call with OK, and GetVMInfo with the ttrpc
 // metadata of that call in SocketPath ("key=value" lines), so a test can see
-// what emberd forwards to a shim. It never exits by itself.
+// what emberd forwards to a shim. It exits once its StopVM reply is out.
 #include <string>
 
 #include "fccontrol.pb.h"
@@ -22,7 +22,10 @@ std::string metadata_lines(const ttrpc::Metadata& md) {
   return out;
 }
 
-void answer(msg::Method method, const std::string& vm_id, ttrpc::Request req, ttrpc::Responder r) {
+void answer(msg::Method method, const std::string& vm_id, ttrpc::Request req, ttrpc::Responder r,
+            io::EventLoop& loop) {
+  if (method == msg::Method::stop_vm)
+    return (void)r.reply(Status::Ok(), "", [&loop] { loop.stop(); });
   if (method != msg::Method::get_vm_info) return (void)r.reply(Status::Ok(), "");
   GetVMInfoResponse info;
   info.set_vmid(vm_id);
@@ -43,8 +46,8 @@ int main(int argc, char** argv) {
   for (int m = 0; m < msg::kMethodCount; ++m) {
     const auto method = static_cast<msg::Method>(m);
     server.add_method(msg::kFirecrackerService, msg::method_name(method),
-                      [method, id = launch.vm_id](ttrpc::Request req, ttrpc::Responder r) {
-                        answer(method, id, std::move(req), std::move(r));
+                      [method, id = launch.vm_id, &loop](ttrpc::Request req, ttrpc::Responder r) {
+                        answer(method, id, std::move(req), std::move(r), loop);
                       });
   }
   if (!server.adopt(std::move(launch.fccontrol_socket)).ok()) return 1;
