@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -191,7 +192,7 @@ QemuKiller::QemuKiller(const Emberd& emberd, VmBook& book, std::vector<std::stri
       rng_(seed) {}
 
 void QemuKiller::run(StopFlag& stop) {
-  std::uniform_int_distribution<int> pause_ms(1000, 4000);
+  std::uniform_int_distribution<int> pause_ms(500, 2000);
   while (stop.wait_for(std::chrono::milliseconds(pause_ms(rng_)))) {
     const std::string id = book_.hold_random(victims_, rng_);
     if (id.empty()) continue;
@@ -214,6 +215,10 @@ void QemuKiller::strike(const std::string& id) {
     return tally_.violation(id + ": shim " + std::to_string(s.shim) + " has " +
                             std::to_string(qemus.size()) + " children, not one QEMU");
   s.qemu = qemus[0];
+  // The stray check finds processes by working directory: QEMU must show there.
+  const auto below = processes_under(emberd_.root());
+  if (std::find(below.begin(), below.end(), s.qemu) == below.end())
+    tally_.violation(id + ": QEMU " + std::to_string(s.qemu) + " is not below emberd's root");
   s.qemu_fd.reset(static_cast<int>(::syscall(SYS_pidfd_open, s.qemu, 0)));
   const auto state =
       nlohmann::json::parse(read_file(dir + "/shim-state.json").value_or(""), nullptr, false);
@@ -243,8 +248,14 @@ void QemuKiller::check_gone(const Struck& s) {
     tally_.violation(after + ": the VM dir is still there");
   slowest_ = std::max(slowest_, std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::steady_clock::now() - killed));
-  for (const auto& socket : s.sockets)
-    if (path_exists(socket)) tally_.violation(after + ": socket " + socket + " is still there");
+  // emberd removes the VM dir first, then the socket files (ShimHost::remove_all):
+  // the sockets may outlive the dir by a moment, but not by the bound.
+  for (const auto& socket : s.sockets) {
+    if (!path_exists(socket)) continue;
+    ++sockets_after_dir_;
+    if (!wait_gone(socket, kCleanupBound))
+      tally_.violation(after + ": socket " + socket + " is still there");
+  }
   auto r =
       checker_.call(Method::get_vm_info, with_id<GetVMInfoRequest>(s.id), "default", kCallTimeout);
   if (r.status.code() != Code::not_found)

@@ -90,11 +90,12 @@ class QemuClient {
   uint64_t creates_ = 0;
 };
 
-// Every 1-4 s: holds an up victim, SIGKILLs its QEMU (the shim's child) or
+// Every 0.5-2 s: holds an up victim, SIGKILLs its QEMU (the shim's child) or
 // its shim, and checks, each bounded: the shim and QEMU exited, the VM dir
-// and both sockets are gone, GetVMInfo answers NOT_FOUND, no zombie child of
-// emberd, and no process below emberd's root that is not a shim of emberd or
-// a shim's child (no orphaned QEMU). Then releases the id for re-creation.
+// and then both sockets are gone, GetVMInfo answers NOT_FOUND, no zombie
+// child of emberd, and no process below emberd's root that is not a shim of
+// emberd or a shim's child (no orphaned QEMU). Then releases the id for
+// re-creation.
 class QemuKiller {
  public:
   QemuKiller(const Emberd& emberd, VmBook& book, std::vector<std::string> victims, uint32_t seed);
@@ -104,6 +105,8 @@ class QemuKiller {
   uint64_t shim_kills() const { return shim_kills_; }
   // Longest time from a kill to the VM dir gone.
   std::chrono::milliseconds slowest_cleanup() const { return slowest_; }
+  // Socket files still there when the VM dir was found gone (then waited for).
+  uint64_t sockets_after_dir() const { return sockets_after_dir_; }
 
  private:
   void strike(const std::string& id);
@@ -126,6 +129,7 @@ class QemuKiller {
   uint64_t qemu_kills_ = 0;
   uint64_t shim_kills_ = 0;
   std::chrono::milliseconds slowest_{0};
+  uint64_t sockets_after_dir_ = 0;
 };
 
 }  // namespace ember::e2e

@@ -182,7 +182,8 @@ TEST_F(QemuChaosTest, KilledQemuOrShimTakesOnlyItsVmAndTheIdIsReusable) {
   const auto seed = static_cast<uint32_t>(env_number("EMBER_CHAOS_SEED", std::random_device{}()));
   std::cout << "qemu chaos: " << duration.count() << " s, seed " << seed << std::endl;
 
-  // Baseline after one VM cycle (first use allocates lasting fds).
+  // Baseline after one VM cycle (first use allocates lasting fds). A guest
+  // not booted yet is quit at StopVM: "forcefully terminated".
   ASSERT_TRUE(call(Method::create_vm, create_request("warm")).ok()) << emberd_->log();
   Status warm = call(Method::stop_vm, with_id<StopVMRequest>("warm"));
   ASSERT_TRUE(stopped_or_gone(warm, "warm")) << warm.ToString() << "\n" << emberd_->log();
@@ -215,7 +216,8 @@ TEST_F(QemuChaosTest, KilledQemuOrShimTakesOnlyItsVmAndTheIdIsReusable) {
   EXPECT_GT(strikes, 0u) << "no strike in the run";
   std::cout << "qemu chaos figures: " << duration.count() << " s, seed " << seed << ", "
             << killer->qemu_kills() << " QEMU + " << killer->shim_kills()
-            << " shim SIGKILLs, slowest cleanup " << killer->slowest_cleanup().count() << " ms, "
+            << " shim SIGKILLs, slowest cleanup " << killer->slowest_cleanup().count()
+            << " ms (sockets outlived the dir " << killer->sockets_after_dir() << "x), "
             << client->calls() << " client calls (" << client->creates()
             << " CreateVM); hollow: " << hollow.summary().sent << " calls, " << hollow.kills()
             << " shims killed\n";
