@@ -248,14 +248,9 @@ void QemuKiller::check_gone(const Struck& s) {
     tally_.violation(after + ": the VM dir is still there");
   slowest_ = std::max(slowest_, std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::steady_clock::now() - killed));
-  // emberd removes the VM dir first, then the socket files (ShimHost::remove_all):
-  // the sockets may outlive the dir by a moment, but not by the bound.
-  for (const auto& socket : s.sockets) {
-    if (!path_exists(socket)) continue;
-    ++sockets_after_dir_;
-    if (!wait_gone(socket, kCleanupBound))
-      tally_.violation(after + ": socket " + socket + " is still there");
-  }
+  // emberd removes the VM dir last (ShimHost::remove_all): no socket outlives it.
+  for (const auto& socket : s.sockets)
+    if (path_exists(socket)) tally_.violation(after + ": socket " + socket + " is still there");
   auto r =
       checker_.call(Method::get_vm_info, with_id<GetVMInfoRequest>(s.id), "default", kCallTimeout);
   if (r.status.code() != Code::not_found)

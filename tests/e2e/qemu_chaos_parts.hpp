@@ -92,7 +92,7 @@ class QemuClient {
 
 // Every 0.5-2 s: holds an up victim, SIGKILLs its QEMU (the shim's child) or
 // its shim, and checks, each bounded: the shim and QEMU exited, the VM dir
-// and then both sockets are gone, GetVMInfo answers NOT_FOUND, no zombie
+// and both sockets are gone, GetVMInfo answers NOT_FOUND, no zombie
 // child of emberd, and no process below emberd's root that is not a shim of
 // emberd or a shim's child (no orphaned QEMU). Then releases the id for
 // re-creation.
@@ -105,8 +105,6 @@ class QemuKiller {
   uint64_t shim_kills() const { return shim_kills_; }
   // Longest time from a kill to the VM dir gone.
   std::chrono::milliseconds slowest_cleanup() const { return slowest_; }
-  // Socket files still there when the VM dir was found gone (then waited for).
-  uint64_t sockets_after_dir() const { return sockets_after_dir_; }
 
  private:
   void strike(const std::string& id);
@@ -129,7 +127,6 @@ class QemuKiller {
   uint64_t qemu_kills_ = 0;
   uint64_t shim_kills_ = 0;
   std::chrono::milliseconds slowest_{0};
-  uint64_t sockets_after_dir_ = 0;
 };
 
 }  // namespace ember::e2e

@@ -216,8 +216,7 @@ TEST_F(QemuChaosTest, KilledQemuOrShimTakesOnlyItsVmAndTheIdIsReusable) {
   EXPECT_GT(strikes, 0u) << "no strike in the run";
   std::cout << "qemu chaos figures: " << duration.count() << " s, seed " << seed << ", "
             << killer->qemu_kills() << " QEMU + " << killer->shim_kills()
-            << " shim SIGKILLs, slowest cleanup " << killer->slowest_cleanup().count()
-            << " ms (sockets outlived the dir " << killer->sockets_after_dir() << "x), "
+            << " shim SIGKILLs, slowest cleanup " << killer->slowest_cleanup().count() << " ms, "
             << client->calls() << " client calls (" << client->creates()
             << " CreateVM); hollow: " << hollow.summary().sent << " calls, " << hollow.kills()
             << " shims killed\n";
