@@ -264,10 +264,12 @@ void ShimHost::close_connections() {
 
 void ShimHost::remove_all() {
   close_connections();
-  Status s = dir_.remove();
-  if (!s.ok()) spdlog::warn("VM {}: {}", name(), s.message());
+  // The sockets first, the directory (the VM's record) last: once it is
+  // gone, nothing of the VM is left.
   shim_socket_.reset();
   fccontrol_socket_.reset();
+  Status s = dir_.remove();
+  if (!s.ok()) spdlog::warn("VM {}: {}", name(), s.message());
 }
 
 // emberd is exiting: the shim keeps running with its directory and sockets.
