@@ -20,6 +20,15 @@
 
 namespace ember::e2e {
 
+// An AddressSanitizer build (-DEMBER_SANITIZE=ON): its quarantine keeps freed
+// memory resident, so RSS bounds do not hold, and at an fd limit UBSan's vptr
+// check (which probes memory through a pipe) reports every object as invalid.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
+
 using TempDir = testsupport::TempTree;
 
 struct EmberdOptions {
