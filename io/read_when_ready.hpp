@@ -31,7 +31,8 @@ void read_when_ready(Stream& stream, OnData on_data) {
                       if (ec) return on_data(nullptr, 0, ec);
                       std::vector<char>& buf = thread_read_buffer();
                       std::error_code rec;
-                      stream.non_blocking(true, rec);
+                      // Set once: each set is an ioctl, and this runs per read.
+                      if (!stream.non_blocking()) stream.non_blocking(true, rec);
                       size_t n = rec ? 0 : stream.read_some(asio::buffer(buf), rec);
                       if (rec == asio::error::would_block || rec == asio::error::try_again)
                         return read_when_ready(stream, std::move(on_data));

@@ -26,6 +26,7 @@
 #include "tests/e2e/chaos_ledger.hpp"
 #include "tests/e2e/chaos_workers.hpp"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
@@ -35,21 +36,6 @@ using namespace std::chrono_literals;
 
 constexpr int kWorkers = 4;
 constexpr std::chrono::seconds kSettle{60};  // bound for any one cleanup to show
-
-uint64_t env_number(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  return *end == '\0' ? n : fallback;
-}
-
-template <class Req>
-std::string with_id(const std::string& id) {
-  Req r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
 
 // What emberd and the OS say exists, taken while nothing moves.
 struct Census {

@@ -12,6 +12,7 @@
 #include "tests/e2e/containerd_process.hpp"
 #include "tests/shim/vmm/qemu/qemu_guest.hpp"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
@@ -28,20 +29,6 @@ std::string only(const std::string& topic) {
 }
 const std::string kStartSeen = "type with url VMStart:";
 const std::string kStopSeen = "type with url VMStop:";
-
-std::string create_request(const std::string& id) {
-  CreateVMRequest r;
-  r.set_vmid(id);
-  r.mutable_machinecfg()->set_vcpucount(1);
-  r.mutable_machinecfg()->set_memsizemib(128);
-  return r.SerializeAsString();
-}
-
-std::string stop_request(const std::string& id) {
-  StopVMRequest r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
 
 class ContainerdEventsTest : public ::testing::Test {
  protected:
@@ -67,7 +54,7 @@ class ContainerdEventsTest : public ::testing::Test {
     CtrEvents starts(containerd_->address(), {only("/firecracker-vm/start")});
     CtrEvents stops(containerd_->address(), {only("/firecracker-vm/stop")});
     FcClient client(emberd.socket());
-    auto r = client.call(Method::create_vm, create_request(id), kNs);
+    auto r = client.call(Method::create_vm, small_vm_request(id), kNs);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd.log();
     EXPECT_TRUE(starts.wait_for_line(kStartSeen, kEventDeadline)) << starts.output() << "\n"
                                                                   << emberd.log();
@@ -76,7 +63,7 @@ class ContainerdEventsTest : public ::testing::Test {
           shimtest::wait_for_file(emberd.vm_dir(kNs, id) + "/guest-ready", shimtest::kBootDeadline))
           << emberd.log();
     }
-    r = client.call(Method::stop_vm, stop_request(id), kNs);
+    r = client.call(Method::stop_vm, with_id<StopVMRequest>(id), kNs);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd.log();
     EXPECT_TRUE(stops.wait_for_line(kStopSeen, kEventDeadline)) << stops.output() << "\n"
                                                                 << emberd.log();
@@ -105,16 +92,16 @@ TEST_F(ContainerdEventsTest, AContainerdStoppedMidRunLosesEventsButNoCall) {
   FcClient client(emberd->socket());
   {
     CtrEvents starts(containerd_->address(), {only("/firecracker-vm/start")});
-    auto r = client.call(Method::create_vm, create_request("v1"), kNs);
+    auto r = client.call(Method::create_vm, small_vm_request("v1"), kNs);
     ASSERT_TRUE(r.status.ok()) << r.status.ToString();
     ASSERT_TRUE(starts.wait_for_line(kStartSeen, kEventDeadline)) << starts.output();
   }
 
   containerd_->stop();
   // Each call is answered as usual; the events have nowhere to go.
-  auto r = client.call(Method::stop_vm, stop_request("v1"), kNs);
+  auto r = client.call(Method::stop_vm, with_id<StopVMRequest>("v1"), kNs);
   EXPECT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd->log();
-  r = client.call(Method::create_vm, create_request("v2"), kNs);
+  r = client.call(Method::create_vm, small_vm_request("v2"), kNs);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd->log();
   GetVMInfoRequest info;
   info.set_vmid("v2");
@@ -125,7 +112,7 @@ TEST_F(ContainerdEventsTest, AContainerdStoppedMidRunLosesEventsButNoCall) {
   containerd_->start();
   {
     CtrEvents stops(containerd_->address(), {only("/firecracker-vm/stop")});
-    r = client.call(Method::stop_vm, stop_request("v2"), kNs);
+    r = client.call(Method::stop_vm, with_id<StopVMRequest>("v2"), kNs);
     EXPECT_TRUE(r.status.ok()) << r.status.ToString() << "\n" << emberd->log();
     EXPECT_TRUE(stops.wait_for_line(kStopSeen, kEventDeadline)) << stops.output() << "\n"
                                                                 << emberd->log();

@@ -8,6 +8,7 @@
 
 #include "fccontrol.pb.h"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
@@ -21,12 +22,6 @@ std::string create_request(const std::string& id, uint32_t timeout_seconds) {
   CreateVMRequest r;
   r.set_vmid(id);
   r.set_timeoutseconds(timeout_seconds);
-  return r.SerializeAsString();
-}
-
-std::string info_request(const std::string& id) {
-  GetVMInfoRequest r;
-  r.set_vmid(id);
   return r.SerializeAsString();
 }
 
@@ -44,7 +39,7 @@ TEST(DeadlineTest, CreateVmTimeoutSecondsReplacesTheConfiguredBound) {
   FcClient client(emberd.socket());
   auto r = client.call(Method::create_vm, create_request("slow", 10), "default", kNoDeadline);
   EXPECT_TRUE(r.status.ok()) << r.status.ToString();
-  EXPECT_TRUE(client.call(Method::get_vm_info, info_request("slow")).status.ok());
+  EXPECT_TRUE(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("slow")).status.ok());
 }
 
 // The other way round: the request's 1 s ends a 2 s create, whatever the
@@ -55,7 +50,8 @@ TEST(DeadlineTest, CreateVmTimeoutSecondsEndsASlowerCreate) {
   auto r = client.call(Method::create_vm, create_request("slow", 1), "default", kNoDeadline);
   EXPECT_EQ(r.status.code(), Code::deadline_exceeded) << r.status.ToString();
   EXPECT_TRUE(list_dir(emberd.vm_base_dir()).empty());
-  EXPECT_EQ(client.call(Method::get_vm_info, info_request("slow")).status.code(), Code::not_found);
+  EXPECT_EQ(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("slow")).status.code(),
+            Code::not_found);
 }
 
 // A call sent during the 2 s create waits at most timeouts.call_wait_seconds.
@@ -68,7 +64,8 @@ TEST(DeadlineTest, ACallWaitingForACreateEndsAtCallWaitSeconds) {
   // Sent first on the same connection: the actors keep that order.
   client.raw().call(msg::kFirecrackerService, "CreateVM", create_request("slow", 0), opts,
                     [&](ttrpc::CallResult r) { created.set_value(std::move(r)); });
-  auto info = client.call(Method::get_vm_info, info_request("slow"), "default", kNoDeadline);
+  auto info =
+      client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("slow"), "default", kNoDeadline);
   EXPECT_EQ(info.status.code(), Code::deadline_exceeded) << info.status.ToString();
   EXPECT_NE(info.status.message().find("VM slow was still being created after 1000 ms"),
             std::string::npos)
@@ -107,8 +104,8 @@ TEST(ForwardingTest, EveryKeyOfTheCallersMetadataReachesTheShim) {
                    {ttrpc::kNamespaceKey, "default"},
                    {"x-tenant", "blue"},
                    {"x-tenant", "green"}};
-  auto r =
-      client.raw().call_sync(msg::kFirecrackerService, "GetVMInfo", info_request("echo"), opts);
+  auto r = client.raw().call_sync(msg::kFirecrackerService, "GetVMInfo",
+                                  with_id<GetVMInfoRequest>("echo"), opts);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   GetVMInfoResponse info;
   ASSERT_TRUE(info.ParseFromString(r.payload));

@@ -15,25 +15,13 @@
 #include "base/utf8_text.hpp"
 #include "fccontrol.pb.h"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
 
 using msg::Method;
 using namespace std::chrono_literals;
-
-std::string create_request(const std::string& id) {
-  CreateVMRequest r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
-
-template <class Request>
-std::string with_id(const std::string& id) {
-  Request r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
 
 // No VM dir, socket file or shim of a failed create.
 void expect_nothing_of(const Emberd& emberd, const std::string& id) {
@@ -44,7 +32,7 @@ void expect_nothing_of(const Emberd& emberd, const std::string& id) {
 
 // The id is free again: CreateVM and StopVM of it work.
 void expect_id_free(Emberd& emberd, FcClient& client, const std::string& id) {
-  auto r = client.call(Method::create_vm, create_request(id));
+  auto r = client.call(Method::create_vm, with_id<CreateVMRequest>(id));
   EXPECT_TRUE(r.status.ok()) << id << ": " << r.status.ToString() << "\n" << emberd.log();
   EXPECT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>(id)).status.ok()) << id;
 }
@@ -69,7 +57,7 @@ TEST(ExhaustionTest, CreateAtEveryFdLimitFailsCleanlyAndFreesItsId) {
   for (size_t limit = in_use - 2; limit < in_use + 12; ++limit) {
     const std::string id = "fd" + std::to_string(limit);
     set_fd_limit(emberd.pid(), limit);
-    auto r = client.call(Method::create_vm, create_request(id), "default", 30s);
+    auto r = client.call(Method::create_vm, with_id<CreateVMRequest>(id), "default", 30s);
     set_fd_limit(emberd.pid(), normal.rlim_cur);
     if (r.status.ok()) {
       EXPECT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>(id)).status.ok()) << id;
@@ -124,7 +112,7 @@ TEST(ExhaustionTest, CreateOnAFullDiskFailsCleanlyWithTheReason) {
   for (int inodes = 1; inodes <= 7; ++inodes) {
     const std::string id = "disk" + std::to_string(inodes);
     ASSERT_TRUE(fs.set_inodes(inodes));
-    auto r = client.call(Method::create_vm, create_request(id), "default", 30s);
+    auto r = client.call(Method::create_vm, with_id<CreateVMRequest>(id), "default", 30s);
     ASSERT_TRUE(fs.set_inodes(1000));
     if (r.status.ok()) {
       EXPECT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>(id)).status.ok()) << id;
@@ -149,7 +137,7 @@ TEST(ExhaustionTest, CreateOnAFullDiskFailsCleanlyWithTheReason) {
 TEST(ExhaustionTest, CallWithoutDeadlineToAHungShimIsDeadlineExceededNamingTheVm) {
   Emberd emberd({{}, "timeouts:\n  call_seconds: 1\n", {}});
   FcClient client(emberd.socket());
-  ASSERT_TRUE(client.call(Method::create_vm, create_request("hung")).status.ok());
+  ASSERT_TRUE(client.call(Method::create_vm, with_id<CreateVMRequest>("hung")).status.ok());
   pid_t shim = shim_pid_of(emberd.vm_dir("default", "hung"));
   ASSERT_GT(shim, 0);
   ASSERT_EQ(::kill(shim, SIGSTOP), 0);
@@ -172,7 +160,7 @@ TEST(ExhaustionTest, CallWithoutDeadlineToAHungShimIsDeadlineExceededNamingTheVm
 TEST(ExhaustionTest, StatusQuotingHalfACharacterIsValidUtf8) {
   Emberd emberd;
   FcClient client(emberd.socket());
-  ASSERT_TRUE(client.call(Method::create_vm, create_request("utf")).status.ok());
+  ASSERT_TRUE(client.call(Method::create_vm, with_id<CreateVMRequest>("utf")).status.ok());
   SetVMMetadataRequest set;
   set.set_vmid("utf");
   set.set_metadata("{\"a\":tru\xc3\xa9}");

@@ -18,6 +18,7 @@
 #include "io/ttrpc/frame.hpp"
 #include "io/unix_socket.hpp"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
@@ -36,18 +37,12 @@ uint64_t rss_bytes(pid_t pid) {
   return 0;
 }
 
-std::string info_request(const std::string& id) {
-  GetVMInfoRequest r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
-
 // A GetVMInfo frame as a raw client sends it (namespace "default").
 std::string info_frame(uint32_t sid, const std::string& vm = "nobody") {
   ttrpc::Request req;
   req.service = msg::kFirecrackerService;
   req.method = "GetVMInfo";
-  req.payload = info_request(vm);
+  req.payload = with_id<GetVMInfoRequest>(vm);
   req.metadata = {{ttrpc::kNamespaceKey, "default"}};
   return ttrpc::encode_frame(sid, ttrpc::kTypeRequest, ttrpc::encode_request(req));
 }
@@ -92,7 +87,7 @@ class ConnectionLimitsTest : public ::testing::Test {
  protected:
   // emberd's RSS after a first call (the allocator warmed up).
   uint64_t baseline_rss() {
-    EXPECT_EQ(client.call(Method::get_vm_info, info_request("nobody")).status.code(),
+    EXPECT_EQ(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("nobody")).status.code(),
               Code::not_found);
     return rss_bytes(emberd.pid());
   }
@@ -142,7 +137,7 @@ TEST_F(ConnectionLimitsTest, PipelinedCallsWhoseRepliesAreNeverReadLeaveRssBound
     ++answered;
   rest.join();
   EXPECT_EQ(answered, frames_sent);
-  EXPECT_EQ(client.call(Method::get_vm_info, info_request("nobody")).status.code(),
+  EXPECT_EQ(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("nobody")).status.code(),
             Code::not_found);
 }
 
@@ -189,7 +184,7 @@ TEST_F(ConnectionLimitsTest, HundredConnectionsWithPartialFramesDoNotPinFourMiBE
   EXPECT_EQ(refused, 84u);  // 16 x 4 MiB fill the budget
   EXPECT_LT(during - before, 100 * kMiB) << "RSS " << before / kMiB << " -> " << during / kMiB;
   conns.clear();
-  EXPECT_EQ(client.call(Method::get_vm_info, info_request("nobody")).status.code(),
+  EXPECT_EQ(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("nobody")).status.code(),
             Code::not_found);
 }
 
@@ -223,7 +218,8 @@ TEST_F(ConnectionLimitsTest, FloodingClientDoesNotStallOthers) {
   });
   first_answer.get_future().wait();  // the flood is under way
   for (int i = 0; i < 20; ++i) {
-    EXPECT_TRUE(client.call(Method::get_vm_info, info_request("busy"), "default", 30s).status.ok());
+    EXPECT_TRUE(client.call(Method::get_vm_info, with_id<GetVMInfoRequest>("busy"), "default", 30s)
+                    .status.ok());
   }
   const uint32_t at_the_end = flood_answered;
   std::printf("the other client's 20 calls done after %u of %u flood replies\n", at_the_end,

@@ -12,6 +12,7 @@
 #include "base/files.hpp"
 #include "fccontrol.pb.h"
 #include "tests/shim/vmm/qemu/qemu_guest.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 
@@ -24,25 +25,10 @@ constexpr auto kCallTimeout = 30s;
 constexpr auto kCleanupBound = 60s;  // for a struck VM's processes, dir and sockets to go
 
 template <class Req>
-std::string with_id(const std::string& id) {
-  Req r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
-
-template <class Req>
 std::string metadata_request(const std::string& id, const std::string& json) {
   Req r;
   r.set_vmid(id);
   r.set_metadata(json);
-  return r.SerializeAsString();
-}
-
-std::string create_request(const std::string& id) {
-  CreateVMRequest r;
-  r.set_vmid(id);
-  r.mutable_machinecfg()->set_vcpucount(1);
-  r.mutable_machinecfg()->set_memsizemib(128);
   return r.SerializeAsString();
 }
 
@@ -142,7 +128,7 @@ void QemuClient::run(StopFlag& stop) {
 
 void QemuClient::create(const std::string& id) {
   ++creates_;
-  auto r = client_.call(Method::create_vm, create_request(id), "default", kCallTimeout);
+  auto r = client_.call(Method::create_vm, small_vm_request(id), "default", kCallTimeout);
   ++calls_;
   tally_.count(Method::create_vm, r.status);
   if (r.status.ok()) {

@@ -28,6 +28,7 @@
 #include "tests/e2e/qemu_chaos_parts.hpp"
 #include "tests/shim/vmm/qemu/qemu_guest.hpp"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
@@ -36,29 +37,6 @@ using msg::Method;
 using namespace std::chrono_literals;
 
 constexpr auto kSettle = 60s;  // bound for any one cleanup to show
-
-uint64_t env_number(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  return *end == '\0' ? n : fallback;
-}
-
-template <class Req>
-std::string with_id(const std::string& id) {
-  Req r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
-
-std::string create_request(const std::string& id) {
-  CreateVMRequest r;
-  r.set_vmid(id);
-  r.mutable_machinecfg()->set_vcpucount(1);
-  r.mutable_machinecfg()->set_memsizemib(128);
-  return r.SerializeAsString();
-}
 
 bool stopped_or_gone(const Status& s, const std::string& id) {
   return s.ok() || s.code() == Code::not_found || s.message() == "forcefully terminated VM " + id;
@@ -184,7 +162,7 @@ TEST_F(QemuChaosTest, KilledQemuOrShimTakesOnlyItsVmAndTheIdIsReusable) {
 
   // Baseline after one VM cycle (first use allocates lasting fds). A guest
   // not booted yet is quit at StopVM: "forcefully terminated".
-  ASSERT_TRUE(call(Method::create_vm, create_request("warm")).ok()) << emberd_->log();
+  ASSERT_TRUE(call(Method::create_vm, small_vm_request("warm")).ok()) << emberd_->log();
   Status warm = call(Method::stop_vm, with_id<StopVMRequest>("warm"));
   ASSERT_TRUE(stopped_or_gone(warm, "warm")) << warm.ToString() << "\n" << emberd_->log();
   const auto baseline_fds = open_fds(emberd_->pid());
@@ -193,7 +171,7 @@ TEST_F(QemuChaosTest, KilledQemuOrShimTakesOnlyItsVmAndTheIdIsReusable) {
   ids.push_back(keeper_);
   VmBook book(ids);
   for (const auto& id : ids) {
-    ASSERT_TRUE(call(Method::create_vm, create_request(id)).ok()) << emberd_->log();
+    ASSERT_TRUE(call(Method::create_vm, small_vm_request(id)).ok()) << emberd_->log();
     book.set_up(id);
   }
   const pid_t keeper_shim = shim_pid_of(emberd_->vm_dir("default", keeper_));

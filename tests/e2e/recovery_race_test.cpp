@@ -24,19 +24,13 @@
 
 #include "fccontrol.pb.h"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
 
 using msg::Method;
 using namespace std::chrono_literals;
-
-template <class Req>
-std::string with_id(const std::string& id) {
-  Req r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
 
 void write_script(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;

@@ -35,6 +35,7 @@
 
 #include "fccontrol.pb.h"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
@@ -44,21 +45,6 @@ using namespace std::chrono_literals;
 
 constexpr int kClients = 64;
 constexpr int kIdsPerClient = 2;
-
-uint64_t env_number(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return fallback;
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  return *end == '\0' ? n : fallback;
-}
-
-template <class Req>
-std::string with_id(const std::string& id) {
-  Req r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
 
 // What the clients know of one VM id.
 struct IdTruth {

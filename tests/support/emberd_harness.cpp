@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -168,6 +169,14 @@ ttrpc::CallResult FcClient::call(msg::Method m, const std::string& payload, cons
   if (!ns.empty()) opts.metadata = {{ttrpc::kNamespaceKey, ns}};
   return client_->call_sync(msg::kFirecrackerService, msg::method_name(m), payload,
                             std::move(opts));
+}
+
+uint64_t env_number(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  return *end == '\0' ? n : fallback;
 }
 
 bool path_exists(const std::string& path) {

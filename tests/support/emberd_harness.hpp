@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -95,6 +96,10 @@ class FcClient {
   io::EventLoop loop_;
   std::shared_ptr<ttrpc::Client> client_;
 };
+
+// The decimal value of environment variable name (a test's knob, such as a
+// soak length); fallback when unset, empty or not a number.
+uint64_t env_number(const char* name, uint64_t fallback);
 
 // --- OS probes -------------------------------------------------------------
 
