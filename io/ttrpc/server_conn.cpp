@@ -89,7 +89,9 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   p.request_bytes = std::exchange(frame_bytes, 0);
   if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano)
     arm_deadline(&p, std::chrono::nanoseconds(req.timeout_nano));
+  bool was_busy = !pending.empty();
   pending.emplace(sid, std::move(p));
+  busy_changed(was_busy);
 
   req.peer = peer;
   req.connection = id;
@@ -135,6 +137,7 @@ void ServerConn::finish(uint32_t sid, const Responder::State* st) {
   if (it != pending.end() && it->second.state.get() == st) {
     give_back(it->second.request_bytes);
     pending.erase(it);
+    if (pending.empty()) busy_changed(true);
   }
   maybe_resume();
 }
@@ -204,15 +207,20 @@ void ServerConn::close() {
   std::error_code ignored;
   sock.close(ignored);
   // Pending Responders are dropped: their reply() returns false.
+  bool was_busy = !pending.empty();
   for (auto& [sid, p] : pending) {
     std::lock_guard<std::mutex> lock(p.state->mu);
     p.state->done = true;
     give_back(p.request_bytes);
   }
   pending.clear();
+  busy_changed(was_busy);
   give_back(std::exchange(reserved, 0));
   fail_writes();
-  if (auto srv = server.lock()) srv->conns.erase(self);
+  if (auto srv = server.lock()) {
+    srv->paused_conns.erase(this);
+    srv->conns.erase(self);
+  }
 }
 
 // ---- Responder ----

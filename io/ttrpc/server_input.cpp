@@ -6,9 +6,10 @@
 // ends hands the thread to them and to the other connections alike.
 //
 // Decisions (client-visible, docs/reliability.md "Limits and deadlines"):
-//  - over max_in_flight or max_queued_reply_bytes: the connection is not read
-//    (its requests wait in the socket, then in the client) until an answer
-//    goes out or the client reads its replies. Nothing is refused.
+//  - over its share of max_in_flight (max_in_flight divided equally between
+//    the connections that have a request in flight) or max_queued_reply_bytes: the connection is
+//    not read (its requests wait in the socket, then in the client) until an answer goes out or the
+//    client reads its replies. Nothing is refused.
 //  - a body over max_request_bytes: RESOURCE_EXHAUSTED, as an oversized frame.
 //  - the process-wide budget (max_buffered_request_bytes: request bytes being
 //    received or waiting for their answer) is spent: a frame
@@ -23,7 +24,7 @@ void ServerConn::pump() {
   uint32_t taken = 0;
   while (!closed) {
     if (over_limits()) {
-      paused = true;
+      pause();
       return;
     }
     if (buf_begin == buf_end) {
@@ -72,13 +73,40 @@ void ServerConn::read() {
 }
 
 bool ServerConn::over_limits() const {
-  return pending.size() >= limits.max_in_flight ||
-         queued_reply_bytes >= limits.max_queued_reply_bytes;
+  return pending.size() >= in_flight_share() || queued_reply_bytes >= limits.max_queued_reply_bytes;
+}
+
+uint32_t ServerConn::in_flight_share() const {
+  auto srv = server.lock();
+  if (!srv) return limits.max_in_flight;
+  size_t others = srv->busy_connections - (pending.empty() ? 0 : 1);
+  return std::max<uint32_t>(1, static_cast<uint32_t>(limits.max_in_flight / (others + 1)));
+}
+
+void ServerConn::busy_changed(bool was_busy) {
+  auto srv = server.lock();
+  if (!srv || was_busy == !pending.empty()) return;
+  if (!was_busy) {
+    ++srv->busy_connections;
+    return;
+  }
+  --srv->busy_connections;
+  // The others' shares grew: each paused one checks its caps again.
+  std::vector<ServerConn*> paused_now(srv->paused_conns.begin(), srv->paused_conns.end());
+  for (ServerConn* c : paused_now) {
+    if (c != this) c->maybe_resume();
+  }
+}
+
+void ServerConn::pause() {
+  paused = true;
+  if (auto srv = server.lock()) srv->paused_conns.insert(this);
 }
 
 void ServerConn::maybe_resume() {
   if (!paused || closed || over_limits()) return;
   paused = false;
+  if (auto srv = server.lock()) srv->paused_conns.erase(this);
   post_pump();
 }
 
@@ -105,6 +133,7 @@ ServerStats Server::stats() const {
   out.connections = impl_->conns.size();
   out.buffered_request_bytes = impl_->buffered_request_bytes;
   out.refused_frames = impl_->refused_frames;
+  out.busy_connections = impl_->busy_connections;
   for (const auto& c : impl_->conns) {
     if (c->paused) ++out.paused_connections;
     out.requests_in_flight += c->pending.size();

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "base/rate_limiter.hpp"
 #include "io/event_loop_impl.hpp"
@@ -79,6 +80,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // up to kAlwaysAdmittedRequestBytes).
   uint64_t buffered_request_bytes = 0;
   uint64_t refused_frames = 0;
+  // Connections with a request in flight: each gets an equal share of
+  // ConnectionLimits::max_in_flight while others are busy too.
+  size_t busy_connections = 0;
+  // Connections not read because they are over a cap: another connection
+  // going idle raises their share, so it wakes them (server_input.cpp).
+  std::unordered_set<ServerConn*> paused_conns;
 };
 
 // One accepted connection (named, not anonymous: Responder::State refers to it).
@@ -111,6 +118,13 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   void post_pump();
   void read();
   bool over_limits() const;
+  // max_in_flight split equally between this and the other busy connections
+  // (at least 1): a pipelining client cannot keep the loop's queue full while
+  // others wait for their one call.
+  uint32_t in_flight_share() const;
+  // After pending gained its first entry or lost its last (busy or idle).
+  void busy_changed(bool was_busy);
+  void pause();
   // After an answer or a write: a paused connection under its caps reads again.
   void maybe_resume();
   // The decoder's admission of a frame of `length` body bytes, against the

@@ -89,7 +89,8 @@ using Handler = std::function<void(Request, Responder)>;
 // from limits.connection.*, docs/config.md). A connection over a cap is not
 // read until it is under it again: its requests wait in the socket.
 struct ConnectionLimits {
-  // Requests handed to a handler and not answered yet.
+  // Requests handed to a handler and not answered yet, split equally between
+  // the connections that have one in flight (at least 1 each).
   uint32_t max_in_flight = 64;
   // Reply bytes queued and not yet written (a client that does not read).
   uint64_t max_queued_reply_bytes = uint64_t{1} << 20;
@@ -121,6 +122,7 @@ struct ServerStats {
   size_t connections = 0;
   size_t paused_connections = 0;        // not read: over a ConnectionLimits cap
   size_t requests_in_flight = 0;        // handed to handlers, unanswered
+  size_t busy_connections = 0;          // with a request in flight
   uint64_t queued_reply_bytes = 0;      // written to no socket yet
   uint64_t buffered_request_bytes = 0;  // of requests being received or unanswered
   uint64_t partial_frame_bytes = 0;     // memory those frames hold so far

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -140,6 +141,64 @@ TEST_F(TtrpcLimitsTest, InFlightCapStopsReadingUntilAnAnswerGoesOut) {
     EXPECT_EQ(Handled(), std::min<size_t>(10, answered + 5));
   }
   EXPECT_EQ(Stats().paused_connections, 0u);
+}
+
+// Requests handled so far that came on the connection that sent the first one.
+size_t CountOf(const std::vector<uint64_t>& handled, uint64_t connection) {
+  return static_cast<size_t>(std::count(handled.begin(), handled.end(), connection));
+}
+
+TEST_F(TtrpcLimitsTest, InFlightCapIsSharedWithAnotherBusyConnection) {
+  ServerOptions opts;
+  opts.connection.max_in_flight = 8;
+  StartServer(opts);
+  UniqueFd flooder = RawConnect();
+  std::string twenty;
+  for (uint32_t sid = 1; sid < 40; sid += 2)
+    twenty += request_frame(sid, "Test", "Hold");
+  ASSERT_TRUE(send_all(flooder.get(), twenty));
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 8; }));
+  EXPECT_EQ(StatsWhenIdle().requests_in_flight, 8u);  // alone: the whole cap
+  const uint64_t flooder_id = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    return handled_[0];
+  }();
+
+  UniqueFd other = RawConnect();
+  ASSERT_TRUE(send_all(other.get(), request_frame(1, "Test", "Hold")));
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 9; }));
+  ServerStats st = StatsWhenIdle();
+  EXPECT_EQ(st.busy_connections, 2u);
+  EXPECT_EQ(st.paused_connections, 1u);
+  // Two busy connections: the flooder's share is 8 / 2 = 4, so it is read
+  // again only once 5 of its 8 are answered, and then up to 4 in flight.
+  auto answer = [&](size_t i) {
+    Responder r;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      r = held_[i];
+    }
+    ASSERT_TRUE(r.reply(Status::Ok()));
+  };
+  for (size_t i = 0; i < 4; ++i)
+    answer(i);
+  StatsWhenIdle();
+  EXPECT_EQ(Handled(), 9u);
+  answer(4);
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 10; }));
+  st = StatsWhenIdle();
+  EXPECT_EQ(Handled(), 10u);
+  EXPECT_EQ(st.requests_in_flight, 5u);  // the flooder's 4 and the other's 1
+
+  // The other connection's call is answered: the flooder is alone again and
+  // gets the whole cap back.
+  answer(8);
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 14; }));
+  st = StatsWhenIdle();
+  EXPECT_EQ(Handled(), 14u);
+  EXPECT_EQ(st.busy_connections, 1u);
+  std::lock_guard<std::mutex> lock(mu_);
+  EXPECT_EQ(CountOf(handled_, flooder_id), 13u);
 }
 
 TEST_F(TtrpcLimitsTest, UnreadRepliesStopReadingUntilTheClientDrains) {
