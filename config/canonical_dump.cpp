@@ -30,6 +30,7 @@ std::string canonical_dump(const Config& c) {
     << "\n"
     << "limits.connection.max_request_bytes=" << c.limits.connection.max_request_bytes << "\n"
     << "limits.connection.requests_per_turn=" << c.limits.connection.requests_per_turn << "\n"
+    << "limits.connection.share_in_flight=" << c.limits.connection.share_in_flight << "\n"
     << "limits.max_buffered_request_bytes=" << c.limits.max_buffered_request_bytes << "\n"
     << "timeouts.create_vm_seconds=" << c.timeouts.create_vm_seconds << "\n"
     << "timeouts.stop_vm_seconds=" << c.timeouts.stop_vm_seconds << "\n"

@@ -41,6 +41,7 @@ struct ConnectionLimits {
   uint64_t max_queued_reply_bytes = uint64_t{1} << 20;  // replies the client has not read
   uint32_t max_request_bytes = 4u << 20;                // largest request (the frame limit)
   uint32_t requests_per_turn = 4;                       // fairness between connections
+  bool share_in_flight = true;  // max_in_flight split between busy connections
 };
 
 struct Limits {

@@ -152,6 +152,10 @@ std::vector<Field> connection_fields() {
        [](const Entry& e, Config* c) {
          return read_uint(e, 1, 1000000, &c->limits.connection.requests_per_turn);
        }},
+      {"share_in_flight",
+       [](const Entry& e, Config* c) {
+         return detail::read_bool(e, &c->limits.connection.share_in_flight);
+       }},
   };
 }
 

@@ -92,6 +92,7 @@ ttrpc::ServerOptions server_options(const config::Limits& limits) {
   opts.connection.max_queued_reply_bytes = limits.connection.max_queued_reply_bytes;
   opts.connection.max_request_bytes = limits.connection.max_request_bytes;
   opts.connection.requests_per_turn = limits.connection.requests_per_turn;
+  opts.connection.share_in_flight = limits.connection.share_in_flight;
   opts.max_buffered_request_bytes = limits.max_buffered_request_bytes;
   return opts;
 }

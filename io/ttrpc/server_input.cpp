@@ -78,7 +78,7 @@ bool ServerConn::over_limits() const {
 
 uint32_t ServerConn::in_flight_share() const {
   auto srv = server.lock();
-  if (!srv) return limits.max_in_flight;
+  if (!srv || !limits.share_in_flight) return limits.max_in_flight;
   size_t others = srv->busy_connections - (pending.empty() ? 0 : 1);
   return std::max<uint32_t>(1, static_cast<uint32_t>(limits.max_in_flight / (others + 1)));
 }

@@ -92,6 +92,8 @@ struct ConnectionLimits {
   // Requests handed to a handler and not answered yet, split equally between
   // the connections that have one in flight (at least 1 each).
   uint32_t max_in_flight = 64;
+  // false: each connection may have max_in_flight whatever the others do.
+  bool share_in_flight = true;
   // Reply bytes queued and not yet written (a client that does not read).
   uint64_t max_queued_reply_bytes = uint64_t{1} << 20;
   // Largest request body (at most kMaxBody); a larger one is answered

@@ -39,6 +39,7 @@ TEST(CanonicalDumpTest, EverySettingChangesTheText) {
       [](Config& c) { ++c.limits.connection.max_queued_reply_bytes; },
       [](Config& c) { ++c.limits.connection.max_request_bytes; },
       [](Config& c) { ++c.limits.connection.requests_per_turn; },
+      [](Config& c) { c.limits.connection.share_in_flight = false; },
       [](Config& c) { ++c.limits.max_buffered_request_bytes; },
       [](Config& c) { ++c.timeouts.create_vm_seconds; },
       [](Config& c) { ++c.timeouts.stop_vm_seconds; },

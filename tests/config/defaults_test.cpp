@@ -50,6 +50,7 @@ TEST(DefaultsTest, EverythingElseHasTheDocumentedDefault) {
   EXPECT_EQ(c.limits.connection.max_queued_reply_bytes, 1048576u);
   EXPECT_EQ(c.limits.connection.max_request_bytes, 4194304u);
   EXPECT_EQ(c.limits.connection.requests_per_turn, 4u);
+  EXPECT_TRUE(c.limits.connection.share_in_flight);
   EXPECT_EQ(c.limits.max_buffered_request_bytes, 67108864u);
   EXPECT_EQ(c.timeouts.create_vm_seconds, 60u);
   EXPECT_EQ(c.timeouts.stop_vm_seconds, 5u);

@@ -65,6 +65,7 @@ limits:
     max_queued_reply_bytes: 65536
     max_request_bytes: 2048
     requests_per_turn: 8
+    share_in_flight: false
   max_buffered_request_bytes: 1048576
 timeouts:
   create_vm_seconds: 30
@@ -101,6 +102,7 @@ journal:
   EXPECT_EQ(config_.limits.connection.max_queued_reply_bytes, 65536u);
   EXPECT_EQ(config_.limits.connection.max_request_bytes, 2048u);
   EXPECT_EQ(config_.limits.connection.requests_per_turn, 8u);
+  EXPECT_FALSE(config_.limits.connection.share_in_flight);
   EXPECT_EQ(config_.limits.max_buffered_request_bytes, 1048576u);
   EXPECT_EQ(config_.timeouts.create_vm_seconds, 30u);
   EXPECT_EQ(config_.timeouts.stop_vm_seconds, 7u);

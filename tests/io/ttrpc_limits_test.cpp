@@ -201,6 +201,24 @@ TEST_F(TtrpcLimitsTest, InFlightCapIsSharedWithAnotherBusyConnection) {
   EXPECT_EQ(CountOf(handled_, flooder_id), 13u);
 }
 
+TEST_F(TtrpcLimitsTest, WithoutSharingEachConnectionKeepsTheWholeCap) {
+  ServerOptions opts;
+  opts.connection.max_in_flight = 4;
+  opts.connection.share_in_flight = false;
+  StartServer(opts);
+  UniqueFd a = RawConnect();
+  UniqueFd b = RawConnect();
+  std::string ten;
+  for (uint32_t sid = 1; sid < 20; sid += 2)
+    ten += request_frame(sid, "Test", "Hold");
+  ASSERT_TRUE(send_all(a.get(), ten));
+  ASSERT_TRUE(send_all(b.get(), ten));
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 8; }));
+  ServerStats st = StatsWhenIdle();
+  EXPECT_EQ(st.requests_in_flight, 8u);
+  EXPECT_EQ(st.busy_connections, 2u);
+}
+
 TEST_F(TtrpcLimitsTest, UnreadRepliesStopReadingUntilTheClientDrains) {
   ServerOptions opts;
   opts.connection.max_queued_reply_bytes = 16 << 10;
