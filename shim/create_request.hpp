@@ -5,6 +5,7 @@
 
 #include "base/status.hpp"
 #include "fccontrol.pb.h"
+#include "messages/machine_limits.hpp"
 #include "shim/vmm/vmm.hpp"
 
 namespace ember::config {
@@ -13,8 +14,8 @@ struct Config;
 
 namespace ember::shim {
 
-inline constexpr uint32_t kMaxVcpus = 32;
-inline constexpr uint32_t kMaxMemoryMib = 1u << 20;  // 1 TiB
+using msg::kMaxMemoryMib;
+using msg::kMaxVcpus;
 
 // The request's VMID is not checked here (the service checks every call's).
 Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cfg, VmSpec* out);

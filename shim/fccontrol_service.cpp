@@ -6,6 +6,7 @@
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
 #include "shim/create_request.hpp"
+#include "shim/host_memory.hpp"
 #include "shim/unhonoured_fields.hpp"
 #include "shim/vmm/balloon.hpp"
 
@@ -128,6 +129,9 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
   VmSpec spec;
   Status s = vm_spec_from_request(req, config_, &spec);
   if (s.ok()) s = refuse_unhonoured_fields(req, config_.vmm.backend);
+  // The hollow backend allocates nothing; a real VMM would fail to.
+  if (s.ok() && config_.vmm.backend != config::Backend::hollow)
+    s = check_host_memory(spec.memory_mib);
   if (s.ok()) add_drive_mounts(req, &spec);
   if (s.ok()) s = factory_(VmmContext{loop_, config_, vm_.id, vm_.dir}, &vmm_);
   if (!s.ok()) {

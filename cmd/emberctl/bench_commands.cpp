@@ -76,10 +76,10 @@ void add_target_options(CLI::App& bench, BenchOptions& o) {
 void add_vm_options(CLI::App& bench, bench::VmTemplate& vm) {
   bench.add_option("--vcpus", vm.vcpus, "vCPUs of each VM (default: the server's)")
       ->type_name("N")
-      ->check(CLI::Range(1, 1024));
+      ->check(between(1, msg::kMaxVcpus));
   bench.add_option("--mem", vm.mem_mib, "memory of each VM in MiB (default: the server's)")
       ->type_name("MIB")
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(between(1, msg::kMaxMemoryMib));
   bench.add_option("--kernel", vm.kernel, "kernel image of each VM")->type_name("PATH");
   bench.add_option("--kernel-args", vm.kernel_args, "kernel command line")->type_name("STR");
   bench.add_option("--root-drive", vm.root_drive, "root drive image (read-only)")

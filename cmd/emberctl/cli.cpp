@@ -5,12 +5,14 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cmd/emberctl/command_table.hpp"
 #include "cmd/emberctl/invocation.hpp"
 #include "cmd/emberctl/output.hpp"
+#include "cmd/emberctl/usage_hint.hpp"
 #include "cmd/emberctl/validators.hpp"
 
 namespace ember::ctl {
@@ -27,7 +29,8 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->type_name("FILE");
   app.add_option("--namespace", g.ns, "containerd namespace sent with each call")
       ->type_name("NS")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(namespace_name());
   app.add_flag("--json", g.json, "print results and errors as JSON objects");
   app.add_option("--timeout", g.timeout_seconds,
                  "call deadline in seconds (default: 70 for create, 30 otherwise)")
@@ -36,10 +39,17 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
 }
 
 // CLI11 reports usage errors as exceptions; they become "error: ..." on
-// stderr and exit code 2. --help and --version come through here too.
-int usage_exit(CLI::App& app, const CLI::ParseError& e) {
+// stderr and exit code 2, naming the unknown word with a "did you mean" when
+// there is one. --help and --version come through here too.
+int usage_exit(CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args) {
   if (e.get_exit_code() == 0) return app.exit(e);
-  std::cerr << "error: " << code_name(Code::invalid_argument) << ": " << e.what() << '\n'
+  // Only for a word CLI11 could not place; its other errors say it better.
+  const bool unplaced = dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr ||
+                        (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr &&
+                         std::string(e.what()).find("subcommand") != std::string::npos);
+  std::string hint = unplaced ? usage_hint(app, args) : std::string();
+  std::cerr << "error: " << code_name(Code::invalid_argument) << ": "
+            << (hint.empty() ? std::string(e.what()) : hint) << '\n'
             << "Run with --help for more information.\n";
   return kExitUsage;
 }
@@ -65,7 +75,7 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return usage_exit(app, e);
+    return usage_exit(app, e, std::vector<std::string>(argv + 1, argv + argc));
   }
 
   Output output(globals.json, std::cout, std::cerr);

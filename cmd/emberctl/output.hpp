@@ -16,6 +16,7 @@ inline constexpr int kExitFailed = 1;       // any error status not listed below
 inline constexpr int kExitUsage = 2;        // bad command line (as CLI11 tools do)
 inline constexpr int kExitUnavailable = 3;  // UNAVAILABLE: no server, connection lost
 inline constexpr int kExitDeadline = 4;     // DEADLINE_EXCEEDED: --timeout passed
+inline constexpr int kExitForced = 5;       // vm stop: the VM had to be killed (it is gone)
 
 int exit_code_for(const Status& status);
 

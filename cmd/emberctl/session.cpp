@@ -35,7 +35,11 @@ Status connect_socket(const std::string& path, UniqueFd* out) {
     rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
   } while (rc < 0 && errno == EINTR);
   if (rc < 0) {
-    return Status::Unavailable("cannot connect to " + path + ": " + std::strerror(errno));
+    const int err = errno;
+    std::string msg = "cannot connect to " + path + ": " + std::strerror(err);
+    // Nothing there, or nothing listening: the usual cause is emberd itself.
+    if (err == ENOENT || err == ECONNREFUSED) msg += "; is emberd running? (socket " + path + ")";
+    return Status::Unavailable(msg);
   }
   // The connect above blocked (unix connects finish at once); the loop wants
   // a non-blocking socket.

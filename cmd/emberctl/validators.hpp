@@ -6,6 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/ids.hpp"
+#include "cmd/emberctl/path_arguments.hpp"
+#include "messages/machine_limits.hpp"
+
 namespace ember::ctl {
 
 // Integers >= 0 (balloon sizes, intervals).
@@ -36,6 +40,42 @@ inline CLI::Validator deadline_seconds() {
         return "must be between 0.001 and 31536000 seconds, got " + s;
       },
       "", "DeadlineSeconds");
+}
+
+// An integer in [lo, hi]: "must be between 1 and 32, got 0".
+inline CLI::Validator between(uint64_t lo, uint64_t hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& s) {
+        char* end = nullptr;
+        const long long v = std::strtoll(s.c_str(), &end, 10);
+        if (end == s.c_str() || *end != '\0') return std::string();  // the conversion says
+        if (v >= 0 && static_cast<uint64_t>(v) >= lo && static_cast<uint64_t>(v) <= hi)
+          return std::string();
+        return "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+               s;
+      },
+      "", "Between");
+}
+
+// A containerd namespace, checked before any call, in the flag's words.
+inline CLI::Validator namespace_name() {
+  return CLI::Validator(
+      [](std::string& s) {
+        Status st = validate_identifier(s, "namespace");
+        return st.ok() ? std::string() : st.message();
+      },
+      "", "Namespace");
+}
+
+// --drive PATH[:VMPATH][:rw|:ro] (path_arguments.hpp).
+inline CLI::Validator drive_argument() {
+  return CLI::Validator(
+      [](std::string& s) {
+        DriveArgument d;
+        Status st = parse_drive_argument(s, 0, &d);
+        return st.ok() ? std::string() : st.message();
+      },
+      "", "Drive");
 }
 
 }  // namespace ember::ctl

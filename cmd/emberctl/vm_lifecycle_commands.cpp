@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cmd/emberctl/path_arguments.hpp"
 #include "cmd/emberctl/validators.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 #include "fccontrol.pb.h"
@@ -25,6 +27,7 @@ struct CreateOptions {
   bool balloon_deflate_on_oom = false;
   int64_t balloon_stats_interval = 0;
   uint32_t timeout_seconds = 0;
+  std::vector<std::string> drives;  // --drive, as typed
   // Whether each optional part was given: absent parts stay unset on the wire
   // so the server applies its own defaults.
   bool has_machine = false;
@@ -41,10 +44,10 @@ CreateVMRequest make_create_request(const CreateOptions& o) {
     req.mutable_machinecfg()->set_vcpucount(o.vcpus);
     req.mutable_machinecfg()->set_memsizemib(o.mem_mib);
   }
-  if (o.has_kernel) req.set_kernelimagepath(o.kernel);
+  if (o.has_kernel) req.set_kernelimagepath(absolute_path(o.kernel));
   if (o.has_kernel_args) req.set_kernelargs(o.kernel_args);
   if (o.has_root_drive) {
-    req.mutable_rootdrive()->set_hostpath(o.root_drive);
+    req.mutable_rootdrive()->set_hostpath(absolute_path(o.root_drive));
     req.mutable_rootdrive()->set_iswritable(o.root_drive_rw);
   }
   if (o.has_balloon) {
@@ -52,6 +55,14 @@ CreateVMRequest make_create_request(const CreateOptions& o) {
     b->set_amountmib(o.balloon_mib);
     b->set_deflateonoom(o.balloon_deflate_on_oom);
     b->set_statspollingintervals(o.balloon_stats_interval);
+  }
+  for (size_t i = 0; i < o.drives.size(); ++i) {
+    DriveArgument d;
+    parse_drive_argument(o.drives[i], i, &d);  // checked when parsed
+    auto* m = req.add_drivemounts();
+    m->set_hostpath(d.host_path);
+    m->set_vmpath(d.vm_path);
+    m->set_iswritable(d.writable);
   }
   req.set_timeoutseconds(o.timeout_seconds);
   return req;
@@ -76,10 +87,12 @@ void add_create(CLI::App& vm, Action* chosen) {
   auto o = std::make_shared<CreateOptions>();
   CLI::App* sub = vm.add_subcommand("create", "Create and boot a VM (CreateVM)");
   sub->add_option("ID", o->id, "VM id")->required();
-  auto* vcpus =
-      sub->add_option("--vcpus", o->vcpus, "vCPU count (MachineCfg.VcpuCount)")->type_name("N");
+  auto* vcpus = sub->add_option("--vcpus", o->vcpus, "vCPU count (MachineCfg.VcpuCount)")
+                    ->type_name("N")
+                    ->check(between(1, msg::kMaxVcpus));
   auto* mem = sub->add_option("--mem", o->mem_mib, "memory in MiB (MachineCfg.MemSizeMib)")
-                  ->type_name("MIB");
+                  ->type_name("MIB")
+                  ->check(between(1, msg::kMaxMemoryMib));
   auto* kernel =
       sub->add_option("--kernel", o->kernel, "kernel image (KernelImagePath)")->type_name("PATH");
   auto* kargs = sub->add_option("--kernel-args", o->kernel_args, "kernel command line (KernelArgs)")
@@ -89,6 +102,11 @@ void add_create(CLI::App& vm, Action* chosen) {
           ->type_name("PATH");
   sub->add_flag("--root-drive-rw", o->root_drive_rw, "attach the root drive writable (IsWritable)")
       ->needs(root);
+  sub->add_option("--drive", o->drives,
+                  "another drive (DriveMounts), mounted in the guest at VMPATH (default "
+                  "/mnt/drive<N>), read-only unless :rw; repeatable")
+      ->type_name("PATH[:VMPATH][:rw|:ro]")
+      ->check(drive_argument());
   auto* balloon =
       sub->add_option("--balloon-mib", o->balloon_mib, "add a balloon device of this size, MiB")
           ->type_name("MIB")
@@ -135,6 +153,9 @@ void add_stop(CLI::App& vm, Action* chosen) {
       const auto wait = kDefaultCallTimeout + std::chrono::seconds(int64_t{o->timeout_seconds});
       Status st = inv.call("StopVM", req, nullptr, wait);
       if (st.ok()) inv.output().record({{"VMID", o->id}, {"Result", "stopped"}});
+      // The VM is gone either way; scripts tell a kill from a failure.
+      if (st.code() == Code::internal && st.message().rfind("forcefully terminated VM ", 0) == 0)
+        inv.set_exit_code(kExitForced);
       return st;
     };
   });

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
+#include "shim/create_request.hpp"
 #include "tests/support/temp_tree.hpp"
 
 namespace ember::shim {
@@ -190,6 +191,20 @@ TEST_F(FcControlServiceTest, CallsWhileCreatingAreRefusedUntilTheBackendFinishes
   finish(&Script::pending_create, Status::Ok());
   EXPECT_TRUE(wait(create).ok());
   EXPECT_TRUE(call<GetVMInfoRequest>("GetVMInfo").ok());
+}
+
+TEST_F(FcControlServiceTest, AVmLargerThanTheHostIsResourceExhaustedNamingTheMemory) {
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.mutable_machinecfg()->set_memsizemib(kMaxMemoryMib);  // 1 TiB: more than any test host
+  auto f = send("CreateVM", req);
+  Status s = wait(f);
+  EXPECT_EQ(s.code(), Code::resource_exhausted) << s.ToString();
+  EXPECT_NE(s.message().find("MachineCfg.MemSizeMib 1048576 MiB is more than this host's memory"),
+            std::string::npos)
+      << s.message();
+  // Refused before the backend existed: a normal create still works.
+  EXPECT_TRUE(create_now().ok());
 }
 
 TEST_F(FcControlServiceTest, AFailedCreateLeavesTheVmUncreatedAndARetryMaySucceed) {

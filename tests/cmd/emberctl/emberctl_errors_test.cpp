@@ -51,8 +51,9 @@ TEST_F(EmberctlErrorsTest, MissingSocketGivesUnavailableAndExitsThree) {
   const std::string missing = dir() + "/missing.sock";
   CtlResult r = ctl_raw({"--address", missing, "vm", "info", "vm1"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err,
-            "error: UNAVAILABLE: cannot connect to " + missing + ": No such file or directory\n");
+  EXPECT_EQ(r.err, "error: UNAVAILABLE: cannot connect to " + missing +
+                       ": No such file or directory; is emberd running? (socket " + missing +
+                       ")\n");
   EXPECT_EQ(r.out, "");
 }
 
@@ -61,8 +62,8 @@ TEST_F(EmberctlErrorsTest, MissingSocketWithJsonIsAJsonObjectOnStderr) {
   CtlResult r = ctl_raw({"--json", "--address", missing, "vm", "stop", "vm1"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err, R"({"code":"UNAVAILABLE","message":"cannot connect to )" + missing +
-                       R"(: No such file or directory"})"
-                       "\n");
+                       ": No such file or directory; is emberd running? (socket " + missing +
+                       ")\"}\n");
 }
 
 TEST_F(EmberctlErrorsTest, AFileThatIsNotListeningRefusesTheConnection) {
@@ -70,7 +71,8 @@ TEST_F(EmberctlErrorsTest, AFileThatIsNotListeningRefusesTheConnection) {
   ASSERT_TRUE(write_file(plain, ""));
   CtlResult r = ctl_raw({"--address", plain, "vm", "info", "vm1"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "error: UNAVAILABLE: cannot connect to " + plain + ": Connection refused\n");
+  EXPECT_EQ(r.err, "error: UNAVAILABLE: cannot connect to " + plain +
+                       ": Connection refused; is emberd running? (socket " + plain + ")\n");
 }
 
 TEST_F(EmberctlErrorsTest, ASocketPathTooLongForUnixSocketsIsInvalidArgument) {
@@ -232,8 +234,9 @@ TEST_F(EmberctlErrorsTest, WithoutAddressOrConfigTheDefaultSocketIsUsed) {
   if (::stat(expected.c_str(), &st) == 0) GTEST_SKIP() << "an emberd may be serving " << expected;
   CtlResult r = ctl_raw({"vm", "info", "vm1"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err,
-            "error: UNAVAILABLE: cannot connect to " + expected + ": No such file or directory\n");
+  EXPECT_EQ(r.err, "error: UNAVAILABLE: cannot connect to " + expected +
+                       ": No such file or directory; is emberd running? (socket " + expected +
+                       ")\n");
 }
 
 }  // namespace
