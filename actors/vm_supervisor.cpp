@@ -23,6 +23,7 @@
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
+#include "messages/stop_status.hpp"
 
 namespace ember::actors {
 namespace {
@@ -207,7 +208,7 @@ void on_create_reply(Self self, Creating& c, RpcReply r) {
 // The StopVM outcome once the shim has exited and answered (or could not).
 RpcReply stop_outcome(Self self, const Stopping& s) {
   const auto& id = self->state.key.id;
-  if (s.forced) return reply_of(Status::Internal("forcefully terminated VM " + id));
+  if (s.forced) return reply_of(msg::forced_stop_status(id));
   // The shim's own verdict (OK, or e.g. INTERNAL when it had to kill the VMM)
   // precedes the connection's EOF on the stream, so it is never lost to the exit.
   if (s.answer && s.answer->code != static_cast<int32_t>(Code::unavailable)) return *s.answer;

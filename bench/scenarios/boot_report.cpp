@@ -28,9 +28,15 @@ Report report(const Options& o, const Result& r) {
   j["errors"] = r.errors.to_json();
 
   ReportTable t;
+  // "all ready" only when every guest was.
+  const std::string outcome =
+      r.booted.succeeded == o.vms
+          ? "all ready in " + format_number(r.booted.seconds(), 2) + " s"
+          : (r.booted.succeeded == 0 ? std::string("none ready")
+                                     : std::to_string(o.vms - r.booted.succeeded) + " not ready") +
+                " after " + format_number(r.booted.seconds(), 2) + " s";
   t.title = "boot: " + std::to_string(r.booted.succeeded) + " of " + std::to_string(o.vms) +
-            " guests ready, " + std::to_string(r.concurrency) + " created at once, all ready in " +
-            format_number(r.booted.seconds(), 2) + " s";
+            " guests ready, " + std::to_string(r.concurrency) + " created at once, " + outcome;
   t.columns = latency_columns("interval");
   t.rows.push_back(latency_row("CreateVM call", r.create));
   t.rows.push_back(latency_row("CreateVM sent -> " + o.ready_file, r.ready));

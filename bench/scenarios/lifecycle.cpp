@@ -2,6 +2,7 @@
 #include "bench/scenarios/lifecycle.hpp"
 
 #include "bench/lib/fleet.hpp"
+#include "messages/stop_status.hpp"
 
 namespace ember::bench::lifecycle {
 
@@ -28,6 +29,9 @@ Result measure(BenchContext& ctx, const Options& o) {
         if (s2.ok()) {
           stop_lat.add(took2);
           cycle_lat.add(began, Clock::now());
+        } else if (msg::is_forced_stop(s2)) {
+          ++r.forced_stops;  // the VM is gone: a completed cycle, timed apart
+          return finish(Status::Ok());
         }
         finish(s2);
       });

@@ -19,9 +19,10 @@ struct Result {
   Status status;  // the first failed cycle, or CANCELLED after Ctrl-C
   bool measured = false;
   RunStats cycles;
-  Summary create;  // CreateVM calls
-  Summary stop;    // StopVM calls
-  Summary cycle;   // create sent -> stop replied
+  Summary create;           // CreateVM calls
+  Summary stop;             // StopVM calls
+  Summary cycle;            // create sent -> stop replied
+  size_t forced_stops = 0;  // completed, but the VM had to be killed: not in stop/cycle
 };
 
 Result measure(BenchContext& ctx, const Options& o);

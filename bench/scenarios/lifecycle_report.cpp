@@ -14,6 +14,7 @@ Report report(const Options& o, const Result& r) {
   j["cycles"] = {{"requested", run.requested},
                  {"started", run.started},
                  {"completed", run.succeeded},
+                 {"forced_stops", r.forced_stops},
                  {"failed", run.failed}};
   j["create_us"] = to_json(r.create);
   j["stop_us"] = to_json(r.stop);
@@ -35,6 +36,11 @@ Report report(const Options& o, const Result& r) {
   if (run.failed > 0) {
     out.notes.push_back(format_number(static_cast<double>(run.failed)) +
                         " cycle(s) failed; first: " + run.errors.first().ToString());
+  }
+  if (r.forced_stops > 0) {
+    out.notes.push_back(format_number(static_cast<double>(r.forced_stops)) +
+                        " stop(s) had to kill the VM (\"forcefully terminated\"): counted as "
+                        "completed, left out of the StopVM and cycle rows");
   }
   if (run.cut_short)
     out.notes.push_back("stopped early: only " + std::to_string(run.started) + " cycle(s) started");

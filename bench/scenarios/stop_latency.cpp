@@ -10,6 +10,7 @@
 #include "bench/lib/shim_info.hpp"
 #include "bench/lib/target.hpp"
 #include "io/event_loop.hpp"
+#include "messages/stop_status.hpp"
 
 namespace ember::bench::stop_latency {
 namespace {
@@ -21,6 +22,7 @@ constexpr long kExitGraceMs = 10000;
 struct Measured {
   Samples exit_to_reply, stop_to_exit, stop_call;
   size_t reply_first = 0;
+  size_t forced = 0;
 };
 
 // One stop being timed; loop thread only.
@@ -96,6 +98,11 @@ class StopTimer {
     t->sent = Clock::now();
     fleet_.stop(i, [&loop, &m, t, pid](const Status& ss, std::chrono::nanoseconds) {
       t->replied = Clock::now();
+      if (msg::is_forced_stop(ss)) {  // the VM is gone, but after a kill: not timed
+        ++m.forced;
+        t->done = true;
+        return t->finish(Status::Ok());
+      }
       if (!ss.ok()) {
         t->done = true;
         return t->finish(ss);
@@ -135,6 +142,7 @@ Result measure(BenchContext& ctx, const Options& o) {
   r.stop_to_exit = m.stop_to_exit.summarize();
   r.stop_call = m.stop_call.summarize();
   r.reply_first = m.reply_first;
+  r.forced = m.forced;
   if (r.stops.failed > 0) {
     r.status = r.stops.errors.first();
   } else if (r.stops.cut_short && ctx.interrupted.load()) {

@@ -26,6 +26,7 @@ struct Result {
   Summary stop_to_exit;    // StopVM sent -> shim exit seen
   Summary stop_call;       // StopVM sent -> reply
   size_t reply_first = 0;  // replies seen before the exit (the watching threads' order)
+  size_t forced = 0;       // stops that had to kill the VM: completed, not timed
 };
 
 Result measure(BenchContext& ctx, const Options& o);

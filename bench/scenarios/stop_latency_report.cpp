@@ -13,6 +13,7 @@ Report report(const Options& o, const Result& r) {
   j["stops"] = {{"requested", run.requested},
                 {"started", run.started},
                 {"completed", run.succeeded},
+                {"forced", r.forced},
                 {"failed", run.failed}};
   j["exit_to_reply_us"] = to_json(r.exit_to_reply);
   j["stop_to_exit_us"] = to_json(r.stop_to_exit);
@@ -31,6 +32,11 @@ Report report(const Options& o, const Result& r) {
   out.notes.push_back(
       "exit: the shim's pidfd became readable (a thread blocked in epoll); "
       "reply: the StopVM reply reached this client. Both CLOCK_MONOTONIC.");
+  if (r.forced > 0) {
+    out.notes.push_back(std::to_string(r.forced) +
+                        " stop(s) had to kill the VM (\"forcefully terminated\"): counted as "
+                        "completed, not timed");
+  }
   if (r.reply_first > 0) {
     out.notes.push_back(std::to_string(r.reply_first) +
                         " StopVM reply(s) arrived before the exit was seen: the two watching "

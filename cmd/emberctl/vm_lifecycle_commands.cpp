@@ -11,6 +11,7 @@
 #include "cmd/emberctl/validators.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 #include "fccontrol.pb.h"
+#include "messages/stop_status.hpp"
 
 namespace ember::ctl {
 namespace {
@@ -154,8 +155,7 @@ void add_stop(CLI::App& vm, Action* chosen) {
       Status st = inv.call("StopVM", req, nullptr, wait);
       if (st.ok()) inv.output().record({{"VMID", o->id}, {"Result", "stopped"}});
       // The VM is gone either way; scripts tell a kill from a failure.
-      if (st.code() == Code::internal && st.message().rfind("forcefully terminated VM ", 0) == 0)
-        inv.set_exit_code(kExitForced);
+      if (msg::is_forced_stop(st)) inv.set_exit_code(kExitForced);
       return st;
     };
   });

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/scenarios/boot.hpp"
 #include "bench/scenarios/lifecycle.hpp"
 #include "bench/scenarios/rpc.hpp"
 #include "bench/scenarios/scale.hpp"
@@ -46,6 +47,34 @@ TEST(BenchScenarioReportTest, LifecycleReportsItsCountsFirstFailureAndOneTable) 
   ASSERT_EQ(rep.tables.size(), 1u);
   EXPECT_EQ(rep.tables[0].rows.size(), 3u);  // CreateVM, StopVM, cycle
   EXPECT_TRUE(has_note(rep, "1 cycle(s) failed; first: INTERNAL: boom"));
+}
+
+TEST(BenchScenarioReportTest, ForcedStopsAreCountedApartFromFailures) {
+  lifecycle::Options o;
+  o.count = 4;
+  lifecycle::Result r;
+  r.cycles = phase(4, 4, 0);
+  r.forced_stops = 2;
+  const Report rep = lifecycle::report(o, r);
+  EXPECT_EQ(rep.json["cycles"]["completed"], 4);
+  EXPECT_EQ(rep.json["cycles"]["forced_stops"], 2);
+  EXPECT_EQ(rep.json["cycles"]["failed"], 0);
+  EXPECT_TRUE(has_note(rep, "2 stop(s) had to kill the VM"));
+}
+
+TEST(BenchScenarioReportTest, BootSaysAllReadyOnlyWhenEveryGuestWas) {
+  boot::Options o;
+  o.vms = 3;
+  boot::Result r;
+  r.booted = phase(3, 0, 3);
+  EXPECT_NE(boot::report(o, r).tables[0].title.find("0 of 3 guests ready"), std::string::npos);
+  EXPECT_EQ(boot::report(o, r).tables[0].title.find("all ready"), std::string::npos);
+  EXPECT_NE(boot::report(o, r).tables[0].title.find("none ready after 2.00 s"), std::string::npos)
+      << boot::report(o, r).tables[0].title;
+  r.booted = phase(3, 2, 1);
+  EXPECT_NE(boot::report(o, r).tables[0].title.find("1 not ready after"), std::string::npos);
+  r.booted = phase(3, 3, 0);
+  EXPECT_NE(boot::report(o, r).tables[0].title.find("all ready in 2.00 s"), std::string::npos);
 }
 
 rpc::Series series(const std::string& path, double p50_us) {
