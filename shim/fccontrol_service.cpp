@@ -31,14 +31,6 @@ Vmm::Done reply_empty(const ttrpc::Responder& resp) {
   return [resp](Status s) { resp.reply(s); };
 }
 
-// The request's DriveMounts (validated by vm_spec_from_request) as block
-// devices for the backend.
-void add_drive_mounts(const CreateVMRequest& req, VmSpec* spec) {
-  for (const auto& m : req.drivemounts()) {
-    spec->drive_mounts.push_back(DriveSpec{m.hostpath(), m.iswritable()});
-  }
-}
-
 }  // namespace
 
 FcControlService::FcControlService(io::EventLoop& loop, const config::Config& config, VmIdentity vm,
@@ -128,7 +120,6 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
   VmSpec spec;
   Status s = vm_spec_from_request(req, config_, &spec);
   if (s.ok()) s = refuse_unhonoured_fields(req, config_.vmm.backend);
-  if (s.ok()) add_drive_mounts(req, &spec);
   if (s.ok()) s = factory_(VmmContext{loop_, config_, vm_.id, vm_.dir}, &vmm_);
   if (!s.ok()) {
     spdlog::warn("CreateVM refused: {}", s.ToString());
