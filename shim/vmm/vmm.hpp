@@ -76,10 +76,11 @@ struct DriveIo {
 struct DriveSpec {
   std::string host_path;
   bool writable = false;
-  DriveIo io;
-  std::string vm_path;
-  std::string filesystem_type;  // "" lets the guest's mount detect it
-  std::vector<std::string> options;
+  // Initialised, so that {host_path, writable} stays a complete initialiser.
+  DriveIo io = {};
+  std::string vm_path = {};
+  std::string filesystem_type = {};  // "" lets the guest's mount detect it
+  std::vector<std::string> options = {};
 };
 
 // A CreateVM NetworkInterfaces entry with a StaticConfig: the VMM attaches

@@ -273,17 +273,7 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
                      "-chardev", "socket,id=agent,fd=" + agent_fd + ",server=on,wait=off",
                      "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.ember.agent.0",
                      "-fw_cfg", "name=opt/org.ember/vm-id,string=" + qemu_escape(spec.vm_id)});
-  // The root drive first, then the mounts: the guest's vda, vdb, ... in
-  // this order (shim/drive_request.hpp).
-  if (!spec.root_drive.empty()) {
-    s = add_qemu_drive("root", spec.root_drive, spec.root_drive_writable, spec.root_drive_io,
-                       "RootDrive", &a);
-  }
-  for (size_t i = 0; s.ok() && i < spec.drive_mounts.size(); ++i) {
-    const auto& d = spec.drive_mounts[i];
-    s = add_qemu_drive("drive" + std::to_string(i), d.host_path, d.writable, d.io,
-                       "DriveMounts[" + std::to_string(i) + "]", &a);
-  }
+  s = add_qemu_drives(spec, &a);
   if (!s.ok()) return s;
   add_network_interfaces(spec, &a);
   if (wants_mmds(spec)) add_mmds_network(host, &a);

@@ -59,4 +59,18 @@ Status add_qemu_drive(const std::string& id, const std::string& path, bool writa
   return Status::Ok();
 }
 
+Status add_qemu_drives(const VmSpec& spec, std::vector<std::string>* args) {
+  Status s;
+  if (!spec.root_drive.empty()) {
+    s = add_qemu_drive("root", spec.root_drive, spec.root_drive_writable, spec.root_drive_io,
+                       "RootDrive", args);
+  }
+  for (size_t i = 0; s.ok() && i < spec.drive_mounts.size(); ++i) {
+    const auto& d = spec.drive_mounts[i];
+    s = add_qemu_drive("drive" + std::to_string(i), d.host_path, d.writable, d.io,
+                       "DriveMounts[" + std::to_string(i) + "]", args);
+  }
+  return s;
+}
+
 }  // namespace ember::shim::qemu

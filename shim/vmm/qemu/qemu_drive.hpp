@@ -18,6 +18,10 @@ inline constexpr long double kMaxThrottleValue = 1e15L;
 Status add_qemu_drive(const std::string& id, const std::string& path, bool writable,
                       const DriveIo& io, const std::string& field, std::vector<std::string>* args);
 
+// The root drive ("root"), then each DriveMounts entry ("drive<i>"): the
+// guest's vda, vdb, ... in this order (shim/drive_request.hpp).
+Status add_qemu_drives(const VmSpec& spec, std::vector<std::string>* args);
+
 // The throttling options (each with its leading ',') for a Firecracker rate
 // limiter. A bucket refills `size` every `refill_time` ms: the average rate
 // is size * 1000 / refill_time per second (rounded up), throttling.*-total;
