@@ -252,6 +252,7 @@ TEST_F(QemuE2eTest, ADriveMountIsMountedAtItsVmPathWithItsTypeOptionsCacheAndLim
   const auto mounted = console.find("EMBER-GUEST-MOUNT /dev/vda /data/vol ok");
   EXPECT_NE(mounted, std::string::npos) << console;
   EXPECT_LT(mounted, console.find("EMBER-GUEST-READY")) << console;
+  EXPECT_NE(text_of(dir + "/guest-ready").find(" mounts=1/1"), std::string::npos);
 
   shimtest::GuestAgent agent;
   ASSERT_TRUE(agent.connect(dir + "/agent.sock").ok());
