@@ -3,6 +3,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "shim/drive_request.hpp"
 #include "shim/network_request.hpp"
 #include "shim/vmm/balloon.hpp"
 
@@ -25,19 +26,6 @@ Status check_machine(const VmSpec& spec) {
   return Status::Ok();
 }
 
-Status check_drives(const CreateVMRequest& req) {
-  if (req.has_rootdrive() && req.rootdrive().hostpath().empty()) {
-    return Status::InvalidArgument("RootDrive.HostPath is empty");
-  }
-  for (int i = 0; i < req.drivemounts_size(); ++i) {
-    const auto& m = req.drivemounts(i);
-    const std::string where = "DriveMounts[" + std::to_string(i) + "]";
-    if (m.hostpath().empty()) return Status::InvalidArgument(where + ".HostPath is empty");
-    if (m.vmpath().empty()) return Status::InvalidArgument(where + ".VMPath is empty");
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cfg, VmSpec* out) {
@@ -55,8 +43,6 @@ Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cf
     return Status::InvalidArgument("ContainerCount " + std::to_string(req.containercount()) +
                                    " is negative");
   }
-  s = check_drives(req);
-  if (!s.ok()) return s;
   spec.kernel_image = !req.kernelimagepath().empty() ? req.kernelimagepath() : cfg.vm.kernel_image;
   spec.kernel_args = !req.kernelargs().empty() ? req.kernelargs() : cfg.vm.kernel_args;
   if (req.has_rootdrive()) {
@@ -65,6 +51,8 @@ Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cf
   } else {
     spec.root_drive = cfg.vm.root_drive;
   }
+  s = drives_from_request(req, &spec);
+  if (!s.ok()) return s;
 
   if (req.has_balloondevice()) {
     BalloonDevice device;

@@ -32,14 +32,6 @@ Vmm::Done reply_empty(const ttrpc::Responder& resp) {
   return [resp](Status s) { resp.reply(s); };
 }
 
-// The request's DriveMounts (validated by vm_spec_from_request) as block
-// devices for the backend.
-void add_drive_mounts(const CreateVMRequest& req, VmSpec* spec) {
-  for (const auto& m : req.drivemounts()) {
-    spec->drive_mounts.push_back(DriveSpec{m.hostpath(), m.iswritable()});
-  }
-}
-
 }  // namespace
 
 FcControlService::FcControlService(io::EventLoop& loop, const config::Config& config, VmIdentity vm,
@@ -132,7 +124,6 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
   // The hollow backend allocates nothing; a real VMM would fail to.
   if (s.ok() && config_.vmm.backend != config::Backend::hollow)
     s = check_host_memory(spec.memory_mib);
-  if (s.ok()) add_drive_mounts(req, &spec);
   if (s.ok()) s = factory_(VmmContext{loop_, config_, vm_.id, vm_.dir}, &vmm_);
   if (!s.ok()) {
     spdlog::warn("CreateVM refused: {}", s.ToString());

@@ -56,17 +56,6 @@ bool interface_name(const std::string& name) {
   return true;
 }
 
-std::optional<RateLimiter> rate_limiter(bool has, const FirecrackerRateLimiter& r) {
-  if (!has || (!r.has_bandwidth() && !r.has_ops())) return std::nullopt;
-  auto bucket = [](const FirecrackerTokenBucket& b) {
-    return TokenBucket{b.capacity(), b.onetimeburst(), b.refilltime()};
-  };
-  RateLimiter out;
-  if (r.has_bandwidth()) out.bandwidth = bucket(r.bandwidth());
-  if (r.has_ops()) out.ops = bucket(r.ops());
-  return out;
-}
-
 bool has_ip_arg(const std::string& kernel_args) {
   std::istringstream words(kernel_args);
   std::string w;
@@ -74,22 +63,6 @@ bool has_ip_arg(const std::string& kernel_args) {
     if (w == "ip" || w.rfind("ip=", 0) == 0) return true;
   }
   return false;
-}
-
-// kernel_args with word added before a "--" (what follows it is init's).
-std::string with_kernel_arg(const std::string& kernel_args, const std::string& word) {
-  std::istringstream words(kernel_args);
-  std::string w, out;
-  bool added = false;
-  while (words >> w) {
-    if (w == "--" && !added) {
-      out += (out.empty() ? "" : " ") + word;
-      added = true;
-    }
-    out += (out.empty() ? "" : " ") + w;
-  }
-  if (!added) out += (out.empty() ? "" : " ") + word;
-  return out;
 }
 
 Status check_static(const StaticNetworkConfiguration& c, const std::string& at) {
@@ -118,6 +91,32 @@ Status check_interface(const FirecrackerNetworkInterface& n, const std::string& 
 }
 
 }  // namespace
+
+std::optional<RateLimiter> rate_limiter_from_request(bool has, const FirecrackerRateLimiter& r) {
+  if (!has || (!r.has_bandwidth() && !r.has_ops())) return std::nullopt;
+  auto bucket = [](const FirecrackerTokenBucket& b) {
+    return TokenBucket{b.capacity(), b.onetimeburst(), b.refilltime()};
+  };
+  RateLimiter out;
+  if (r.has_bandwidth()) out.bandwidth = bucket(r.bandwidth());
+  if (r.has_ops()) out.ops = bucket(r.ops());
+  return out;
+}
+
+std::string with_kernel_arg(const std::string& kernel_args, const std::string& word) {
+  std::istringstream words(kernel_args);
+  std::string w, out;
+  bool added = false;
+  while (words >> w) {
+    if (w == "--" && !added) {
+      out += (out.empty() ? "" : " ") + word;
+      added = true;
+    }
+    out += (out.empty() ? "" : " ") + w;
+  }
+  if (!added) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
 
 Status ip_boot_param(const IPConfiguration& ip, std::string* out) {
   in_addr client{}, mask{}, gateway{};
@@ -173,10 +172,10 @@ Status network_from_request(const CreateVMRequest& req, VmSpec* spec) {
       if (!s.ok()) return Status::InvalidArgument(at + ".StaticConfig.IPConfig." + s.message());
       ip_param = param;
     }
-    spec->network_interfaces.push_back(
-        NetworkInterfaceSpec{c.hostdevname(), c.macaddress(), n.allowmmds(),
-                             rate_limiter(n.has_inratelimiter(), n.inratelimiter()),
-                             rate_limiter(n.has_outratelimiter(), n.outratelimiter())});
+    spec->network_interfaces.push_back(NetworkInterfaceSpec{
+        c.hostdevname(), c.macaddress(), n.allowmmds(),
+        rate_limiter_from_request(n.has_inratelimiter(), n.inratelimiter()),
+        rate_limiter_from_request(n.has_outratelimiter(), n.outratelimiter())});
   }
   if (ip_param) spec->kernel_args = with_kernel_arg(spec->kernel_args, "ip=" + *ip_param);
   if (req.has_jailerconfig() && !req.jailerconfig().netns().empty()) {

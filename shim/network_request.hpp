@@ -5,6 +5,7 @@
 // an IPConfig (IPv4 only, at most two nameservers) needs a single interface
 // and no ip= in the kernel args. Every refusal is INVALID_ARGUMENT naming
 // the field. CNIConfig is left to refuse_unhonoured_fields.
+#include <optional>
 #include <string>
 
 #include "base/status.hpp"
@@ -22,5 +23,11 @@ Status network_from_request(const CreateVMRequest& req, VmSpec* spec);
 // (cni/vmconf IPBootParam, with the device left empty as the reference's
 // StaticConfig path leaves it): "<client>::<gateway>:<netmask>:::off:<dns0>:<dns1>:".
 Status ip_boot_param(const IPConfiguration& ip, std::string* out);
+
+// kernel_args with word added before a "--" (what follows it is init's).
+std::string with_kernel_arg(const std::string& kernel_args, const std::string& word);
+
+// The request's rate limiter, when `has` and it sets a bucket; else none.
+std::optional<RateLimiter> rate_limiter_from_request(bool has, const FirecrackerRateLimiter& r);
 
 }  // namespace ember::shim

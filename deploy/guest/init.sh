@@ -34,10 +34,40 @@ while read -r mod; do
   fi
 done </lib/modules/order
 
-# The data drive: read-only, so many VMs can share one image file.
-if [ -b /dev/vda ]; then
-  mount -o ro /dev/vda /mnt || warn "mount /dev/vda failed"
-fi
+# DriveMounts (shim/drive_request.hpp): one kernel argument per drive,
+# ember.mount=<device>:<path>:<type>:<options>, mounted before the ready
+# marker. An empty type lets mount detect it. Each is reported on the
+# console: EMBER-GUEST-MOUNT <device> <path> ok, or a warning; the ready
+# marker then ends with mounts=<mounted>/<asked>.
+mounts_asked=0 mounts_done=0
+mount_drives() {
+  read -r cmdline </proc/cmdline
+  for word in $cmdline; do
+    case "$word" in ember.mount=*) ;; *) continue ;; esac
+    old_ifs=$IFS
+    IFS=:
+    # shellcheck disable=SC2086
+    set -- ${word#ember.mount=}
+    IFS=$old_ifs
+    dev=/dev/$1 path=$2 type=$3 opts=$4
+    mounts_asked=$((mounts_asked + 1))
+    if mkdir -p "$path" && mount ${type:+-t "$type"} ${opts:+-o "$opts"} "$dev" "$path"; then
+      echo "EMBER-GUEST-MOUNT $dev $path ok"
+      mounts_done=$((mounts_done + 1))
+    else
+      warn "mount $dev at $path failed"
+    fi
+  done
+}
+
+# The data drive: read-only, so many VMs can share one image file; unless
+# vda is a DriveMount (no root drive), mounted by mount_drives instead.
+read -r cmdline </proc/cmdline
+case " $cmdline " in
+  *" ember.mount=vda:"*) ;;
+  *) if [ -b /dev/vda ]; then mount -o ro /dev/vda /mnt || warn "mount /dev/vda failed"; fi ;;
+esac
+mount_drives
 
 # Boot-time metadata from QEMU's fw_cfg (-fw_cfg name=opt/org.ember/...).
 fwcfg=/sys/firmware/qemu_fw_cfg/by_name/opt/org.ember
@@ -179,7 +209,9 @@ for dev in /sys/bus/virtio/devices/*; do
   [ -e "$dev" ] && virtio=$((virtio + 1))
 done
 read -r uptime _ </proc/uptime
-echo "EMBER-GUEST-READY uptime=$uptime mods=$mods virtio=$virtio"
+mounts=
+[ "$mounts_asked" -gt 0 ] && mounts=" mounts=$mounts_done/$mounts_asked"
+echo "EMBER-GUEST-READY uptime=$uptime mods=$mods virtio=$virtio$mounts"
 
 while :; do
   setsid cttyhack sh

@@ -51,13 +51,6 @@ struct BalloonStats {
   int64_t total_memory = 0;
 };
 
-// A CreateVM DriveMount: a block device after the root drive, in request
-// order (the VMM attaches it; mounting at VMPath is the guest's business).
-struct DriveSpec {
-  std::string host_path;
-  bool writable = false;
-};
-
 // A Firecracker token bucket (the fccontrol FirecrackerTokenBucket).
 struct TokenBucket {
   int64_t size = 0;  // Capacity
@@ -69,6 +62,25 @@ struct TokenBucket {
 struct RateLimiter {
   std::optional<TokenBucket> bandwidth;
   std::optional<TokenBucket> ops;
+};
+
+// How the VMM does a drive's I/O (Firecracker's cache_type and rate_limiter).
+struct DriveIo {
+  std::string cache_type;  // "" (the VMM's default), "Unsafe" or "Writeback"
+  std::optional<RateLimiter> rate_limiter;
+};
+
+// A CreateVM DriveMount: a block device after the root drive, in request
+// order. The VMM attaches it; the guest init mounts it at vm_path, told so by
+// an ember.mount= kernel argument (shim/drive_request.hpp).
+struct DriveSpec {
+  std::string host_path;
+  bool writable = false;
+  // Initialised, so that {host_path, writable} stays a complete initialiser.
+  DriveIo io = {};
+  std::string vm_path = {};
+  std::string filesystem_type = {};  // "" lets the guest's mount detect it
+  std::vector<std::string> options = {};
 };
 
 // A CreateVM NetworkInterfaces entry with a StaticConfig: the VMM attaches
@@ -93,7 +105,9 @@ struct VmSpec {
   std::string kernel_args;
   std::string root_drive;  // host path, "" for none
   bool root_drive_writable = false;
-  std::vector<DriveSpec> drive_mounts;  // filled by FcControlService::create_vm
+  DriveIo root_drive_io;
+  std::string root_drive_partuuid;  // "" for none
+  std::vector<DriveSpec> drive_mounts;
   std::optional<BalloonDevice> balloon;
   std::vector<NetworkInterfaceSpec> network_interfaces;
   std::string netns;  // JailerConfig.NetNS: the VMM runs in this network namespace

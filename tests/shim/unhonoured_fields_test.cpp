@@ -36,17 +36,16 @@ std::vector<Case> cases() {
       {"MachineCfg.HtEnabled", [](auto& r) { r.mutable_machinecfg()->set_htenabled(true); }, true},
       {"MachineCfg.CPUTemplate", [](auto& r) { r.mutable_machinecfg()->set_cputemplate("T2"); },
        true},
-      {"RootDrive.Partuuid", [](auto& r) { r.mutable_rootdrive()->set_partuuid("p"); }, false},
-      {"RootDrive.CacheType", [](auto& r) { r.mutable_rootdrive()->set_cachetype("Unsafe"); },
-       false},
-      {"RootDrive.RateLimiter",
+      {"RootDrive.RateLimiter.Bandwidth.OneTimeBurst",
        [](auto& r) {
-         r.mutable_rootdrive()->mutable_ratelimiter()->mutable_ops()->set_capacity(10);
+         r.mutable_rootdrive()->mutable_ratelimiter()->mutable_bandwidth()->set_onetimeburst(1);
        },
-       false},
-      {"DriveMounts[0].FilesystemType",
-       [](auto& r) { r.add_drivemounts()->set_filesystemtype("ext4"); }, false},
-      {"DriveMounts[0].Options", [](auto& r) { r.add_drivemounts()->add_options("ro"); }, false},
+       true},
+      {"DriveMounts[0].RateLimiter.Ops.OneTimeBurst",
+       [](auto& r) {
+         r.add_drivemounts()->mutable_ratelimiter()->mutable_ops()->set_onetimeburst(10);
+       },
+       true},
       {"NetworkInterfaces[0].CNIConfig",
        [](auto& r) { r.add_networkinterfaces()->mutable_cniconfig()->set_networkname("n"); },
        false},
@@ -93,6 +92,14 @@ TEST(UnhonouredFieldsTest, WhatEveryBackendHonoursPasses) {
   auto* m = req.add_drivemounts();
   m->set_hostpath("/d");
   m->set_vmpath("/mnt");
+  m->set_filesystemtype("ext4");
+  m->add_options("noatime");
+  m->set_cachetype("Writeback");
+  m->mutable_ratelimiter()->mutable_ops()->set_capacity(100);
+  m->mutable_ratelimiter()->mutable_ops()->set_refilltime(1000);
+  req.mutable_rootdrive()->set_partuuid("0eaa91a0-01");
+  req.mutable_rootdrive()->set_cachetype("Unsafe");
+  req.mutable_rootdrive()->mutable_ratelimiter()->mutable_bandwidth()->set_capacity(1 << 20);
   req.mutable_balloondevice()->set_amountmib(16);
   req.set_timeoutseconds(30);
   req.mutable_jailerconfig()->set_netns("/var/run/netns/n1");

@@ -74,6 +74,20 @@ Body rate_limiter(const RateLimiter& r) {
   return out;
 }
 
+// A Drive as the swagger orders it; partuuid, cache_type and rate_limiter
+// only when set (Firecracker's defaults: none, Unsafe, unlimited).
+ApiCall put_drive(const std::string& id, const std::string& host_path, bool writable, bool root,
+                  const std::string& partuuid, const DriveIo& io) {
+  Body b{{"drive_id", id}};
+  if (!partuuid.empty()) b["partuuid"] = partuuid;
+  b["is_root_device"] = root;
+  if (!io.cache_type.empty()) b["cache_type"] = io.cache_type;
+  b["is_read_only"] = !writable;
+  b["path_on_host"] = host_path;
+  if (io.rate_limiter) b["rate_limiter"] = rate_limiter(*io.rate_limiter);
+  return make("PUT", "/drives/" + id, b);
+}
+
 }  // namespace
 
 ApiCall put_logger(const std::string& log_path, const std::string& level) {
@@ -100,20 +114,13 @@ ApiCall put_boot_source(const VmSpec& spec) {
 }
 
 ApiCall put_root_drive(const VmSpec& spec) {
-  return make("PUT", std::string("/drives/") + kRootDriveId,
-              Body{{"drive_id", kRootDriveId},
-                   {"path_on_host", spec.root_drive},
-                   {"is_root_device", true},
-                   {"is_read_only", !spec.root_drive_writable}});
+  return put_drive(kRootDriveId, spec.root_drive, spec.root_drive_writable, true,
+                   spec.root_drive_partuuid, spec.root_drive_io);
 }
 
 ApiCall put_drive_mount(const DriveSpec& drive, std::size_t index) {
-  const std::string id = "drive" + std::to_string(index + 1);
-  return make("PUT", "/drives/" + id,
-              Body{{"drive_id", id},
-                   {"path_on_host", drive.host_path},
-                   {"is_root_device", false},
-                   {"is_read_only", !drive.writable}});
+  return put_drive("drive" + std::to_string(index + 1), drive.host_path, drive.writable, false, "",
+                   drive.io);
 }
 
 ApiCall put_network_interface(const NetworkInterfaceSpec& iface, std::size_t index) {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/errno_status.hpp"
+#include "shim/vmm/qemu/qemu_drive.hpp"
 
 namespace ember::shim::qemu {
 namespace {
@@ -72,14 +73,6 @@ Status check_file(const std::string& role, const std::string& path, bool writabl
 
 std::string key_of(const std::string& word) {
   return word.substr(0, word.find('='));
-}
-
-void add_drive(const std::string& id, const std::string& path, bool writable,
-               std::vector<std::string>* args) {
-  args->insert(args->end(), {"-drive",
-                             "id=" + id + ",file=" + qemu_escape(path) +
-                                 ",format=raw,if=none,readonly=" + (writable ? "off" : "on"),
-                             "-device", "virtio-blk-device,drive=" + id});
 }
 
 // Each StaticConfig interface as a virtio-net device on its tap, which QEMU
@@ -155,7 +148,8 @@ std::string initrd_beside(const std::string& kernel) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? path : std::string();
 }
 
-std::string guest_kernel_args(const std::string& args, const QemuHost& host) {
+std::string guest_kernel_args(const std::string& args, const QemuHost& host,
+                              const std::string& root_partuuid) {
   std::vector<std::string> words, init_words;
   std::istringstream in(args);
   std::string word;
@@ -174,6 +168,8 @@ std::string guest_kernel_args(const std::string& args, const QemuHost& host) {
     return false;
   };
   std::vector<std::string> needed = {"console=ttyS0", "panic=-1"};
+  // As Firecracker does for a root drive with a partuuid.
+  if (!root_partuuid.empty()) needed.push_back("root=PARTUUID=" + root_partuuid);
   if (host.tsc_khz > 0) needed.push_back("tsc_early_khz=" + std::to_string(host.tsc_khz));
   needed.push_back("tsc=reliable");
   needed.push_back("cryptomgr.notests");
@@ -266,7 +262,8 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
                                 "-kernel",
                                 spec.kernel_image};
   if (!initrd.empty()) a.insert(a.end(), {"-initrd", initrd});
-  a.insert(a.end(), {"-append", guest_kernel_args(spec.kernel_args, host)});
+  a.insert(a.end(),
+           {"-append", guest_kernel_args(spec.kernel_args, host, spec.root_drive_partuuid)});
   const std::string qmp_fd = std::to_string(kQmpChildFd);
   const std::string agent_fd = std::to_string(kAgentChildFd);
   const std::string console_fd = std::to_string(kConsoleChildFd);
@@ -276,11 +273,8 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
                      "-chardev", "socket,id=agent,fd=" + agent_fd + ",server=on,wait=off",
                      "-device", "virtserialport,bus=vser0.0,chardev=agent,name=org.ember.agent.0",
                      "-fw_cfg", "name=opt/org.ember/vm-id,string=" + qemu_escape(spec.vm_id)});
-  if (!spec.root_drive.empty()) add_drive("root", spec.root_drive, spec.root_drive_writable, &a);
-  for (size_t i = 0; i < spec.drive_mounts.size(); ++i) {
-    const auto& d = spec.drive_mounts[i];
-    add_drive("drive" + std::to_string(i), d.host_path, d.writable, &a);
-  }
+  s = add_qemu_drives(spec, &a);
+  if (!s.ok()) return s;
   add_network_interfaces(spec, &a);
   if (wants_mmds(spec)) add_mmds_network(host, &a);
   if (spec.balloon) {

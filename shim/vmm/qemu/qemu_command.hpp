@@ -44,8 +44,10 @@ Status qemu_arguments(const VmSpec& spec, const QemuHost& host, std::vector<std:
 
 // spec.kernel_args plus what the guest needs on microvm, for every key the
 // args do not set already: console=ttyS0 panic=-1 tsc_early_khz=<host>
-// tsc=reliable cryptomgr.notests (inserted before a "--", if any).
-std::string guest_kernel_args(const std::string& args, const QemuHost& host);
+// tsc=reliable cryptomgr.notests (inserted before a "--", if any), and
+// root=PARTUUID=<root_partuuid> when that is not "".
+std::string guest_kernel_args(const std::string& args, const QemuHost& host,
+                              const std::string& root_partuuid = "");
 
 // value with every ',' doubled, as QEMU's option syntax wants it.
 std::string qemu_escape(const std::string& value);

@@ -66,6 +66,38 @@ TEST(FirecrackerApiTest, ConfigurationCallsFollowTheSwagger) {
   expect_call(instance_start(), "PUT", "/actions", {{"action_type", "InstanceStart"}});
 }
 
+TEST(FirecrackerApiTest, DrivesCarryPartuuidCacheTypeAndRateLimiterWhenSet) {
+  VmSpec s = spec();
+  s.root_drive_partuuid = "0eaa91a0-01";
+  s.root_drive_io.cache_type = "Writeback";
+  s.root_drive_io.rate_limiter = RateLimiter{TokenBucket{1048576, 0, 100}, std::nullopt};
+  expect_call(put_root_drive(s), "PUT", "/drives/rootfs",
+              {{"drive_id", "rootfs"},
+               {"partuuid", "0eaa91a0-01"},
+               {"is_root_device", true},
+               {"cache_type", "Writeback"},
+               {"is_read_only", false},
+               {"path_on_host", "/d/root.ext4"},
+               {"rate_limiter", {{"bandwidth", {{"size", 1048576}, {"refill_time", 100}}}}}});
+  DriveSpec d;
+  d.host_path = "/d/data.ext4";
+  d.vm_path = "/data";  // the guest's business: not in the API
+  d.filesystem_type = "ext4";
+  d.io.cache_type = "Unsafe";
+  d.io.rate_limiter = RateLimiter{TokenBucket{4096, 8192, 1000}, TokenBucket{100, 0, 1000}};
+  expect_call(put_drive_mount(d, 0), "PUT", "/drives/drive1",
+              {{"drive_id", "drive1"},
+               {"is_root_device", false},
+               {"cache_type", "Unsafe"},
+               {"is_read_only", true},
+               {"path_on_host", "/d/data.ext4"},
+               {"rate_limiter",
+                {{"bandwidth", {{"size", 4096}, {"one_time_burst", 8192}, {"refill_time", 1000}}},
+                 {"ops", {{"size", 100}, {"refill_time", 1000}}}}}});
+  // The body keeps the swagger's field order.
+  EXPECT_EQ(put_root_drive(s).body.rfind("{\"drive_id\":\"rootfs\",\"partuuid\":", 0), 0u);
+}
+
 TEST(FirecrackerApiTest, MachineConfigCarriesACpuTemplateOnlyWhenGiven) {
   VmSpec s = spec();
   s.cpu_template = "T2";

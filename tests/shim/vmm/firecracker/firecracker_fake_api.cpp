@@ -198,7 +198,9 @@ HttpResponse FakeFirecracker::put_drive(const std::string& id, const std::string
                                       {"io_engine", Type::variant, false, {"Sync", "Async"}},
                                       {"socket", Type::string}},
                                      &j);
-  if (!why.empty()) return fault(why);
+  std::string limiter_why =
+      why.empty() && j.contains("rate_limiter") ? check_rate_limiter(j["rate_limiter"]) : "";
+  if (!why.empty() || !limiter_why.empty()) return fault(why.empty() ? limiter_why : why);
   if (j["drive_id"].get<std::string>() != id) {
     return fault("The id from the path does not match the id from the body!");
   }

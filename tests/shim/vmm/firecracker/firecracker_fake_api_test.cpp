@@ -113,6 +113,30 @@ TEST_F(FakeFirecrackerTest, DriveIdsMustMatchAndOnlyOneRootIsAllowed) {
             "API Resource IDs can only contain alphanumeric characters and underscores.");
 }
 
+TEST_F(FakeFirecrackerTest, ADrivesCacheTypeAndRateLimiterAreCheckedAsTheSwaggerHasThem) {
+  json drive = {{"drive_id", "rootfs"},
+                {"partuuid", "0eaa91a0-01"},
+                {"is_root_device", true},
+                {"cache_type", "Writeback"},
+                {"is_read_only", true},
+                {"path_on_host", tree_.rootfs()},
+                {"rate_limiter", {{"ops", {{"size", 100}, {"refill_time", 1000}}}}}};
+  EXPECT_EQ(call("PUT", "/drives/rootfs", drive).status, 204);
+  drive["cache_type"] = "writeback";
+  EXPECT_EQ(fault_of(call("PUT", "/drives/rootfs", drive)),
+            "An error occurred when deserializing the json body of a request: unknown variant "
+            "`writeback`, expected `Unsafe` or `Writeback`.");
+  drive["cache_type"] = "Unsafe";
+  drive["rate_limiter"] = {{"bandwidth", {{"size", -1}, {"refill_time", 100}}}};
+  EXPECT_EQ(fault_of(call("PUT", "/drives/rootfs", drive)),
+            "An error occurred when deserializing the json body of a request: invalid value: "
+            "integer `-1`, expected u64.");
+  drive["rate_limiter"] = {{"ops", {{"size", 1}}}};
+  EXPECT_EQ(fault_of(call("PUT", "/drives/rootfs", drive)),
+            "An error occurred when deserializing the json body of a request: missing field "
+            "`refill_time`.");
+}
+
 TEST_F(FakeFirecrackerTest, UnknownPathsAndMethodsAreRefused) {
   EXPECT_EQ(fault_of(call("PUT", "/vm", {{"state", "Paused"}})),
             "Invalid request method and/or path: PUT vm.");

@@ -21,22 +21,6 @@ bool valid_id(const std::string& id) {
   return true;
 }
 
-// "" when limiter (a JSON object) is a RateLimiter, else why not.
-std::string check_rate_limiter(const nlohmann::json& limiter) {
-  nlohmann::json parsed;
-  std::string why =
-      check_body(limiter.dump(), {{"bandwidth", Type::object}, {"ops", Type::object}}, &parsed);
-  for (const char* bucket : {"bandwidth", "ops"}) {
-    if (!why.empty() || !parsed.contains(bucket)) continue;
-    why = check_body(parsed[bucket].dump(),
-                     {{"size", Type::u64, true},
-                      {"one_time_burst", Type::u64},
-                      {"refill_time", Type::u64, true}},
-                     &parsed[bucket]);
-  }
-  return why;
-}
-
 }  // namespace
 
 HttpResponse FakeFirecracker::put_network_interface(const std::string& id,

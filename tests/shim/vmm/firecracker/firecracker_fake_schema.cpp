@@ -134,4 +134,19 @@ std::string check_body(const std::string& body, const Schema& schema, nlohmann::
   return "";
 }
 
+std::string check_rate_limiter(const nlohmann::json& limiter) {
+  nlohmann::json parsed;
+  std::string why =
+      check_body(limiter.dump(), {{"bandwidth", Type::object}, {"ops", Type::object}}, &parsed);
+  for (const char* bucket : {"bandwidth", "ops"}) {
+    if (!why.empty() || !parsed.contains(bucket)) continue;
+    why = check_body(parsed[bucket].dump(),
+                     {{"size", Type::u64, true},
+                      {"one_time_burst", Type::u64},
+                      {"refill_time", Type::u64, true}},
+                     &parsed[bucket]);
+  }
+  return why;
+}
+
 }  // namespace ember::fakefc

@@ -28,6 +28,10 @@ using Schema = std::vector<Field>;
 // On success *out holds the parsed object.
 std::string check_body(const std::string& body, const Schema& schema, nlohmann::json* out);
 
+// "" when limiter (a JSON object) is a RateLimiter (swagger: RateLimiter,
+// TokenBucket; used by drives and network interfaces), else the fault text.
+std::string check_rate_limiter(const nlohmann::json& limiter);
+
 // The fault text for a deserialization failure.
 std::string serde_fault(const std::string& why);
 

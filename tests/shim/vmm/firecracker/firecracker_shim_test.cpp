@@ -202,6 +202,68 @@ TEST_F(FirecrackerShimTest, StaticNetworkInterfaceIsPutAndItsIpConfigBootsAsTheK
   EXPECT_TRUE(shim_.call("StopVM", stop).ok());
 }
 
+TEST_F(FirecrackerShimTest, DriveFieldsArePutAsTheApiHasThemAndMountsBootAsKernelArgs) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.set_kernelargs("console=ttyS0");
+  auto* root = req.mutable_rootdrive();
+  root->set_hostpath(tree_.rootfs());
+  root->set_partuuid("0eaa91a0-01");
+  root->set_cachetype("Writeback");
+  root->mutable_ratelimiter()->mutable_bandwidth()->set_capacity(1048576);
+  root->mutable_ratelimiter()->mutable_bandwidth()->set_refilltime(100);
+  root->mutable_ratelimiter()->mutable_bandwidth()->set_onetimeburst(4096);
+  auto* data = req.add_drivemounts();
+  data->set_hostpath(tree_.kernel());  // any existing file will do
+  data->set_vmpath("/data");
+  data->set_filesystemtype("ext4");
+  data->add_options("noatime");
+  data->set_cachetype("Unsafe");
+  data->mutable_ratelimiter()->mutable_ops()->set_capacity(100);
+  data->mutable_ratelimiter()->mutable_ops()->set_refilltime(1000);
+  ASSERT_TRUE(shim_.call("CreateVM", req).ok()) << output();
+
+  std::map<std::string, json> bodies;
+  for (const auto& r : tree_.recorded())
+    bodies[r.method + " " + r.path] = r.json();
+  EXPECT_EQ(bodies["PUT /drives/rootfs"],
+            json({{"drive_id", "rootfs"},
+                  {"partuuid", "0eaa91a0-01"},
+                  {"is_root_device", true},
+                  {"cache_type", "Writeback"},
+                  {"is_read_only", true},
+                  {"path_on_host", tree_.rootfs()},
+                  {"rate_limiter",
+                   {{"bandwidth",
+                     {{"size", 1048576}, {"one_time_burst", 4096}, {"refill_time", 100}}}}}}));
+  EXPECT_EQ(bodies["PUT /drives/drive1"],
+            json({{"drive_id", "drive1"},
+                  {"is_root_device", false},
+                  {"cache_type", "Unsafe"},
+                  {"is_read_only", true},
+                  {"path_on_host", tree_.kernel()},
+                  {"rate_limiter", {{"ops", {{"size", 100}, {"refill_time", 1000}}}}}}));
+  EXPECT_EQ(bodies["PUT /boot-source"]["boot_args"],
+            "console=ttyS0 ember.mount=vdb:/data:ext4:ro,noatime");
+  EXPECT_TRUE(shim_.call("StopVM", for_vm<StopVMRequest>()).ok());
+}
+
+TEST_F(FirecrackerShimTest, ABadDriveFieldIsRefusedByNameAndStartsNothing) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  auto* data = req.add_drivemounts();
+  data->set_hostpath(tree_.kernel());
+  data->set_vmpath("data");
+  const Status s = shim_.call("CreateVM", req);
+  EXPECT_EQ(s.code(), Code::invalid_argument);
+  EXPECT_EQ(s.message(), "DriveMounts[0].VMPath \"data\" is not an absolute path");
+  EXPECT_EQ(tree_.pid(), -1);
+  EXPECT_TRUE(vmm_files().empty());
+  EXPECT_TRUE(shim_.running());
+}
+
 TEST_F(FirecrackerShimTest, StopVmKillsAGuestThatIgnoresCtrlAltDel) {
   ASSERT_TRUE(start(tree_.fake("fc", "--ignore-ctrl-alt-del")).ok());
   ASSERT_TRUE(create().ok());

@@ -113,6 +113,39 @@ TEST_F(QemuCommandTest, DrivesAreVirtioBlockDevicesReadOnlyUnlessWritable) {
   EXPECT_TRUE(has(a, "virtio-blk-device,drive=drive0"));
 }
 
+TEST_F(QemuCommandTest, DriveCacheTypesAndRateLimitersBecomeDriveOptions) {
+  spec_.root_drive = touch("root.img");
+  spec_.root_drive_io.cache_type = "Unsafe";
+  spec_.root_drive_io.rate_limiter =
+      shim::RateLimiter{std::nullopt, shim::TokenBucket{50, 0, 1000}};
+  spec_.drive_mounts.resize(1);
+  spec_.drive_mounts[0].host_path = touch("data.img");
+  spec_.drive_mounts[0].io.cache_type = "Writeback";
+  auto a = args();
+  EXPECT_EQ(after(a, "-drive", 0), "id=root,file=" + tree_.path() +
+                                       "/root.img,format=raw,if=none,readonly=on,cache=unsafe,"
+                                       "throttling.iops-total=50,throttling.iops-total-max=50");
+  EXPECT_EQ(after(a, "-drive", 1), "id=drive0,file=" + tree_.path() +
+                                       "/data.img,format=raw,if=none,readonly=on,cache=writeback");
+  spec_.drive_mounts[0].io.rate_limiter =
+      shim::RateLimiter{shim::TokenBucket{INT64_MAX, 0, 1}, std::nullopt};
+  std::vector<std::string> out;
+  const Status s = shim::qemu::qemu_arguments(spec_, host_, &out);
+  EXPECT_EQ(s.code(), Code::invalid_argument);
+  EXPECT_EQ(s.message().rfind("DriveMounts[0].RateLimiter.Bandwidth ", 0), 0u) << s.message();
+}
+
+TEST_F(QemuCommandTest, ARootPartuuidBecomesTheKernelsRootUnlessRootIsSet) {
+  spec_.root_drive = touch("root.img");
+  spec_.root_drive_partuuid = "0eaa91a0-01";
+  EXPECT_EQ(after(args(), "-append"),
+            "console=ttyS0 panic=-1 quiet root=PARTUUID=0eaa91a0-01 tsc_early_khz=2096000 "
+            "tsc=reliable cryptomgr.notests");
+  EXPECT_EQ(shim::qemu::guest_kernel_args("root=/dev/vda -- x", host_, "0eaa91a0-01"),
+            "root=/dev/vda console=ttyS0 panic=-1 tsc_early_khz=2096000 tsc=reliable "
+            "cryptomgr.notests -- x");
+}
+
 TEST_F(QemuCommandTest, BalloonDeviceOnlyWhenAskedWithDeflateOnOomAsRequested) {
   spec_.balloon = shim::BalloonDevice{0, true, 1};
   EXPECT_TRUE(
