@@ -49,7 +49,7 @@ TEST(ServiceNotifyTest, ReadyWhenServingAndStoppingOnSigterm) {
   // Ready means served: a call right after it is answered.
   FcClient client(emberd.socket());
   EXPECT_EQ(client.call(msg::Method::get_vm_info, "", "default").status.code(),
-            Status::Code::invalid_argument);
+            Code::invalid_argument);
 
   EXPECT_EQ(emberd.stop(SIGTERM), 0);
   const std::string stopping = next_datagram(notify.get(), 30s);

@@ -132,7 +132,7 @@ TEST_F(StartupChecksTest, FindExecutableTakesTheFirstExecutableMatchInPath) {
   ASSERT_TRUE(find_executable("tool", tree_ / "a" + ":" + tree_ / "b", &found).ok());
   EXPECT_EQ(found, tree_ / "b/tool");
   Status s = find_executable("tool", tree_ / "a", &found);
-  EXPECT_EQ(s.code(), Status::Code::not_found) << s.ToString();
+  EXPECT_EQ(s.code(), Code::not_found) << s.ToString();
 }
 
 }  // namespace
