@@ -53,6 +53,12 @@ dpkg-deb --info "$deb" | grep -E 'Package|Version|Depends|Recommends'
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/ember/ember.yaml ||
   fail "/etc/ember/ember.yaml is not a conffile"
 
+step "cmake --install (DESTDIR) installs what the package holds"
+DESTDIR="$tmp/destdir" cmake --install "$build" >/dev/null
+(cd "$tmp/destdir" && find . ! -type d | sed 's|^\.||' | sort) >"$tmp/install-files"
+dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print substr($6, 2)}' | sort >"$tmp/deb-files"
+diff "$tmp/install-files" "$tmp/deb-files" || fail "cmake --install and the .deb differ"
+
 step "dpkg -i"
 dpkg -i "$deb"
 installed=yes
