@@ -20,6 +20,9 @@ packages=(
   gnuplot-nox jq
   # tests/style (size limits of production code)
   python3
+  # emberd's sd_notify (Type=notify); the .deb (cpack -G DEB: dpkg-shlibdeps),
+  # its man pages, and tests/package (systemd-analyze verify, systemd-tmpfiles)
+  libsystemd-dev dpkg-dev help2man systemd
 )
 
 missing=()

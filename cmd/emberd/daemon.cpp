@@ -16,6 +16,8 @@
 #include "cmd/emberd/journal_service.hpp"
 #include "cmd/emberd/journal_setup.hpp"
 #include "cmd/emberd/logging.hpp"
+#include "cmd/emberd/service_notify.hpp"
+#include "cmd/emberd/startup_checks.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -61,8 +63,8 @@ void notify_ready(int fd) {
   ::close(fd);
 }
 
-// The config from file or defaults, logging set up, the shim binary
-// checked. 0, or the exit code to return.
+// The config from file or defaults, logging set up, the shim and VMM
+// binaries and the guest kernel checked (startup_checks.hpp). 0, or the exit code to return.
 int prepare(const std::string& config_path, bool stop_vms_on_exit, config::Config* cfg) {
   if (Status s = config::resolve(config_path, self_exe(), cfg); !s.ok()) {
     std::cerr << "emberd: " << s.message() << "\n";
@@ -73,8 +75,8 @@ int prepare(const std::string& config_path, bool stop_vms_on_exit, config::Confi
     std::cerr << "emberd: " << s.message() << "\n";
     return 2;
   }
-  if (::access(cfg->shim_binary.c_str(), X_OK) != 0) {
-    spdlog::error("shim binary {} is not executable: {}", cfg->shim_binary, std::strerror(errno));
+  if (Status s = check_startup(*cfg); !s.ok()) {
+    spdlog::error("{}{}", cfg->source.empty() ? "" : "config " + cfg->source + ": ", s.message());
     return 2;
   }
   if (Status s = shimproc::check_socket_path_room(cfg->state_dir, cfg->containerd_address);
@@ -134,12 +136,14 @@ int serve(const config::Config& cfg, int ready_fd) {
     return 1;
   }
   if (ready_fd >= 0) notify_ready(ready_fd);
+  notify_service_ready();
   spdlog::info("emberd listening on {} (backend {}, config {})", cfg.socket,
                config::to_string(cfg.vmm.backend), cfg.source.empty() ? "built-in" : cfg.source);
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("emberd: {} received, shutting down", strsignal(sig));
+  notify_service_stopping();
   server->stop_accepting();
   if (cfg.stop_vms_on_exit) {
     uint32_t n = plane->stop_all_vms();
@@ -169,7 +173,14 @@ int run_emberd(int argc, char** argv) {
   app.add_option("--ready-fd", ready_fd,
                  "write \"ready\\n\" to this inherited fd, then close it, once serving");
   app.set_version_flag("--version", "emberd " EMBER_VERSION);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every bad command line exits 2, as a bad
+    // config does (CLI11's own codes, 105-114, are not documented anywhere).
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
 
   config::Config cfg;
   if (int rc = prepare(config_path, stop_vms_on_exit, &cfg); rc != 0) return rc;
