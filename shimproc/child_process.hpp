@@ -21,6 +21,7 @@
 // that failed. Linux sends the death signal when the THREAD that spawned the
 // child ends, so spawn such children from a thread that lives as long as
 // the process (the shim's loop thread).
+#include <sched.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -59,6 +60,19 @@ struct ChildSpec {
   std::vector<FdMapping> fds;      // distinct child fds; a source may appear twice
   bool own_process_group = false;  // else it stays in ours (our group kill reaches it)
   int parent_death_signal = 0;     // 0: none; see the note at the top
+
+  // Confinement (a VMM's JailerConfig), applied in the child before it execs,
+  // in this order, by the vfork path (a spec that sets any of these takes
+  // it). "0" is written to each fd (open cgroup.procs files): the child
+  // joins those cgroups before it runs a single instruction of its program.
+  std::vector<int> join_cgroup_procs_fds;
+  std::optional<cpu_set_t> cpu_affinity;  // sched_setaffinity
+  // A node mask for set_mempolicy(MPOL_BIND) (bit n: node n); empty: ours.
+  std::vector<unsigned long> memory_nodes;
+  // setgroups(0), setresgid, setresuid: before the parent-death signal is
+  // set, since a credential change clears it. Both or neither.
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
 };
 
 class ChildProcess {
