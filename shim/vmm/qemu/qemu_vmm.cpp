@@ -53,6 +53,14 @@ Status write_file_atomically(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+void log_command(const std::string& binary, const std::vector<std::string>& args) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  std::string line = binary;
+  for (const auto& a : args)
+    line += " " + a;
+  spdlog::debug("qemu command: {}", line);
+}
+
 }  // namespace
 
 QemuVmm::QemuVmm(io::EventLoop& loop, const config::Config& config, std::string vm_id,
@@ -137,12 +145,7 @@ Status QemuVmm::spawn(const VmSpec& spec) {
                               ", accel " + (host.kvm ? "kvm" : "tcg") + ")";
   spdlog::info("{}", started);
   reporting_->log(started);
-  if (spdlog::should_log(spdlog::level::debug)) {
-    std::string line = binary;
-    for (const auto& a : args)
-      line += " " + a;
-    spdlog::debug("qemu command: {}", line);
-  }
+  log_command(binary, args);
 
   qmp_ = std::make_unique<QmpClient>(
       loop_, std::move(qmp_fd),

@@ -62,7 +62,9 @@ TEST(VmmJailTest, TheChildRunsAsUidAndGidOnTheCpusAndNodesAsked) {
   EXPECT_EQ(status_field(child.pid(), "Groups"), "");
   EXPECT_EQ(status_field(child.pid(), "Cpus_allowed_list"), "0");
   const auto numa = read_file("/proc/" + std::to_string(child.pid()) + "/numa_maps");
-  if (numa) EXPECT_NE(numa->find("bind:0"), std::string::npos) << *numa;
+  if (numa) {
+    EXPECT_NE(numa->find("bind:0"), std::string::npos) << *numa;
+  }
   // The VM dir is lent to the group while the jail lasts, then given back.
   struct stat st {};
   ASSERT_EQ(::stat(dir.path().c_str(), &st), 0);
