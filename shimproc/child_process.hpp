@@ -12,11 +12,13 @@
 // working directory and, if asked, its own process group.
 //
 // Parent-death signal: posix_spawn cannot set PR_SET_PDEATHSIG, so a spec
-// with parent_death_signal uses a small vfork path instead: all signals are
-// blocked in the calling thread around vfork (no handler of ours may run in
-// the child, which shares our memory until it execs), the child sets the
-// death signal, exits if its parent died before that took effect, resets
-// dispositions, group, fds and cwd, sets the empty mask last and execs; a
+// with parent_death_signal (or any confinement, see ChildSpec) uses a small
+// vfork path instead: all signals are blocked in the calling thread around
+// vfork (no handler of ours may run in the child, which shares our memory
+// until it execs), the child changes to cwd, applies the confinement, sets
+// the death signal (after the credentials: a change of them clears it),
+// exits if its parent died before that took effect, resets dispositions,
+// group and fds, sets the empty mask last and execs; a
 // failure reaches the parent through a close-on-exec pipe with the step
 // that failed. Linux sends the death signal when the THREAD that spawned the
 // child ends, so spawn such children from a thread that lives as long as
