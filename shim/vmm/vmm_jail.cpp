@@ -99,7 +99,9 @@ Status VmmJail::lend_vm_dir() {
   dir_gid_ = st.st_gid;
   dir_mode_ = st.st_mode & 07777;
   lent_ = true;
-  if (::chmod(vm_dir_.c_str(), 0770) != 0) return errno_status("chmod " + vm_dir_, errno);
+  // Sticky: the VMM may make files there, but not remove or replace the
+  // shim's (whose sockets are 0600 root's anyway).
+  if (::chmod(vm_dir_.c_str(), 01770) != 0) return errno_status("chmod " + vm_dir_, errno);
   return Status::Ok();
 }
 
@@ -144,11 +146,15 @@ Status VmmJail::make_cgroup_in(const std::string& hierarchy, bool v1_cpuset) {
       if (!s.ok()) return s;
     }
   }
-  if (!v1_cpuset && !spec_.cpus.empty() && ::access((dir + "/cpuset.cpus").c_str(), W_OK) == 0) {
-    Status s = write_text(dir + "/cpuset.cpus", id_list(spec_.cpus));
-    if (s.ok() && !spec_.mems.empty()) s = write_text(dir + "/cpuset.mems", id_list(spec_.mems));
-    if (!s.ok()) return s;
+  // v2: only where the cpuset controller is enabled (else affinity and
+  // memory policy alone do it).
+  const bool v2_cpuset = !v1_cpuset && ::access((dir + "/cpuset.cpus").c_str(), W_OK) == 0;
+  Status s;
+  if (v2_cpuset && !spec_.cpus.empty()) s = write_text(dir + "/cpuset.cpus", id_list(spec_.cpus));
+  if (s.ok() && v2_cpuset && !spec_.mems.empty()) {
+    s = write_text(dir + "/cpuset.mems", id_list(spec_.mems));
   }
+  if (!s.ok()) return s;
   UniqueFd procs(::open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
   if (!procs) return errno_status(std::string(kField) + ": open " + dir + "/cgroup.procs", errno);
   procs_fds_.push_back(std::move(procs));

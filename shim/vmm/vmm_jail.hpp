@@ -2,7 +2,7 @@
 // VmmJail: what JailerConfig asks of the VMM process beyond its network
 // namespace, made ready before the spawn and undone after the VMM is gone.
 // - UID/GID: the VMM runs as uid:gid with no supplementary groups. The VM
-//   directory is lent to gid (group gid, mode 0770) so the VMM can use the
+//   directory is lent to gid (group gid, mode 01770: sticky) so the VMM can use the
 //   files the shim makes there (Firecracker binds its API socket there);
 //   the shim's own sockets stay root's. Read access to the kernel and drives
 //   is the caller's business, as with firecracker-containerd's jailer.

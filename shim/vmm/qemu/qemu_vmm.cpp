@@ -158,6 +158,8 @@ Status QemuVmm::start_mmds(const VmSpec& spec) {
   if (!wants_mmds(spec)) return Status::Ok();
   Status s = MmdsServer::start(socket_path(kMmdsSocketName), &mmds_);
   if (s.ok()) mmds_->set_document(guest_metadata_.get());
+  // socat, QEMU's child, connects to it: as the jail's uid, it must be its.
+  if (s.ok()) s = jail_->hand_over(socket_path(kMmdsSocketName));
   return s;
 }
 
@@ -172,8 +174,8 @@ void QemuVmm::create(const VmSpec& spec, Done done) {
   has_balloon_ = spec.balloon.has_value();
   balloon_target_mib_ = has_balloon_ ? spec.balloon->amount_mib : 0;
   started_at_ = std::chrono::steady_clock::now();
-  Status s = start_mmds(spec);
-  if (s.ok()) s = VmmJail::open(spec.jail, vm_id_, vm_dir_, &jail_);
+  Status s = VmmJail::open(spec.jail, vm_id_, vm_dir_, &jail_);
+  if (s.ok()) s = start_mmds(spec);
   if (s.ok()) s = QemuReporting::open(loop_, spec, &reporting_);
   if (s.ok()) s = spawn(spec);
   if (!s.ok()) {

@@ -69,7 +69,7 @@ TEST(VmmJailTest, TheChildRunsAsUidAndGidOnTheCpusAndNodesAsked) {
   struct stat st {};
   ASSERT_EQ(::stat(dir.path().c_str(), &st), 0);
   EXPECT_EQ(st.st_gid, 65533u);
-  EXPECT_EQ(st.st_mode & 07777, 0770u);
+  EXPECT_EQ(st.st_mode & 07777, 01770u);
   child = shimproc::ChildProcess();
   jail.reset();
   ASSERT_EQ(::stat(dir.path().c_str(), &st), 0);
