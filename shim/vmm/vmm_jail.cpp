@@ -129,9 +129,10 @@ Status VmmJail::make_cgroup_in(const std::string& hierarchy, bool v1_cpuset) {
     const bool leaf = start > cgroup_.size();
     if (::mkdir(dir.c_str(), 0755) != 0) {
       if (errno == EEXIST && !leaf) continue;
-      if (errno == EEXIST)
+      if (errno == EEXIST) {
         return Status::FailedPrecondition(std::string(kField) + ": cgroup " + dir +
                                           " exists already");
+      }
       return errno_status(std::string(kField) + ": mkdir " + dir, errno);
     }
     made_dirs_.push_back(dir);
