@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "shim/drive_request.hpp"
+#include "shim/jailer_request.hpp"
 #include "shim/network_request.hpp"
 #include "shim/vmm/balloon.hpp"
 
@@ -64,6 +65,8 @@ Status vm_spec_from_request(const CreateVMRequest& req, const config::Config& cf
     spec.balloon = device;
   }
   s = network_from_request(req, &spec);
+  if (s.ok()) s = jail_from_request(req, &spec);
+  if (s.ok()) s = fifo_paths_from_request(req, &spec);
   if (!s.ok()) return s;
   spec.create_timeout = std::chrono::seconds(
       req.timeoutseconds() != 0 ? req.timeoutseconds() : cfg.timeouts.create_vm_seconds);

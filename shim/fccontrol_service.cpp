@@ -146,14 +146,17 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
     phase_ = Phase::running;
     memory_mib_ = spec.memory_mib;
     balloon_ = spec.balloon;
+    log_fifo_path_ = !spec.log_fifo.empty() ? spec.log_fifo : vm_.vmm_log_fifo_path;
+    metrics_fifo_path_ = !spec.metrics_fifo.empty() ? spec.metrics_fifo : vm_.metrics_fifo_path;
+    cgroup_path_ = !spec.jail.cgroup_path.empty() ? spec.jail.cgroup_path + "/" + vm_.id : "";
     spdlog::info("VM running");
     notify(VmEvent::started);
     CreateVMResponse out;
     out.set_vmid(vm_.id);
     out.set_socketpath(vm_.vmm_socket_path);
-    out.set_logfifopath(vm_.vmm_log_fifo_path);
-    out.set_metricsfifopath(vm_.metrics_fifo_path);
-    out.set_cgrouppath("");
+    out.set_logfifopath(log_fifo_path_);
+    out.set_metricsfifopath(metrics_fifo_path_);
+    out.set_cgrouppath(cgroup_path_);
     reply_message(resp, s, out);
   });
 }
@@ -186,9 +189,9 @@ void FcControlService::get_vm_info(const GetVMInfoRequest&, const ttrpc::Respond
   GetVMInfoResponse out;
   out.set_vmid(vm_.id);
   out.set_socketpath(vm_.vmm_socket_path);
-  out.set_logfifopath(vm_.vmm_log_fifo_path);
-  out.set_metricsfifopath(vm_.metrics_fifo_path);
-  out.set_cgrouppath("");
+  out.set_logfifopath(log_fifo_path_);
+  out.set_metricsfifopath(metrics_fifo_path_);
+  out.set_cgrouppath(cgroup_path_);
   out.set_vsockpath(vm_.vsock_path);
   reply_message(resp, Status::Ok(), out);
 }

@@ -111,6 +111,11 @@ class FcControlService {
   uint32_t memory_mib_ = 0;               // of the created VM
   std::optional<BalloonDevice> balloon_;  // as the VMM last accepted it
   MetadataStore metadata_;
+  // What CreateVM and GetVMInfo report: LogFifoPath / MetricsFifoPath as
+  // asked, else the VM dir's; "<CgroupPath>/<VM id>" when one was asked.
+  std::string log_fifo_path_;
+  std::string metrics_fifo_path_;
+  std::string cgroup_path_;
 };
 
 }  // namespace ember::shim

@@ -60,12 +60,10 @@ void check_network(const CreateVMRequest& req, FieldCheck& f) {
   }
 }
 
+// UID/GID, CPUs, Mems and CgroupPath are honoured by both (VmmJail). BIND
+// is how firecracker-containerd exposes drives inside its chroot; ember runs
+// the VMM without one (no chroot: the drives are used where they are).
 void check_jailer(const JailerConfig& j, FieldCheck& f) {
-  f.field(!j.cpus().empty(), "JailerConfig.CPUs", false, false);
-  f.field(!j.mems().empty(), "JailerConfig.Mems", false, false);
-  f.field(j.uid() != 0, "JailerConfig.UID", false, false);
-  f.field(j.gid() != 0, "JailerConfig.GID", false, false);
-  f.field(!j.cgrouppath().empty(), "JailerConfig.CgroupPath", false, false);
   f.field(j.driveexposepolicy() != COPY, "JailerConfig.DriveExposePolicy", false, false);
 }
 
@@ -84,8 +82,6 @@ Status refuse_unhonoured_fields(const CreateVMRequest& req, Backend backend) {
   f.field(req.containercount() > 0, "ContainerCount", false, false);
   f.field(req.exitafteralltasksdeleted(), "ExitAfterAllTasksDeleted", false, false);
   if (req.has_jailerconfig()) check_jailer(req.jailerconfig(), f);
-  f.field(!req.logfifopath().empty(), "LogFifoPath", false, false);
-  f.field(!req.metricsfifopath().empty(), "MetricsFifoPath", false, false);
   if (f.refused().empty()) return Status::Ok();
   return Status::Unimplemented("CreateVMRequest." + f.refused() + " is not supported by the " +
                                config::to_string(backend) + " backend");

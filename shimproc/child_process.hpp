@@ -12,15 +12,18 @@
 // working directory and, if asked, its own process group.
 //
 // Parent-death signal: posix_spawn cannot set PR_SET_PDEATHSIG, so a spec
-// with parent_death_signal uses a small vfork path instead: all signals are
-// blocked in the calling thread around vfork (no handler of ours may run in
-// the child, which shares our memory until it execs), the child sets the
-// death signal, exits if its parent died before that took effect, resets
-// dispositions, group, fds and cwd, sets the empty mask last and execs; a
+// with parent_death_signal (or any confinement, see ChildSpec) uses a small
+// vfork path instead: all signals are blocked in the calling thread around
+// vfork (no handler of ours may run in the child, which shares our memory
+// until it execs), the child changes to cwd, applies the confinement, sets
+// the death signal (after the credentials: a change of them clears it),
+// exits if its parent died before that took effect, resets dispositions,
+// group and fds, sets the empty mask last and execs; a
 // failure reaches the parent through a close-on-exec pipe with the step
 // that failed. Linux sends the death signal when the THREAD that spawned the
 // child ends, so spawn such children from a thread that lives as long as
 // the process (the shim's loop thread).
+#include <sched.h>
 #include <sys/types.h>
 
 #include <optional>
@@ -59,6 +62,19 @@ struct ChildSpec {
   std::vector<FdMapping> fds;      // distinct child fds; a source may appear twice
   bool own_process_group = false;  // else it stays in ours (our group kill reaches it)
   int parent_death_signal = 0;     // 0: none; see the note at the top
+
+  // Confinement (a VMM's JailerConfig), applied in the child before it execs,
+  // in this order, by the vfork path (a spec that sets any of these takes
+  // it). "0" is written to each fd (open cgroup.procs files): the child
+  // joins those cgroups before it runs a single instruction of its program.
+  std::vector<int> join_cgroup_procs_fds;
+  std::optional<cpu_set_t> cpu_affinity;  // sched_setaffinity
+  // A node mask for set_mempolicy(MPOL_BIND) (bit n: node n); empty: ours.
+  std::vector<unsigned long> memory_nodes;
+  // setgroups(0), setresgid, setresuid: before the parent-death signal is
+  // set, since a credential change clears it. Both or neither.
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
 };
 
 class ChildProcess {

@@ -1,7 +1,9 @@
 #include "shimproc/child_spawn.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/close_range.h>
+#include <linux/mempolicy.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -25,7 +27,15 @@ namespace ember::shimproc::detail {
 namespace {
 
 // The step a spawn failed in.
-enum Step : int { kPrepare = 1, kChdir = 2, kExec = 3 };
+enum Step : int {
+  kPrepare = 1,
+  kChdir = 2,
+  kExec = 3,
+  kCgroup = 4,
+  kAffinity = 5,
+  kMemoryPolicy = 6,
+  kIds = 7
+};
 
 struct SpawnFailure {
   int err = 0;  // 0: started
@@ -47,6 +57,7 @@ struct SpawnPlan {
   long max_fd;              // for the close loop where close_range is missing
   bool own_process_group;
   int parent_death_signal;
+  const ChildSpec* confinement;  // its join_cgroup_procs_fds .. gid
 };
 
 // Owners of posix_spawn's two attribute objects.
@@ -135,8 +146,37 @@ void close_unmapped(const SpawnPlan& p, int report_fd) {
 // in its own frame, below the parent's stack pointer, its locals cannot take
 // a stack slot of spawn_vfork's (the compiler would share slots between the
 // child's branch and the parent's, thinking they never both run).
+// Raw system calls: glibc's setuid family would try to reach every thread
+// of the parent (whose memory a vfork child shares); the kernel applies
+// credentials per thread, and this child is one.
+void confine_child(const ChildSpec& c, int report_fd) {
+  for (int fd : c.join_cgroup_procs_fds) {
+    if (::write(fd, "0", 1) != 1) child_fail(report_fd, kCgroup, errno);
+  }
+  if (c.cpu_affinity &&
+      ::syscall(SYS_sched_setaffinity, 0, sizeof(cpu_set_t), &*c.cpu_affinity) != 0) {
+    child_fail(report_fd, kAffinity, errno);
+  }
+  if (!c.memory_nodes.empty() &&
+      ::syscall(SYS_set_mempolicy, MPOL_BIND, c.memory_nodes.data(),
+                c.memory_nodes.size() * sizeof(unsigned long) * 8 + 1) != 0) {
+    child_fail(report_fd, kMemoryPolicy, errno);
+  }
+  if (c.uid && c.gid) {
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0 ||
+        ::syscall(SYS_setresgid, *c.gid, *c.gid, *c.gid) != 0 ||
+        ::syscall(SYS_setresuid, *c.uid, *c.uid, *c.uid) != 0) {
+      child_fail(report_fd, kIds, errno);
+    }
+  }
+}
+
 [[noreturn, gnu::noinline]] void run_vfork_child(const SpawnPlan& p, pid_t parent, int report_fd) {
-  if (::prctl(PR_SET_PDEATHSIG, p.parent_death_signal) != 0) {
+  // Before the credentials change: the working directory may be ours only.
+  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) child_fail(report_fd, kChdir, errno);
+  // Before the parent-death signal: a credential change clears it.
+  confine_child(*p.confinement, report_fd);
+  if (p.parent_death_signal != 0 && ::prctl(PR_SET_PDEATHSIG, p.parent_death_signal) != 0) {
     child_fail(report_fd, kPrepare, errno);
   }
   // The parent may have died before the line above: then nobody would signal us.
@@ -151,7 +191,6 @@ void close_unmapped(const SpawnPlan& p, int report_fd) {
     if (::dup2(m.ours, m.child) < 0) child_fail(report_fd, kPrepare, errno);
   }
   close_unmapped(p, report_fd);
-  if (p.cwd != nullptr && ::chdir(p.cwd) != 0) child_fail(report_fd, kChdir, errno);
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);  // last: no handler of ours is left
@@ -206,6 +245,9 @@ Status check_spec(const ChildSpec& spec) {
                                      std::to_string(m.ours) + " -> " + std::to_string(m.child));
     }
   }
+  if (spec.uid.has_value() != spec.gid.has_value()) {
+    return Status::InvalidArgument("spawn " + spec.binary + ": uid and gid must be set together");
+  }
   if (spec.cwd.empty()) return Status::Ok();
   struct stat st {};
   if (::stat(spec.cwd.c_str(), &st) != 0) return errno_status("chdir " + spec.cwd, errno);
@@ -248,6 +290,11 @@ std::vector<char*> pointers(std::vector<std::string>* strings) {
 Status failure_status(const ChildSpec& spec, SpawnFailure f) {
   if (f.step == kChdir) return errno_status("chdir " + spec.cwd, f.err);
   if (f.step == kExec) return errno_status("spawn " + spec.binary, f.err);
+  static const char* const kConfineSteps[] = {"join its cgroup", "set its CPU affinity",
+                                              "set its memory policy", "set its uid and gid"};
+  if (f.step >= kCgroup && f.step <= kIds) {
+    return errno_status(spec.name + ": cannot " + kConfineSteps[f.step - kCgroup], f.err);
+  }
   return errno_status("prepare spawn of " + spec.binary, f.err);
 }
 
@@ -281,8 +328,12 @@ Status start_child(const ChildSpec& spec, pid_t* pid) {
   plan.max_fd = ::sysconf(_SC_OPEN_MAX);
   plan.own_process_group = spec.own_process_group;
   plan.parent_death_signal = spec.parent_death_signal;
+  plan.confinement = &spec;
 
-  SpawnFailure f = spec.parent_death_signal != 0 ? spawn_vfork(plan, pid) : spawn_posix(plan, pid);
+  const bool confined = !spec.join_cgroup_procs_fds.empty() || spec.cpu_affinity ||
+                        !spec.memory_nodes.empty() || spec.uid || spec.gid;
+  SpawnFailure f =
+      spec.parent_death_signal != 0 || confined ? spawn_vfork(plan, pid) : spawn_posix(plan, pid);
   if (f.err != 0) return failure_status(spec, f);
   return Status::Ok();
 }

@@ -94,6 +94,16 @@ struct NetworkInterfaceSpec {
   std::optional<RateLimiter> out_rate_limiter;  // traffic from the guest (tx)
 };
 
+// The rest of a CreateVM JailerConfig, validated (shim/jailer_request.hpp);
+// the backends apply it through VmmJail (shim/vmm/vmm_jail.hpp).
+struct JailSpec {
+  std::optional<uint32_t> uid;  // UID and GID: both or neither
+  std::optional<uint32_t> gid;
+  std::vector<int> cpus;    // CPUs: the VMM's CPU affinity; empty: ours
+  std::vector<int> mems;    // Mems: its memory policy binds to these nodes; empty: ours
+  std::string cgroup_path;  // CgroupPath: the VMM runs in <CgroupPath>/<VM id>; "": ours
+};
+
 // A validated CreateVM request with the config's defaults filled in.
 struct VmSpec {
   std::string vm_id;
@@ -112,6 +122,11 @@ struct VmSpec {
   std::vector<NetworkInterfaceSpec> network_interfaces;
   std::string netns;  // JailerConfig.NetNS: the VMM runs in this network namespace
   std::chrono::seconds create_timeout{60};
+  // LogFifoPath / MetricsFifoPath (absolute; "" for the backend's own):
+  // FIFOs the VMM's log and metrics go to (docs/emberd.md).
+  std::string log_fifo;
+  std::string metrics_fifo;
+  JailSpec jail;
 };
 
 class Vmm {

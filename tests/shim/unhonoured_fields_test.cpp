@@ -59,9 +59,8 @@ std::vector<Case> cases() {
        true},
       {"ContainerCount", [](auto& r) { r.set_containercount(1); }, false},
       {"ExitAfterAllTasksDeleted", [](auto& r) { r.set_exitafteralltasksdeleted(true); }, false},
-      {"JailerConfig.UID", [](auto& r) { r.mutable_jailerconfig()->set_uid(1000); }, false},
-      {"LogFifoPath", [](auto& r) { r.set_logfifopath("/tmp/l"); }, false},
-      {"MetricsFifoPath", [](auto& r) { r.set_metricsfifopath("/tmp/m"); }, false},
+      {"JailerConfig.DriveExposePolicy",
+       [](auto& r) { r.mutable_jailerconfig()->set_driveexposepolicy(BIND); }, false},
   };
 }
 
@@ -102,7 +101,15 @@ TEST(UnhonouredFieldsTest, WhatEveryBackendHonoursPasses) {
   req.mutable_rootdrive()->mutable_ratelimiter()->mutable_bandwidth()->set_capacity(1 << 20);
   req.mutable_balloondevice()->set_amountmib(16);
   req.set_timeoutseconds(30);
-  req.mutable_jailerconfig()->set_netns("/var/run/netns/n1");
+  auto* jailer = req.mutable_jailerconfig();
+  jailer->set_netns("/var/run/netns/n1");
+  jailer->set_uid(65534);
+  jailer->set_gid(65534);
+  jailer->set_cpus("0");
+  jailer->set_mems("0");
+  jailer->set_cgrouppath("/ember");
+  req.set_logfifopath("/run/vm1-log.fifo");
+  req.set_metricsfifopath("/run/vm1-metrics.fifo");
   tap_interface(req)->set_allowmmds(true);
   auto* net = req.mutable_networkinterfaces(0)->mutable_staticconfig();
   net->set_macaddress("06:00:0a:00:00:02");

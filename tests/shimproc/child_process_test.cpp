@@ -323,6 +323,47 @@ TEST(ChildProcessDeathSignalTest, TheChildDiesWithTheThreadThatSpawnedIt) {
   EXPECT_EQ(p.wait().signal, SIGKILL);
 }
 
+// The credentials change before the death signal is set (a change of them
+// would clear it): a child running as another user still dies with the
+// thread that spawned it.
+TEST(ChildProcessConfinementTest, AChildRunningAsAnotherUserStillDiesWithItsThread) {
+  if (::geteuid() != 0) GTEST_SKIP() << "changing ids needs root";
+  ChildProcess p;
+  Status s;
+  ChildSpec spec;
+  spec.binary = "/bin/sleep";
+  spec.args = {"600"};
+  spec.parent_death_signal = SIGKILL;
+  spec.uid = 65534;
+  spec.gid = 65534;
+  std::thread([&] { s = ChildProcess::spawn(spec, &p); }).join();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(p.wait().signal, SIGKILL);
+}
+
+TEST(ChildProcessConfinementTest, ConfinementFailuresAreNamedAndLeaveNoChild) {
+  ChildProcess p;
+  ChildSpec spec;
+  spec.name = "sleeper";
+  spec.binary = "/bin/sleep";
+  spec.args = {"600"};
+  spec.uid = 65534;
+  EXPECT_EQ(ChildProcess::spawn(spec, &p).code(), Code::invalid_argument);
+  spec.uid.reset();
+  UniqueFd read_only(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  spec.join_cgroup_procs_fds = {read_only.get()};
+  Status s = ChildProcess::spawn(spec, &p);
+  EXPECT_EQ(s.message().rfind("sleeper: cannot join its cgroup: ", 0), 0u) << s.ToString();
+  spec.join_cgroup_procs_fds.clear();
+  cpu_set_t none;
+  CPU_ZERO(&none);
+  spec.cpu_affinity = none;
+  s = ChildProcess::spawn(spec, &p);
+  EXPECT_EQ(s.message(), "sleeper: cannot set its CPU affinity: Invalid argument");
+  EXPECT_FALSE(p.valid());
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "no child left to reap";
+}
+
 TEST(ChildProcessAdoptTest, AnAdoptedProcessIsKilledAndWaitedForWithUnknownStatus) {
   // sh starts sleep in the background and exits: sleep is not our child.
   Pipe out;

@@ -15,6 +15,7 @@ Status spawn_firecracker(const FirecrackerCommand& cmd, shimproc::ChildProcess* 
   spec.cwd = cmd.cwd;
   spec.fds = {{STDOUT_FILENO, STDOUT_FILENO}, {STDERR_FILENO, STDERR_FILENO}};
   spec.parent_death_signal = SIGKILL;
+  if (cmd.jail != nullptr) cmd.jail->confine(&spec);
   return spawn_in_netns(cmd.netns, [&] { return shimproc::ChildProcess::spawn(spec, out); });
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "shim/vmm/vmm_jail.hpp"
 #include "shimproc/child_process.hpp"
 
 namespace ember::shim::firecracker {
@@ -18,6 +19,7 @@ struct FirecrackerCommand {
   std::vector<std::string> args;  // argv[1..]
   std::string cwd;                // "" keeps ours
   std::string netns = "";         // a network namespace path it runs in; "" keeps ours
+  const VmmJail* jail = nullptr;  // cgroups, CPUs, memory nodes, ids (JailerConfig); may be null
 };
 
 // Answers once exec succeeded. A failed exec is "spawn <binary>: ..." with

@@ -24,8 +24,18 @@ class FirecrackerVmFiles {
 
   const std::string& dir() const { return dir_; }
   std::string api_socket_path() const { return dir_ + "/" + kApiSocket; }
-  std::string log_fifo_path() const { return dir_ + "/" + kLogFifo; }
-  std::string metrics_fifo_path() const { return dir_ + "/" + kMetricsFifo; }
+  std::string log_fifo_path() const {
+    return !log_fifo_.empty() ? log_fifo_ : dir_ + "/" + kLogFifo;
+  }
+  std::string metrics_fifo_path() const {
+    return !metrics_fifo_.empty() ? metrics_fifo_ : dir_ + "/" + kMetricsFifo;
+  }
+  // LogFifoPath / MetricsFifoPath: the FIFOs to use instead of the VM dir's
+  // ("" keeps the VM dir's). Call before prepare().
+  void use_fifos(std::string log, std::string metrics) {
+    log_fifo_ = std::move(log);
+    metrics_fifo_ = std::move(metrics);
+  }
 
   // What bind() and connect() get for the API socket: its absolute path when
   // that fits sun_path, else "./firecracker.sock" when our working directory
@@ -42,6 +52,8 @@ class FirecrackerVmFiles {
   Status make_fifo(const std::string& path, bool* made);
 
   std::string dir_;
+  std::string log_fifo_;
+  std::string metrics_fifo_;
   bool made_log_fifo_ = false;
   bool made_metrics_fifo_ = false;
 };

@@ -45,6 +45,7 @@ FirecrackerVmm::~FirecrackerVmm() {
   // The VMM goes first: a request still in flight then fails at once, so
   // the client's destructor does not wait for it.
   process_.reset();
+  jail_.reset();
   api_.reset();
   files_.reset();
 }
@@ -120,7 +121,7 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
   }
   std::string address;
   if (s.ok()) s = files_->api_socket_address(&address);
-  if (s.ok()) s = files_->prepare();
+  if (s.ok()) s = prepare_files(spec);
   if (s.ok()) {
     s = socket_wait_->start(opt_.vm_dir, FirecrackerVmFiles::kApiSocket, address,
                             [this] { on_api_ready(); });
@@ -132,11 +133,15 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
                 "--mmds-size-limit", kMmdsSizeLimit};
     cmd.cwd = opt_.vm_dir;
     cmd.netns = spec.netns;
+    cmd.jail = jail_.get();
     s = spawn_firecracker(cmd, process_.get());
   }
   if (!s.ok()) {
     socket_wait_->cancel();
-    if (state_ == State::idle) files_->remove();
+    if (state_ == State::idle) {
+      files_->remove();
+      jail_.reset();
+    }
     later([s, done = std::move(done)] { done(s); });
     return;
   }
@@ -154,8 +159,23 @@ void FirecrackerVmm::create(const VmSpec& spec, Done done) {
     fail_create(Status::DeadlineExceeded("firecracker did not start VM " + opt_.vm_id + " within " +
                                          std::to_string(seconds) + " s"));
   });
-  start_log_forwarding();
+  // A LogFifoPath is its owner's to read: the shim forwards only its own.
+  if (spec.log_fifo.empty()) start_log_forwarding();
   spdlog::info("started {} (pid {}), API socket {}", opt_.binary, process_->pid(), address);
+}
+
+Status FirecrackerVmm::prepare_files(const VmSpec& spec) {
+  files_->use_fifos(spec.log_fifo, spec.metrics_fifo);
+  Status s = VmmJail::open(spec.jail, opt_.vm_id, opt_.vm_dir, &jail_);
+  if (s.ok()) s = files_->prepare();
+  // Firecracker opens the FIFOs itself: as the jail's uid, they must be its.
+  if (s.ok()) s = jail_->hand_over(files_->log_fifo_path());
+  if (s.ok()) s = jail_->hand_over(files_->metrics_fifo_path());
+  if (!s.ok()) {
+    files_->remove();
+    jail_.reset();
+  }
+  return s;
 }
 
 void FirecrackerVmm::start_log_forwarding() {
@@ -315,6 +335,7 @@ void FirecrackerVmm::on_process_exit() {
   socket_wait_->cancel();
   log_reader_.reset();
   files_->remove();
+  jail_.reset();  // the VMM was reaped: its cgroups are empty
   const State was = state_;
   state_ = State::exited;
   spdlog::info("firecracker (pid {}) ended: {}", process_->pid(), how);

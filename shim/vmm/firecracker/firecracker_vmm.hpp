@@ -20,6 +20,7 @@
 #include "io/event_loop.hpp"
 #include "shim/vmm/firecracker/firecracker_api.hpp"
 #include "shim/vmm/vmm.hpp"
+#include "shim/vmm/vmm_jail.hpp"
 
 namespace ember::io {
 class LineReader;
@@ -69,6 +70,8 @@ class FirecrackerVmm : public Vmm {
   // Runs a call now, or completes done with why the VM cannot take one.
   void call_running(ApiCall call, std::function<void(Status, std::string)> done);
   std::vector<ApiCall> boot_calls(const VmSpec& spec) const;
+  // Prepares the VM dir's files, the FIFOs and the jail.
+  Status prepare_files(const VmSpec& spec);
   void start_log_forwarding();
   void on_api_ready();
   void run_boot_call(std::size_t i);
@@ -90,6 +93,7 @@ class FirecrackerVmm : public Vmm {
   io::EventLoop::WatchId exit_watch_ = 0;
   io::EventLoop::WatchId create_deadline_ = 0;
   io::EventLoop::WatchId stop_deadline_ = 0;
+  std::unique_ptr<VmmJail> jail_;  // JailerConfig: made before the spawn, undone after the reap
   std::unique_ptr<FirecrackerVmFiles> files_;
   std::unique_ptr<shimproc::ChildProcess> process_;
   std::unique_ptr<SocketWait> socket_wait_;

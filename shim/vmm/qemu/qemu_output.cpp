@@ -6,7 +6,9 @@
 
 namespace ember::shim::qemu {
 
-QemuOutput::QemuOutput(io::EventLoop& loop, UniqueFd fd) : fd_(std::move(fd)) {
+QemuOutput::QemuOutput(io::EventLoop& loop, UniqueFd fd,
+                       std::function<void(const std::string&)> on_line)
+    : fd_(std::move(fd)), on_line_(std::move(on_line)) {
   reader_ = std::make_unique<QemuFdReader>(
       loop, fd_.get(), [this](std::string_view chunk) { on_data(chunk); },
       [this](int) {
@@ -36,6 +38,7 @@ void QemuOutput::on_data(std::string_view chunk) {
 void QemuOutput::add_line(std::string line) {
   if (line.empty()) return;
   spdlog::warn("qemu: {}", line);
+  if (on_line_) on_line_(line);
   last_.push_back(std::move(line));
   if (last_.size() > kKeptLines) last_.pop_front();
 }

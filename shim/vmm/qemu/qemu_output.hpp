@@ -3,6 +3,7 @@
 // shim's log. The last lines are kept: when QEMU fails to start, they say why
 // ("could not open ...") and go into the CreateVM error.
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,8 +20,9 @@ class QemuOutput {
   static constexpr size_t kKeptLines = 4;
   static constexpr size_t kMaxLine = 1024;  // longer lines are cut
 
-  // Takes the pipe's read end.
-  QemuOutput(io::EventLoop& loop, UniqueFd fd);
+  // Takes the pipe's read end; on_line (optional) hears each line too.
+  QemuOutput(io::EventLoop& loop, UniqueFd fd,
+             std::function<void(const std::string&)> on_line = nullptr);
   ~QemuOutput();
   QemuOutput(const QemuOutput&) = delete;
   QemuOutput& operator=(const QemuOutput&) = delete;
@@ -38,6 +40,7 @@ class QemuOutput {
   std::unique_ptr<QemuFdReader> reader_;
   std::string partial_;
   std::deque<std::string> last_;
+  std::function<void(const std::string&)> on_line_;
 };
 
 }  // namespace ember::shim::qemu

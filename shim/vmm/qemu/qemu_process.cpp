@@ -17,6 +17,7 @@ Status spawn_qemu(const QemuLaunch& launch, shimproc::ChildProcess* out) {
     spec.fds.push_back({3 + static_cast<int>(i), launch.fds[i]});
   }
   spec.parent_death_signal = SIGKILL;
+  if (launch.jail != nullptr) launch.jail->confine(&spec);
   return spawn_in_netns(launch.netns, [&] { return shimproc::ChildProcess::spawn(spec, out); });
 }
 

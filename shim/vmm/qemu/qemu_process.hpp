@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "shim/vmm/vmm_jail.hpp"
 #include "shimproc/child_process.hpp"
 
 namespace ember::shim::qemu {
@@ -21,6 +22,7 @@ struct QemuLaunch {
   int output_fd = -1;             // becomes fds 1 and 2; -1 means /dev/null
   std::vector<int> fds;           // fds[i] becomes fd 3 + i; all must be open
   std::string netns;              // a network namespace path QEMU runs in; "" keeps the shim's
+  const VmmJail* jail = nullptr;  // cgroups, CPUs, memory nodes, ids (JailerConfig); may be null
 };
 
 // Errors as shimproc::ChildProcess::spawn: "spawn <binary>: ...",

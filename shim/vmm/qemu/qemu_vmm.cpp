@@ -18,6 +18,7 @@
 #include "shim/vmm/qemu/qemu_console.hpp"
 #include "shim/vmm/qemu/qemu_output.hpp"
 #include "shim/vmm/qemu/qemu_process.hpp"
+#include "shim/vmm/qemu/qemu_reporting.hpp"
 #include "shim/vmm/qemu/qmp_client.hpp"
 
 namespace ember::shim::qemu {
@@ -50,6 +51,14 @@ Status write_file_atomically(const std::string& path, const std::string& text) {
     return errno_status("rename " + tmp, err);
   }
   return Status::Ok();
+}
+
+void log_command(const std::string& binary, const std::vector<std::string>& args) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  std::string line = binary;
+  for (const auto& a : args)
+    line += " " + a;
+  spdlog::debug("qemu command: {}", line);
 }
 
 }  // namespace
@@ -126,16 +135,17 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   launch.output_fd = out_write.get();
   launch.fds = {qmp_listener.get(), agent_listener.get(), console_qemu.get()};
   launch.netns = spec.netns;
+  launch.jail = jail_.get();
   s = spawn_qemu(launch, &process_);
   if (!s.ok()) return s;
-  output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read));
-  spdlog::info("started {} (pid {}, accel {})", binary, process_.pid(), host.kvm ? "kvm" : "tcg");
-  if (spdlog::should_log(spdlog::level::debug)) {
-    std::string line = binary;
-    for (const auto& a : args)
-      line += " " + a;
-    spdlog::debug("qemu command: {}", line);
-  }
+  output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read), [this](const std::string& l) {
+    if (reporting_) reporting_->log(l);
+  });
+  const std::string started = "started " + binary + " (pid " + std::to_string(process_.pid()) +
+                              ", accel " + (host.kvm ? "kvm" : "tcg") + ")";
+  spdlog::info("{}", started);
+  reporting_->log(started);
+  log_command(binary, args);
 
   qmp_ = std::make_unique<QmpClient>(
       loop_, std::move(qmp_fd),
@@ -148,6 +158,8 @@ Status QemuVmm::start_mmds(const VmSpec& spec) {
   if (!wants_mmds(spec)) return Status::Ok();
   Status s = MmdsServer::start(socket_path(kMmdsSocketName), &mmds_);
   if (s.ok()) mmds_->set_document(guest_metadata_.get());
+  // socat, QEMU's child, connects to it: as the jail's uid, it must be its.
+  if (s.ok()) s = jail_->hand_over(socket_path(kMmdsSocketName));
   return s;
 }
 
@@ -162,7 +174,9 @@ void QemuVmm::create(const VmSpec& spec, Done done) {
   has_balloon_ = spec.balloon.has_value();
   balloon_target_mib_ = has_balloon_ ? spec.balloon->amount_mib : 0;
   started_at_ = std::chrono::steady_clock::now();
-  Status s = start_mmds(spec);
+  Status s = VmmJail::open(spec.jail, vm_id_, vm_dir_, &jail_);
+  if (s.ok()) s = start_mmds(spec);
+  if (s.ok()) s = QemuReporting::open(loop_, spec, &reporting_);
   if (s.ok()) s = spawn(spec);
   if (!s.ok()) {
     spdlog::warn("cannot start qemu: {}", s.ToString());
@@ -219,6 +233,7 @@ void QemuVmm::on_started(const Status& s) {
   cancel_timer(&create_timer_);
   state_ = State::running;
   spdlog::info("qemu runs the VM {} ms after its start", ms_since(started_at_));
+  reporting_->running(process_.pid());
   Done done = std::move(create_done_);
   done(Status::Ok());
 }
@@ -304,8 +319,13 @@ void QemuVmm::on_process_exit() {
     cancel_timer(id);
   if (output_) output_->drain();
   if (console_) console_->drain();
-  spdlog::info("qemu {}{}", process_.exit().describe(),
-               shutdown_reason_.empty() ? "" : " (" + shutdown_reason_ + ")");
+  const std::string ended = "qemu " + process_.exit().describe() +
+                            (shutdown_reason_.empty() ? "" : " (" + shutdown_reason_ + ")");
+  spdlog::info("{}", ended);
+  if (reporting_) {
+    reporting_->log(ended);
+    reporting_->ended();
+  }
   const State was = state_;
   state_ = State::exited;
   if (was == State::starting) {
@@ -342,6 +362,8 @@ void QemuVmm::release() {
   qmp_socket_.reset();
   agent_socket_.reset();
   mmds_.reset();
+  reporting_.reset();
+  jail_.reset();  // QEMU was reaped: its cgroups are empty
   if (ready_file_written_) ::unlink((vm_dir_ + "/" + kGuestReadyName).c_str());
   ready_file_written_ = false;
 }

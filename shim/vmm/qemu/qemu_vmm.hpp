@@ -23,6 +23,7 @@
 #include "shim/metadata_store.hpp"
 #include "shim/vmm/qemu/mmds_server.hpp"
 #include "shim/vmm/vmm.hpp"
+#include "shim/vmm/vmm_jail.hpp"
 #include "shimproc/child_process.hpp"
 #include "shimproc/launch_contract.hpp"
 
@@ -30,6 +31,7 @@ namespace ember::shim::qemu {
 
 class QemuConsole;
 class QemuOutput;
+class QemuReporting;
 class QmpClient;
 
 class QemuVmm : public Vmm {
@@ -128,7 +130,9 @@ class QemuVmm : public Vmm {
 
   MetadataStore guest_metadata_;      // what MMDS serves; the shim's store validated it
   std::unique_ptr<MmdsServer> mmds_;  // only with AllowMMDS, while QEMU may run
-  io::BoundSocket qmp_socket_;        // the socket files; QEMU has the listening fds
+  std::unique_ptr<VmmJail> jail_;     // JailerConfig: made before the spawn, undone after the reap
+  std::unique_ptr<QemuReporting> reporting_;  // LogFifoPath / MetricsFifoPath
+  io::BoundSocket qmp_socket_;                // the socket files; QEMU has the listening fds
   io::BoundSocket agent_socket_;
   shimproc::ChildProcess process_;
   std::unique_ptr<QemuOutput> output_;

@@ -333,5 +333,52 @@ TEST_F(FirecrackerShimTest, KillingTheShimKillsFirecracker) {
   EXPECT_TRUE(fctest::wait_gone(vmm));
 }
 
+// The whole request path of the fields firecracker-containerd hands to its
+// jailer and to Firecracker's logger and metrics: accepted, PUT as given,
+// reported, and nothing left after StopVM.
+TEST_F(FirecrackerShimTest, FifoPathsAndJailerFieldsReachFirecrackerAndAreReported) {
+  ASSERT_TRUE(start(tree_.fake()).ok());
+  CreateVMRequest req;
+  req.set_vmid("vm1");
+  req.set_logfifopath(tree_.path() + "/vm1-log.fifo");
+  req.set_metricsfifopath(tree_.path() + "/vm1-metrics.fifo");
+  req.mutable_jailerconfig()->set_cpus("0");
+  const bool cgroups = ::geteuid() == 0 && ::access("/sys/fs/cgroup", W_OK) == 0;
+  const std::string cgroup = "/ember-fc-shim-" + std::to_string(::getpid());
+  if (cgroups) req.mutable_jailerconfig()->set_cgrouppath(cgroup);
+  CreateVMResponse created;
+  const Status s = shim_.call("CreateVM", req, &created);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(created.logfifopath(), req.logfifopath());
+  EXPECT_EQ(created.metricsfifopath(), req.metricsfifopath());
+  EXPECT_EQ(created.cgrouppath(), cgroups ? cgroup + "/vm1" : "");
+  const auto calls = tree_.recorded();
+  ASSERT_GE(calls.size(), 2u);
+  EXPECT_EQ(calls[0].path, "/logger");
+  EXPECT_EQ(calls[0].json()["log_path"], req.logfifopath()) << calls[0].body;
+  EXPECT_EQ(calls[1].path, "/metrics");
+  EXPECT_EQ(calls[1].json(), json({{"metrics_path", req.metricsfifopath()}})) << calls[1].body;
+  const std::string status =
+      read_file("/proc/" + std::to_string(tree_.pid()) + "/status").value_or("");
+  EXPECT_NE(status.find("\nCpus_allowed_list:\t0\n"), std::string::npos) << status;
+  if (cgroups) {
+    const std::string in =
+        read_file("/proc/" + std::to_string(tree_.pid()) + "/cgroup").value_or("");
+    EXPECT_NE(in.find(":" + cgroup + "/vm1\n"), std::string::npos) << in;
+  }
+  GetVMInfoResponse info;
+  ASSERT_TRUE(shim_.call("GetVMInfo", for_vm<GetVMInfoRequest>(), &info).ok());
+  EXPECT_EQ(info.logfifopath(), req.logfifopath());
+  EXPECT_EQ(info.cgrouppath(), created.cgrouppath());
+
+  EXPECT_TRUE(shim_.call("StopVM", for_vm<StopVMRequest>()).ok());
+  EXPECT_EQ(shim_.wait_exit(), 0) << output();
+  EXPECT_NE(::access(req.logfifopath().c_str(), F_OK), 0);
+  EXPECT_NE(::access(req.metricsfifopath().c_str(), F_OK), 0);
+  if (cgroups) {
+    EXPECT_NE(::access(("/sys/fs/cgroup/cpuset" + cgroup).c_str(), F_OK), 0);
+  }
+}
+
 }  // namespace
 }  // namespace ember::shimtest

@@ -6,7 +6,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <future>
+
+#include "base/files.hpp"
 
 #include "io/event_loop.hpp"
 #include "tests/shim/vmm/firecracker/firecracker_test_support.hpp"
@@ -397,6 +402,63 @@ TEST_F(FirecrackerVmmTest, DestroyingTheBackendKillsItsVmmAndRemovesItsFiles) {
   on_loop([this] { vmm_.reset(); });
   EXPECT_TRUE(fctest::wait_gone(pid, std::chrono::milliseconds(0)));
   EXPECT_TRUE(tree_.vm_dir_entries().empty());
+}
+
+// LogFifoPath / MetricsFifoPath: Firecracker is told to use them (as
+// firecracker-containerd passes them to its logger and metrics), the shim
+// makes them, does not read the log (it is the caller's), and removes them.
+TEST_F(FirecrackerVmmTest, LogAndMetricsFifoPathsReplaceTheVmDirsFifos) {
+  make(tree_.fake());
+  VmSpec s = spec();
+  s.log_fifo = tree_.path() + "/vm1-log.fifo";
+  s.metrics_fifo = tree_.path() + "/vm1-metrics.fifo";
+  ASSERT_TRUE(create(s).ok());
+  const auto calls = tree_.recorded();
+  ASSERT_GE(calls.size(), 2u);
+  expect_call(calls[0], "PUT", "/logger",
+              {{"log_path", s.log_fifo},
+               {"level", "Info"},
+               {"show_level", true},
+               {"show_log_origin", false}});
+  expect_call(calls[1], "PUT", "/metrics", {{"metrics_path", s.metrics_fifo}});
+  struct stat st {};
+  ASSERT_EQ(::stat(s.log_fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  ASSERT_EQ(::stat(s.metrics_fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(tree_.vm_dir_entries(), std::vector<std::string>{"firecracker.sock"});
+  EXPECT_TRUE(stop(10).ok());
+  EXPECT_NE(::access(s.log_fifo.c_str(), F_OK), 0);
+  EXPECT_NE(::access(s.metrics_fifo.c_str(), F_OK), 0);
+}
+
+// JailerConfig UID/GID and CPUs: Firecracker runs as that user on those
+// CPUs (firecracker-containerd's runc jailer sets the same), the FIFOs it
+// opens are that user's, and the VM directory is its group's while it runs.
+TEST_F(FirecrackerVmmTest, JailerIdsAndCpusAreThoseOfTheFirecrackerProcess) {
+  if (::geteuid() != 0) GTEST_SKIP() << "changing ids needs root";
+  // The stand-in's script and record files live in the tree: let uid 65534 in.
+  ASSERT_EQ(::chmod(tree_.path().c_str(), 0777), 0);
+  make(tree_.fake());
+  VmSpec s = spec();
+  s.jail.uid = 65534;
+  s.jail.gid = 65534;
+  s.jail.cpus = {0};
+  const Status st = create(s);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  const std::string status =
+      read_file("/proc/" + std::to_string(vmm_pid()) + "/status").value_or("");
+  EXPECT_NE(status.find("\nUid:\t65534\t65534\t65534\t65534\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("\nGid:\t65534\t65534\t65534\t65534\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("\nCpus_allowed_list:\t0\n"), std::string::npos) << status;
+  struct stat fifo {};
+  ASSERT_EQ(::stat((tree_.vm_dir() + "/fc-logs.fifo").c_str(), &fifo), 0);
+  EXPECT_EQ(fifo.st_uid, 65534u);
+  EXPECT_TRUE(stop(10).ok());
+  struct stat dir {};
+  ASSERT_EQ(::stat(tree_.vm_dir().c_str(), &dir), 0);
+  EXPECT_EQ(dir.st_mode & 07777, 0700u);
+  EXPECT_EQ(dir.st_gid, 0u);
 }
 
 }  // namespace
