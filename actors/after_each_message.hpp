@@ -20,7 +20,10 @@ class AfterEachMessage : public Base {
 
   caf::invoke_message_result consume(caf::mailbox_element& x) override {
     caf::invoke_message_result r = Base::consume(x);
-    if (after_) after_(this->getf(caf::abstract_actor::is_terminated_flag));
+    // quit() marks the actor as shutting down; it is finalized only later.
+    if (after_)
+      after_(this->getf(caf::abstract_actor::is_shutting_down_flag |
+                        caf::abstract_actor::is_terminated_flag));
     return r;
   }
 

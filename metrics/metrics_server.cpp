@@ -1,6 +1,8 @@
 // Debian bookworm's cpp-httplib (0.11.4) listens on AF_UNIX as well as TCP
 // (set_address_family, the path given as the host), so one library covers
-// both forms of metrics.listen.
+// both forms of metrics.listen. Its listening socket is O_CLOEXEC; the
+// connections it accepts are not (plain accept()), which no child sees: a
+// shim's spawn closes every fd above 4 (shimproc/child_spawn.cpp).
 #include "metrics/metrics_server.hpp"
 
 #include <httplib.h>
