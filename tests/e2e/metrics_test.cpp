@@ -96,6 +96,24 @@ TEST(MetricsEndpointTest, ASocketInUseStopsEmberdAtStartNamingIt) {
   }
 }
 
+TEST(MetricsEndpointTest, ARestartedEmberdCountsTheVmsItAdopted) {
+  TempDir dir;
+  std::string path = dir.path() + "/metrics.sock";
+  Emberd emberd(with_metrics_on(path));
+  {
+    FcClient client(emberd.socket());
+    drive_vms(client, emberd);
+  }
+  ASSERT_EQ(emberd.stop(SIGTERM), 0) << emberd.log();  // m2's shim keeps running
+  emberd.restart();
+  int status = 0;
+  std::string text = http_get(0, "/metrics", &status, path);
+  ASSERT_EQ(status, 200) << emberd.log();
+  EXPECT_TRUE(has_line(text, "ember_vm_adoptions_total{result=\"adopted\"} 1")) << text;
+  EXPECT_TRUE(has_line(text, "ember_vms{state=\"running\",backend=\"hollow\"} 1")) << text;
+  EXPECT_TRUE(has_line(text, "ember_vm_exits_total{cause=\"stopped\"} 0")) << text;
+}
+
 TEST(MetricsEndpointTest, RealPrometheusScrapingEmberdReportsTheTargetUp) {
   if (!prometheus_installed()) GTEST_SKIP() << "prometheus/promtool not installed";
   uint16_t port = free_loopback_port();
