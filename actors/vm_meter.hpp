@@ -19,7 +19,9 @@ class VmMeter {
   VmMeter& operator=(const VmMeter&) = delete;
 
   void observe(const SupervisorState& st, bool ended) {
+    if (ended_) return;  // counted once, whatever is handled after quit()
     if (ended) {
+      ended_ = true;
       if (auto cause = exit_cause(st)) m_.vm_exited(*cause);
       leave();
       return;
@@ -66,6 +68,7 @@ class VmMeter {
 
   metrics::Metrics& m_;
   std::optional<VmState> current_;
+  bool ended_ = false;
 };
 
 }  // namespace ember::actors
