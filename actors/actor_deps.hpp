@@ -6,12 +6,16 @@
 namespace ember::config {
 struct Config;
 }
+namespace ember::metrics {
+class Metrics;
+}
 
 namespace ember::actors {
 
 struct ActorDeps {
   const config::Config* cfg = nullptr;     // daemon settings
   msg::EffectsFactory* effects = nullptr;  // every OS effect of a VM
+  metrics::Metrics* metrics = nullptr;     // counters to update; null: none
   // Where the actors report their steps for a journal; null: nowhere.
   msg::StepSink* steps() const { return effects != nullptr ? effects->steps() : nullptr; }
 };

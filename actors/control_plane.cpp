@@ -6,11 +6,14 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <chrono>
+
 #include "actors/actors.hpp"
 #include "actors/loop_coordinator.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "journal/journal_recorder.hpp"
+#include "metrics/ember_metrics.hpp"
 #include "shimproc/recovery_scan.hpp"
 #include "shimproc/shim_host.hpp"
 
@@ -38,6 +41,18 @@ msg::InboundRpc inbound_rpc(msg::Method method, ttrpc::Request req, ttrpc::Respo
                          std::move(req.metadata)};
 }
 
+// Times the call at this edge, outside the actors: reading the clock is not
+// theirs to do, and replay (which feeds the frontend directly) stays
+// untouched. The reply runs on the I/O thread, like this.
+void count_call(metrics::Metrics* metrics, msg::InboundRpc* rpc) {
+  auto arrived = std::chrono::steady_clock::now();
+  rpc->reply = [metrics, arrived, method = static_cast<int>(rpc->method),
+                inner = std::move(rpc->reply)](const msg::RpcReply& out) {
+    metrics->record_call(method, out.code, std::chrono::steady_clock::now() - arrived);
+    inner(out);
+  };
+}
+
 struct ControlPlane::Impl {
   shimproc::ShimHostFactory effects;
   // With a journal: the taps. Null without one, so no input pays for them.
@@ -49,15 +64,21 @@ struct ControlPlane::Impl {
   msg::frontend_actor frontend;
   const config::Config& cfg;
 
-  Impl(io::EventLoop& loop, const config::Config& config, journal::JournalWriter* journal)
-      : effects(loop, config), sys(on_loop(loop, caf_cfg)), cfg(config) {
+  metrics::Metrics* metrics;
+
+  Impl(io::EventLoop& loop, const config::Config& config, journal::JournalWriter* journal,
+       metrics::Metrics* counters)
+      : effects(loop, config, counters),
+        sys(on_loop(loop, caf_cfg)),
+        cfg(config),
+        metrics(counters) {
     if (journal != nullptr) {
       recording_effects = std::make_unique<journal::RecordingEffectsFactory>(effects, *journal);
       recorder = std::make_unique<journal::JournalRecorder>(*journal);
     }
     msg::EffectsFactory* vm_effects =
         recording_effects ? static_cast<msg::EffectsFactory*>(recording_effects.get()) : &effects;
-    ActorDeps deps{&cfg, vm_effects};
+    ActorDeps deps{&cfg, vm_effects, metrics};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
     });
@@ -66,8 +87,8 @@ struct ControlPlane::Impl {
 };
 
 ControlPlane::ControlPlane(io::EventLoop& loop, const config::Config& cfg,
-                           journal::JournalWriter* journal)
-    : impl_(std::make_unique<Impl>(loop, cfg, journal)) {}
+                           journal::JournalWriter* journal, metrics::Metrics* metrics)
+    : impl_(std::make_unique<Impl>(loop, cfg, journal, metrics)) {}
 
 ControlPlane::~ControlPlane() {
   {
@@ -91,11 +112,13 @@ void ControlPlane::serve(ttrpc::Server& server) {
     auto method = static_cast<msg::Method>(i);
     auto fe = impl_->frontend;
     journal::JournalRecorder* recorder = impl_->recorder.get();
+    metrics::Metrics* metrics = impl_->metrics;
     server.add_method(msg::kFirecrackerService, msg::method_name(method),
-                      [fe, method, recorder](ttrpc::Request req, ttrpc::Responder r) {
+                      [fe, method, recorder, metrics](ttrpc::Request req, ttrpc::Responder r) {
                         const uint64_t connection = req.connection;
                         const uint32_t stream_id = req.stream_id;
                         msg::InboundRpc rpc = inbound_rpc(method, std::move(req), std::move(r));
+                        if (metrics) count_call(metrics, &rpc);
                         // Recorded here, on the one I/O thread, just before
                         // the frontend can see it: journal order is the
                         // order of the frontend's mailbox.

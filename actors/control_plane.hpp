@@ -19,6 +19,9 @@ struct Config;
 namespace ember::journal {
 class JournalWriter;
 }
+namespace ember::metrics {
+class Metrics;
+}
 
 namespace ember::actors {
 
@@ -31,9 +34,11 @@ class ControlPlane {
   // Starts the actor system (worker threads), registry and frontend. loop and
   // cfg must outlive this object. With a journal, every input of the actors
   // (RPCs, effect completions, adoptions) and every reply is recorded into
-  // it; it must outlive loop too (completions run on the loop thread).
+  // it; it must outlive loop too (completions run on the loop thread). With
+  // metrics, calls, VM states and exits, and shim launches are counted there;
+  // it must outlive this object.
   ControlPlane(io::EventLoop& loop, const config::Config& cfg,
-               journal::JournalWriter* journal = nullptr);
+               journal::JournalWriter* journal = nullptr, metrics::Metrics* metrics = nullptr);
   // Detaches the VMs still registered (their shims keep running) and waits
   // for every actor to finish. Not on the loop thread.
   ~ControlPlane();

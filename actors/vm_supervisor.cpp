@@ -18,8 +18,10 @@
 #include <chrono>
 
 #include "actors/actors.hpp"
+#include "actors/after_each_message.hpp"
 #include "actors/step_noted.hpp"
 #include "actors/supervisor_events.hpp"
+#include "actors/vm_meter.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -29,7 +31,8 @@ namespace ember::actors {
 namespace {
 
 using namespace msg;
-using Self = StepNoted<caf::stateful_actor<SupervisorState, supervisor_actor::base>>*;
+using Self =
+    StepNoted<AfterEachMessage<caf::stateful_actor<SupervisorState, supervisor_actor::base>>>*;
 
 // Time the shim gets beyond the StopVM timeout to exit after its own
 // VMM-kill path, before emberd kills its process group.
@@ -362,6 +365,10 @@ supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps de
   st.deps = deps;
   st.fx = deps.effects->make(st.key, std::make_shared<SupervisorEvents>(self->address()));
   self->note_steps(deps.steps(), StepSink::Role::vm, &st.key);
+  if (deps.metrics)
+    self->after_each_message([self, m = std::make_shared<VmMeter>(*deps.metrics)](bool ended) {
+      m->observe(self->state, ended);
+    });
   return {
       [=](call_atom, const VmCall& call) { return on_call(self, call); },
       [=](adopt_atom, const ShimRecord& rec) -> caf::result<RpcReply> {

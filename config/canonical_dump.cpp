@@ -40,7 +40,8 @@ std::string canonical_dump(const Config& c) {
     << "log.format=" << to_string(c.log.format) << "\n"
     << "journal.path=" << c.journal.path << "\n"
     << "journal.max_bytes=" << c.journal.max_bytes << "\n"
-    << "journal.max_files=" << c.journal.max_files << "\n";
+    << "journal.max_files=" << c.journal.max_files << "\n"
+    << "metrics.listen=" << c.metrics.listen << "\n";
   return o.str();
 }
 

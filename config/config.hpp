@@ -71,6 +71,11 @@ struct JournalSettings {
   uint32_t max_files = 4;                   // path, path.1, ... path.<max_files-1>
 };
 
+// emberd's Prometheus endpoint (docs/operations-metrics.md): off unless set.
+struct MetricsSettings {
+  std::string listen;  // "", a unix socket path, 127.0.0.1:PORT or [::1]:PORT
+};
+
 struct Config {
   std::string source;         // file loaded, "" for embedded defaults
   std::string socket;         // emberd's fccontrol socket
@@ -85,6 +90,7 @@ struct Config {
   Timeouts timeouts;
   LogSettings log;
   JournalSettings journal;
+  MetricsSettings metrics;
 };
 
 // Every setting (not `source`) as "dotted.key=value" lines in a fixed order:

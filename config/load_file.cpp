@@ -8,6 +8,7 @@
 
 #include "base/files.hpp"
 #include "config/config.hpp"
+#include "config/listen_address.hpp"
 #include "config/yaml_values.hpp"
 
 namespace ember::config {
@@ -214,6 +215,20 @@ std::vector<Field> journal_fields() {
   };
 }
 
+// Checked here, so a bad address stops emberd at start with its line.
+Handler metrics_listen_field() {
+  return [](const Entry& e, Config* c) {
+    std::string text;
+    Status s = detail::read_string(e, &text);
+    if (!s.ok()) return s;
+    ListenAddress parsed;
+    s = parse_listen_address(text, &parsed);
+    if (!s.ok()) return invalid(*e.file, e.mark, e.key, s.message());
+    c->metrics.listen = std::move(text);
+    return Status::Ok();
+  };
+}
+
 const std::vector<Field>& top_level_fields() {
   using detail::read_bool;
   using detail::read_path;
@@ -235,6 +250,7 @@ const std::vector<Field>& top_level_fields() {
       {"timeouts", section(timeouts_fields())},
       {"log", section({{"level", log_level_field()}, {"format", log_format_field()}})},
       {"journal", section(journal_fields())},
+      {"metrics", section({{"listen", metrics_listen_field()}})},
   };
   return kFields;
 }

@@ -8,12 +8,17 @@ packages=(
   libcaf-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libasio-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
+  # emberd's metrics endpoint (HTTP server; tests scrape with its client)
+  libcpp-httplib-dev
   clang libclang-rt-14-dev
   # real VMs: the VMM, and what deploy/guest/build-guest.sh needs
   qemu-system-x86 kmod cpio lz4 socat e2fsprogs
   # tests/e2e/containerd_events_test: containerd and ctr (started by the test
   # with a private config; the package's own service is not used)
   containerd
+  # tests/e2e/metrics_test: promtool checks a scrape; a real prometheus
+  # (started by the test on loopback; the package's own service is not used)
+  prometheus
   # network tests: a namespace with a tap (ip), pinging the guest from it
   iproute2 iputils-ping
   # benchmark plots (bench/plot.sh, bench/report.sh)

@@ -12,6 +12,7 @@
 #include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
 #include "messages/fccontrol_methods.hpp"
+#include "metrics/ember_metrics.hpp"
 #include "shimproc/launch_workers.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_launch.hpp"
@@ -84,12 +85,13 @@ std::shared_ptr<Launched> make_files_and_spawn(const config::Config& cfg, const 
 class ShimHost final : public msg::VmEffects {
  public:
   ShimHost(io::EventLoop& loop, LaunchWorkers& workers, const config::Config& cfg, msg::VmKey key,
-           std::shared_ptr<msg::VmEvents> events)
+           std::shared_ptr<msg::VmEvents> events, metrics::Metrics* metrics)
       : loop_(loop),
         workers_(workers),
         cfg_(cfg),
         key_(std::move(key)),
-        events_(std::move(events)) {}
+        events_(std::move(events)),
+        metrics_(metrics) {}
   ~ShimHost() override { close_connections(); }
 
   void launch() override;
@@ -115,6 +117,8 @@ class ShimHost final : public msg::VmEffects {
   // A launch's result finds the host through this; reset on detach.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::shared_ptr<msg::VmEvents> events_;
+  metrics::Metrics* metrics_;      // null: not counted
+  msg::SteadyTime launched_at_{};  // launch() only: the spawn time's start
   // Owned resources, released in reverse order by their destructors.
   VmDir dir_;
   io::BoundSocket shim_socket_;            // file only: the fd went to the shim
@@ -137,6 +141,8 @@ void ShimHost::own_shim(ShimProcess proc) {
 void ShimHost::start_with(Status s) {
   if (s.ok()) client_ = ttrpc::Client::connect(loop_, fccontrol_socket_.path(), &s);
   if (!s.ok() && shim_) kill_shim("cannot connect to its fccontrol socket: " + s.message());
+  if (s.ok() && metrics_ && launched_at_ != msg::SteadyTime{})
+    metrics_->shim_spawned(now() - launched_at_);
   events_->started(s, shim_ ? pid_ : 0);
   if (!shim_) return;
   auto cell = shim_;
@@ -162,6 +168,7 @@ void ShimHost::start_with(Status s) {
 // The directory, sockets and spawn run on a worker; the rest, and every
 // event, on the loop thread, where the host lives.
 void ShimHost::launch() {
+  launched_at_ = now();
   std::weak_ptr<char> alive = alive_;
   workers_.submit([this, alive, &loop = loop_, &cfg = cfg_, key = key_] {
     auto l = make_files_and_spawn(cfg, key);
@@ -289,14 +296,15 @@ void ShimHost::detach() {
 
 }  // namespace
 
-ShimHostFactory::ShimHostFactory(io::EventLoop& loop, const config::Config& cfg)
-    : loop_(loop), cfg_(cfg) {
+ShimHostFactory::ShimHostFactory(io::EventLoop& loop, const config::Config& cfg,
+                                 metrics::Metrics* metrics)
+    : loop_(loop), cfg_(cfg), metrics_(metrics) {
   reserve_spare_fds();
 }
 
 std::unique_ptr<msg::VmEffects> ShimHostFactory::make(const msg::VmKey& key,
                                                       std::shared_ptr<msg::VmEvents> events) {
-  return std::make_unique<ShimHost>(loop_, workers_, cfg_, key, std::move(events));
+  return std::make_unique<ShimHost>(loop_, workers_, cfg_, key, std::move(events), metrics_);
 }
 
 }  // namespace ember::shimproc

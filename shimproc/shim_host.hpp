@@ -19,6 +19,9 @@ class EventLoop;
 namespace ember::config {
 struct Config;
 }
+namespace ember::metrics {
+class Metrics;
+}
 
 namespace ember::shimproc {
 
@@ -27,14 +30,17 @@ namespace ember::shimproc {
 class ShimHostFactory final : public msg::EffectsFactory {
  public:
   // Reserves the spare fds that let a VM directory be removed at the fd
-  // limit (base/spare_fds.hpp).
-  ShimHostFactory(io::EventLoop& loop, const config::Config& cfg);
+  // limit (base/spare_fds.hpp). With metrics (which must outlive the
+  // factory), each launch's time to a connected shim is observed there.
+  ShimHostFactory(io::EventLoop& loop, const config::Config& cfg,
+                  metrics::Metrics* metrics = nullptr);
   std::unique_ptr<msg::VmEffects> make(const msg::VmKey& key,
                                        std::shared_ptr<msg::VmEvents> events) override;
 
  private:
   io::EventLoop& loop_;
   const config::Config& cfg_;
+  metrics::Metrics* metrics_;
   LaunchWorkers workers_;
 };
 

@@ -18,6 +18,7 @@
 #include "cmd/emberd/logging.hpp"
 #include "cmd/emberd/service_notify.hpp"
 #include "cmd/emberd/startup_checks.hpp"
+#include "cmd/emberd/metrics_setup.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -99,7 +100,8 @@ ttrpc::ServerOptions server_options(const config::Limits& limits) {
   return opts;
 }
 
-void log_recovery(const actors::ControlPlane::Recovered& rec) {
+void log_recovery(const actors::ControlPlane::Recovered& rec, metrics::Metrics* counters) {
+  if (counters) counters->recovered(rec.adopted, rec.failed, rec.killed);
   if (rec.adopted || rec.failed || rec.killed || rec.removed_dirs || rec.removed_sockets)
     spdlog::info(
         "recovery: adopted {} running VM(s), {} failed; killed {} shim(s) of VMs never "
@@ -107,32 +109,56 @@ void log_recovery(const actors::ControlPlane::Recovered& rec) {
         rec.adopted, rec.failed, rec.killed, rec.removed_dirs, rec.removed_sockets);
 }
 
+// What serve() runs, in the order it must be torn down (last first).
+struct Serving {
+  std::unique_ptr<journal::JournalWriter> journal;  // outlives the loop
+  std::unique_ptr<metrics::Metrics> metrics;        // outlives the plane
+  std::unique_ptr<io::EventLoop> loop;
+  std::unique_ptr<ttrpc::Server> server;
+  std::unique_ptr<actors::ControlPlane> plane;
+  std::unique_ptr<metrics::MetricsServer> metrics_server;
+  std::thread io_thread;
+};
+
+// Adopts what a previous emberd left, then opens the socket and the metrics
+// endpoint. On error, what runs is stopped again.
+Status start_serving(const config::Config& cfg, Serving& srv) {
+  log_recovery(srv.plane->recover(), srv.metrics.get());
+  Status s = srv.server->listen(cfg.socket);
+  if (!s.ok()) s = Status(s.code(), "cannot serve on " + cfg.socket + ": " + s.ToString());
+  if (s.ok() && srv.metrics) s = start_metrics_server(cfg, *srv.metrics, &srv.metrics_server);
+  if (!s.ok()) {
+    srv.plane.reset();
+    srv.loop->stop();
+    srv.io_thread.join();
+  }
+  return s;
+}
+
 // Serves until SIGTERM/SIGINT, then shuts down. The exit code.
 int serve(const config::Config& cfg, int ready_fd) {
   raise_fd_limit();
   sigset_t signals = block_shutdown_signals();
+  Serving srv;
   // Before the loop, so it outlives it: completions are recorded on the loop
   // thread. Its thread starts with the shutdown signals blocked.
-  std::unique_ptr<journal::JournalWriter> journal;
-  if (Status s = start_journal(cfg, &journal); !s.ok()) {
+  if (Status s = start_journal(cfg, &srv.journal); !s.ok()) {
     spdlog::error("{}", s.message());
     return 1;
   }
-  io::EventLoop loop;
-  auto server = std::make_unique<ttrpc::Server>(loop, server_options(cfg.limits));
-  auto plane = std::make_unique<actors::ControlPlane>(loop, cfg, journal.get());
-  plane->serve(*server);
-  serve_journal(*server, journal.get(), cfg.journal);
-  // The actors run on the loop: it runs before anything asks them.
-  std::thread io_thread([&loop] { loop.run(); });
-  // Shims that outlived a previous emberd are adopted before the socket
-  // exists, so no call is served before them.
-  log_recovery(plane->recover());
-  if (Status s = server->listen(cfg.socket); !s.ok()) {
-    spdlog::error("cannot serve on {}: {}", cfg.socket, s.ToString());
-    plane.reset();
-    loop.stop();
-    io_thread.join();
+  srv.metrics = make_metrics(cfg, srv.journal.get());
+  srv.loop = std::make_unique<io::EventLoop>();
+  srv.server = std::make_unique<ttrpc::Server>(*srv.loop, server_options(cfg.limits));
+  srv.plane =
+      std::make_unique<actors::ControlPlane>(*srv.loop, cfg, srv.journal.get(), srv.metrics.get());
+  srv.plane->serve(*srv.server);
+  serve_journal(*srv.server, srv.journal.get(), cfg.journal);
+  // The actors run on the loop: it runs before anything asks them. Shims
+  // that outlived a previous emberd are adopted before the socket exists, so
+  // no call is served before them.
+  srv.io_thread = std::thread([loop = srv.loop.get()] { loop->run(); });
+  if (Status s = start_serving(cfg, srv); !s.ok()) {
+    spdlog::error("{}", s.message());
     return 1;
   }
   if (ready_fd >= 0) notify_ready(ready_fd);
@@ -144,17 +170,18 @@ int serve(const config::Config& cfg, int ready_fd) {
   sigwait(&signals, &sig);
   spdlog::info("emberd: {} received, shutting down", strsignal(sig));
   notify_service_stopping();
-  server->stop_accepting();
+  srv.server->stop_accepting();
+  srv.metrics_server.reset();  // no scrape sees the VMs let go below as exits
   if (cfg.stop_vms_on_exit) {
-    uint32_t n = plane->stop_all_vms();
+    uint32_t n = srv.plane->stop_all_vms();
     spdlog::info("emberd: stopped {} VM(s)", n);
   }
-  plane.reset();  // detaches the VMs that remain: their shims keep running
-  loop.stop();
-  io_thread.join();
+  srv.plane.reset();  // detaches the VMs that remain: their shims keep running
+  srv.loop->stop();
+  srv.io_thread.join();
   // Journal service replies still queued run now, while their loop exists.
-  if (journal) journal->flush();
-  server.reset();
+  if (srv.journal) srv.journal->flush();
+  srv.server.reset();
   spdlog::info("emberd: exited");
   return 0;
 }

@@ -39,7 +39,7 @@ std::string stop_payload(uint32_t timeout_seconds) {
 VmSupervisorTest::VmSupervisorTest() {
   settings.timeouts.stop_vm_seconds = 30;
   settings.timeouts.create_vm_seconds = 60;
-  sup = spawn_vm_supervisor(sys, key, ActorDeps{&settings, &effects});
+  sup = spawn_vm_supervisor(sys, key, ActorDeps{&settings, &effects, &counters});
   auto rec = ending;
   auto target = sup;
   watcher_ = sys.spawn([rec, target](caf::event_based_actor* self) -> caf::behavior {

@@ -15,6 +15,7 @@
 #include "actors/actors.hpp"
 #include "config/config.hpp"
 #include "messages/vm_protocol.hpp"
+#include "metrics/ember_metrics.hpp"
 #include "sim_effects.hpp"
 
 namespace ember::actors::testing {
@@ -62,6 +63,8 @@ class VmSupervisorTest : public ::testing::Test, public test_coordinator_fixture
   SimVm& vm() { return *effects.vms.at(0); }
   const std::vector<std::string>& effects_seen() { return vm().effects; }
 
+  // Before sup: the supervisor's meter reports to it until the actor is gone.
+  metrics::Metrics counters{{"CreateVM", "StopVM"}, "hollow"};
   const msg::VmKey key{"ns1", "vm1"};
   config::Config settings;
   SimEffectsFactory effects;

@@ -50,6 +50,7 @@ TEST(CanonicalDumpTest, EverySettingChangesTheText) {
       [](Config& c) { c.journal.path = "/j"; },
       [](Config& c) { ++c.journal.max_bytes; },
       [](Config& c) { ++c.journal.max_files; },
+      [](Config& c) { c.metrics.listen = "127.0.0.1:9464"; },
   };
   const Config base = defaults_for(0, nullptr);
   for (size_t i = 0; i < changes.size(); ++i) {

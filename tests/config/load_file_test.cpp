@@ -79,6 +79,8 @@ journal:
   path: /var/log/ember/journal
   max_bytes: 1099511627776
   max_files: 9
+metrics:
+  listen: "[::1]:9464"
 )")
                   .ok());
   EXPECT_EQ(config_.source, file_);
@@ -113,6 +115,16 @@ journal:
   EXPECT_EQ(config_.journal.path, "/var/log/ember/journal");
   EXPECT_EQ(config_.journal.max_bytes, uint64_t{1} << 40);
   EXPECT_EQ(config_.journal.max_files, 9u);
+  EXPECT_EQ(config_.metrics.listen, "[::1]:9464");
+}
+
+TEST_F(LoadFileTest, MetricsAreOffByDefaultAndTakeASocketOrALoopbackPort) {
+  ASSERT_TRUE(load("log:\n  level: warn\n").ok());
+  EXPECT_EQ(config_.metrics.listen, "");
+  ASSERT_TRUE(load("metrics:\n  listen: /run/ember/metrics.sock\n").ok());
+  EXPECT_EQ(config_.metrics.listen, "/run/ember/metrics.sock");
+  ASSERT_TRUE(load("metrics:\n  listen: 127.0.0.1:9464\n").ok());
+  EXPECT_EQ(config_.metrics.listen, "127.0.0.1:9464");
 }
 
 TEST_F(LoadFileTest, TheJournalIsOffByDefault) {
@@ -208,7 +220,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"socket: /a\nsockett: /b\n",
                 "2: sockett: unknown key (known: socket, state_dir, shim_base_dir, "
                 "containerd_address, shim_binary, stop_vms_on_exit, vmm, vm, limits, timeouts, "
-                "log, journal)"},
+                "log, journal, metrics)"},
+        BadCase{"metrics:\n  listen: 0.0.0.0:9464\n",
+                "2: metrics.listen: expected an absolute unix socket path, 127.0.0.1:PORT or "
+                "[::1]:PORT (PORT 1-65535), got \"0.0.0.0:9464\""},
+        BadCase{"metrics:\n  port: 9464\n", "2: metrics.port: unknown key (known: listen)"},
         BadCase{"vm:\n  cpus: 2\n",
                 "2: vm.cpus: unknown key (known: kernel_image, kernel_args, root_drive, vcpus, "
                 "memory_mib)"},
