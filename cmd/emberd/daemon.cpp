@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "actors/control_plane.hpp"
+#include "cmd/emberd/inventory_service.hpp"
 #include "cmd/emberd/journal_service.hpp"
 #include "cmd/emberd/journal_setup.hpp"
 #include "cmd/emberd/logging.hpp"
@@ -120,6 +121,7 @@ int serve(const config::Config& cfg, int ready_fd) {
   auto plane = std::make_unique<actors::ControlPlane>(loop, cfg, journal.get());
   plane->serve(*server);
   serve_journal(*server, journal.get(), cfg.journal);
+  serve_inventory(*server, *plane);
   // The actors run on the loop: it runs before anything asks them.
   std::thread io_thread([&loop] { loop.run(); });
   // Shims that outlived a previous emberd are adopted before the socket

@@ -57,6 +57,7 @@ vm:
   root_drive: /img/rootfs.ext4
   vcpus: 2
   memory_mib: 512
+  boot_timeout_seconds: 7
 limits:
   max_vms: 10
   max_concurrent_creates: 3
@@ -95,6 +96,7 @@ journal:
   EXPECT_EQ(config_.vm.root_drive, "/img/rootfs.ext4");
   EXPECT_EQ(config_.vm.vcpus, 2u);
   EXPECT_EQ(config_.vm.memory_mib, 512u);
+  EXPECT_EQ(config_.vm.boot_timeout_seconds, 7u);
   EXPECT_EQ(config_.limits.max_vms, 10u);
   EXPECT_EQ(config_.limits.max_concurrent_creates, 3u);
   EXPECT_EQ(config_.limits.connection.max_in_flight, 8u);

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -129,7 +130,9 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   s = spawn_qemu(launch, &process_);
   if (!s.ok()) return s;
   output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read));
-  spdlog::info("started {} (pid {}, accel {})", binary, process_.pid(), host.kvm ? "kvm" : "tcg");
+  accel_ = host.kvm ? "kvm" : "tcg";
+  accel_reason_ = host.tcg_reason;
+  spdlog::info("started {} (pid {}, accel {})", binary, process_.pid(), accel_);
   if (spdlog::should_log(spdlog::level::debug)) {
     std::string line = binary;
     for (const auto& a : args)
@@ -219,6 +222,8 @@ void QemuVmm::on_started(const Status& s) {
   cancel_timer(&create_timer_);
   state_ = State::running;
   spdlog::info("qemu runs the VM {} ms after its start", ms_since(started_at_));
+  report_guest(guest_ready_ ? GuestReport::State::ready : GuestReport::State::booting);
+  arm_boot_watchdog();
   Done done = std::move(create_done_);
   done(Status::Ok());
 }
@@ -253,8 +258,11 @@ void QemuVmm::arm_lost_timer() {
 }
 
 void QemuVmm::on_guest_ready(const std::string& line) {
-  if (state_ != State::starting && state_ != State::running) return;
+  if (state_ == State::idle || state_ == State::exited || boot_failed()) return;
   guest_ready_ = true;
+  cancel_timer(&boot_timer_);
+  if (state_ != State::starting) report_guest(GuestReport::State::ready);
+  if (state_ == State::stopping && std::exchange(powerdown_on_ready_, false)) powerdown();
   spdlog::info("guest ready after {} ms: {}", ms_since(started_at_), line);
   Status s = write_file_atomically(vm_dir_ + "/" + kGuestReadyName, line + "\n");
   if (s.ok()) {
@@ -300,7 +308,7 @@ void QemuVmm::on_process_exit() {
                                        }));
     return;
   }
-  for (auto* id : {&create_timer_, &quit_timer_, &kill_timer_, &lost_timer_})
+  for (auto* id : {&create_timer_, &quit_timer_, &kill_timer_, &lost_timer_, &boot_timer_})
     cancel_timer(id);
   if (output_) output_->drain();
   if (console_) console_->drain();
@@ -322,6 +330,8 @@ void QemuVmm::on_process_exit() {
     release();
     Done done = std::move(stop_done_);
     done(forced_ ? Status::Internal("forcefully terminated VM " + vm_id_) : Status::Ok());
+  } else if (was == State::running && boot_failed()) {
+    release();  // the VM's record stays with the shim until StopVM
   } else if (was == State::running) {
     const Status why = unrequested_exit_status();
     release();
