@@ -212,8 +212,9 @@ Status inventory_fields(Invocation& inv, const std::string& id, nlohmann::ordere
   if (!st.ok()) return st;
   for (const auto& vm : list.vms()) {
     if (vm.vmid() != id) continue;
-    for (auto& [key, value] : fields_of(vm).items())
-      if (key != "Namespace" && key != "VMID") (*out)[key] = value;
+    const nlohmann::ordered_json fields = fields_of(vm);
+    for (const auto& item : fields.items())
+      if (item.key() != "Namespace" && item.key() != "VMID") (*out)[item.key()] = item.value();
   }
   return Status::Ok();
 }

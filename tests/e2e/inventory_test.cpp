@@ -95,7 +95,9 @@ TEST(InventoryTest, WatchFollowsCreateReadyPauseResumeStopAndExitWithItsCause) {
     EXPECT_EQ(e->vm().vmid(), "w1");
     EXPECT_EQ(e->vm().state(), want.state) << want.type;
     EXPECT_GT(e->timestampunixnano(), 0);
-    if (e->type() == std::string("exit")) EXPECT_EQ(e->cause(), "stopped");
+    if (e->type() == std::string("exit")) {
+      EXPECT_EQ(e->cause(), "stopped");
+    }
   }
   // The other namespace's watch heard nothing of it; a VM there is its first event.
   create(client, "other", shaped("o1", 1, 128));
