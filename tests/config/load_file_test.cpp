@@ -211,7 +211,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "log, journal)"},
         BadCase{"vm:\n  cpus: 2\n",
                 "2: vm.cpus: unknown key (known: kernel_image, kernel_args, root_drive, vcpus, "
-                "memory_mib)"},
+                "memory_mib, boot_timeout_seconds)"},
         BadCase{"socket: /a\nsocket: /b\n", "2: socket: duplicate key (first set at line 1)"},
         BadCase{"[a]: 1\n", "1: top level: keys must be strings, got a sequence"},
         BadCase{"socket:\n  path: /a\n", "2: socket: expected a string, got a mapping"},
