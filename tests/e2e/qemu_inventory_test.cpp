@@ -92,6 +92,10 @@ TEST_F(QemuInventoryTest, StopOfABootingVmWaitsForReadyThenShutsItDownGracefully
   // and powers off by itself, so the answer is OK, not "forcefully terminated".
   Status s = Stop("early", 120);
   EXPECT_TRUE(s.ok()) << s.ToString() << "\n" << emberd_->log();
+  // The shim's own account: it waited for the guest rather than quitting it.
+  EXPECT_NE(emberd_->log().find("guest not ready yet: powering it down once it is"),
+            std::string::npos)
+      << emberd_->log();
 }
 
 TEST_F(QemuInventoryTest, StopOfAPausedVmResumesItAndShutsItDownGracefully) {
