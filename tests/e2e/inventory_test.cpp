@@ -2,6 +2,11 @@
 // real emberd and ember-shim processes on the hollow backend.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "fccontrol.pb.h"
 #include "messages/ember_inventory.hpp"
@@ -149,6 +154,43 @@ TEST(InventoryTest, AfterARestartTheInventoryHoldsEveryAdoptedVm) {
   EXPECT_EQ(vm->memsizemib(), 192u);
   EXPECT_EQ(vm->shimpid(), r1);
   EXPECT_TRUE(find_vm(all, "r2"));
+}
+
+// emberctl's stdout (and exit code) for args against emberd.
+std::pair<int, std::string> emberctl(const Emberd& emberd, const std::string& args) {
+  const std::string out = emberd.root() + "/emberctl.out";
+  const std::string cmd = std::string(EMBERCTL_PATH) + " --address " + emberd.socket() + " " +
+                          args + " >" + out + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text.str()};
+}
+
+TEST(InventoryTest, EmberctlVmLsPrintsATableAndVmInfoTheStateAndShape) {
+  Emberd emberd;
+  FcClient client(emberd.socket());
+  create(client, "default", shaped("vm1", 2, 256));
+  create(client, "team-a", shaped("web-1", 1, 128));
+  auto [rc, out] = emberctl(emberd, "vm ls");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(out.rfind("NAMESPACE   ID    STATE   BACKEND   ACCEL   VCPUS   MEMORY    SHIM", 0), 0u)
+      << out;
+  EXPECT_NE(out.find("default     vm1   ready   hollow    -       2       256 MiB"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("web-1"), std::string::npos) << "another namespace: " << out;
+  std::tie(rc, out) = emberctl(emberd, "vm ls -A --json");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find(R"("Namespace":"team-a","VMID":"web-1","State":"ready")"), std::string::npos)
+      << out;
+  std::tie(rc, out) = emberctl(emberd, "vm ls -n team-a");
+  EXPECT_NE(out.find("web-1"), std::string::npos) << out;
+  std::tie(rc, out) = emberctl(emberd, "vm info vm1");
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("State: ready\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("VcpuCount: 2\nMemSizeMib: 256\n"), std::string::npos) << out;
 }
 
 }  // namespace
