@@ -52,6 +52,7 @@ void VmStatusService::created(const VmSpec& spec, const std::string& backend, bo
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count());
   if (!reports_guest) status_->set_state(v1::READY);
+  if (backend == "firecracker") status_->set_accel("kvm");  // it needs /dev/kvm
   created_ = true;
   publish();
 }

@@ -69,6 +69,8 @@ TEST_F(QemuInventoryTest, KernelThatIsNotAKernelBecomesBootFailedAndItsQemuIsKil
   EXPECT_EQ(failed->vm().state(), v1::BOOT_FAILED);
   EXPECT_NE(failed->cause().find("vm.boot_timeout_seconds"), std::string::npos) << failed->cause();
   EXPECT_TRUE(wait_process_exit(qemu, 30s)) << "qemu " << qemu << " still spins";
+  // What the guest printed (nothing, here) stays for the post-mortem.
+  EXPECT_TRUE(path_exists(emberd_->vm_dir("default", "junk") + "/console.log"));
 
   // The record stays, visible in ls, until StopVM; StopVM has nothing to force.
   v1::ListVMsResponse list;
@@ -83,6 +85,7 @@ TEST_F(QemuInventoryTest, KernelThatIsNotAKernelBecomesBootFailedAndItsQemuIsKil
   EXPECT_NE(paused.message().find("failed to boot"), std::string::npos) << paused.ToString();
   Status stopped = Stop("junk", 5);
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
+  EXPECT_FALSE(path_exists(emberd_->vm_dir("default", "junk"))) << "nothing is left behind";
 }
 
 TEST_F(QemuInventoryTest, StopOfABootingVmWaitsForReadyThenShutsItDownGracefully) {

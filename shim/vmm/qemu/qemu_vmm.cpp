@@ -64,7 +64,8 @@ QemuVmm::QemuVmm(io::EventLoop& loop, const config::Config& config, std::string 
       alive_(std::make_shared<char>()) {}
 
 QemuVmm::~QemuVmm() {
-  for (auto* id : {&exit_watch_, &create_timer_, &quit_timer_, &kill_timer_, &lost_timer_}) {
+  for (auto* id :
+       {&exit_watch_, &create_timer_, &quit_timer_, &kill_timer_, &lost_timer_, &boot_timer_}) {
     cancel_timer(id);
   }
   qmp_.reset();                         // pending replies are dropped: their callers are going too
@@ -331,7 +332,11 @@ void QemuVmm::on_process_exit() {
     Done done = std::move(stop_done_);
     done(forced_ ? Status::Internal("forcefully terminated VM " + vm_id_) : Status::Ok());
   } else if (was == State::running && boot_failed()) {
-    release();  // the VM's record stays with the shim until StopVM
+    // The VM's record stays with the shim until StopVM, and its console log
+    // (what the guest printed, if anything) in the VM directory, which emberd
+    // removes with the shim.
+    console_.reset();
+    release();
   } else if (was == State::running) {
     const Status why = unrequested_exit_status();
     release();
