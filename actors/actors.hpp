@@ -1,6 +1,7 @@
 #pragma once
 // Spawning emberd's actors. Include only from actor translation units and tests.
 #include <functional>
+#include <memory>
 
 #include "actors/actor_deps.hpp"
 #include "messages/vm_protocol.hpp"
@@ -18,6 +19,9 @@ using SupervisorFactory = std::function<msg::supervisor_actor(caf::actor_system&
 msg::supervisor_actor spawn_vm_supervisor(caf::actor_system& sys, msg::VmKey key, ActorDeps deps);
 msg::registry_actor spawn_registry(caf::actor_system& sys, ActorDeps deps,
                                    SupervisorFactory make_supervisor);
+msg::inventory_actor spawn_inventory(caf::actor_system& sys);
+// The InventorySink that reports to inventory (thread-safe).
+std::unique_ptr<msg::InventorySink> inventory_sink(msg::inventory_actor inventory);
 msg::frontend_actor spawn_frontend(caf::actor_system& sys, msg::registry_actor registry,
                                    ActorDeps deps);
 

@@ -58,10 +58,13 @@ struct ControlPlane::Impl {
   // With a journal: the taps. Null without one, so no input pays for them.
   std::unique_ptr<journal::RecordingEffectsFactory> recording_effects;
   std::unique_ptr<journal::JournalRecorder> recorder;
+  // Outlives the actor system: supervisors report to it until they end.
+  std::unique_ptr<msg::InventorySink> inventory_sink;
   caf::actor_system_config caf_cfg;
   caf::actor_system sys;
   msg::registry_actor registry;
   msg::frontend_actor frontend;
+  msg::inventory_actor inventory;
   const config::Config& cfg;
 
   metrics::Metrics* metrics;
@@ -78,7 +81,9 @@ struct ControlPlane::Impl {
     }
     msg::EffectsFactory* vm_effects =
         recording_effects ? static_cast<msg::EffectsFactory*>(recording_effects.get()) : &effects;
-    ActorDeps deps{&cfg, vm_effects, metrics};
+    inventory = spawn_inventory(sys);
+    inventory_sink = actors::inventory_sink(inventory);
+    ActorDeps deps{&cfg, vm_effects, metrics, inventory_sink.get()};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
       return spawn_vm_supervisor(s, std::move(key), deps);
     });
@@ -102,8 +107,10 @@ ControlPlane::~ControlPlane() {
     self->receive([](caf::down_msg&) {});
   }
   caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->inventory, caf::exit_reason::user_shutdown);
   impl_->registry = nullptr;
   impl_->frontend = nullptr;
+  impl_->inventory = nullptr;
   // ~actor_system waits for the supervisors to finish detaching.
 }
 
@@ -153,6 +160,14 @@ uint32_t ControlPlane::stop_all_vms() {
   self->request(impl_->registry, caf::infinite, msg::stop_all_atom::value)
       .receive([&](uint32_t count) { n = count; }, [](caf::error&) {});
   return n;
+}
+
+void ControlPlane::list_vms(msg::InventoryQuery query) {
+  caf::anon_send(impl_->inventory, msg::list_atom::value, std::move(query));
+}
+
+void ControlPlane::watch_vms(msg::InventoryWatch watch) {
+  caf::anon_send(impl_->inventory, msg::watch_atom::value, std::move(watch));
 }
 
 uint32_t ControlPlane::vm_count() {

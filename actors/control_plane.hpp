@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "io/ttrpc/ttrpc.hpp"
+#include "messages/vm_inventory.hpp"
 #include "messages/vm_types.hpp"
 
 namespace ember::io {
@@ -64,6 +65,10 @@ class ControlPlane {
   uint32_t stop_all_vms();
   // VMs currently registered. Blocking.
   uint32_t vm_count();
+  // The inventory (actors/inventory.cpp): query.reply and watch.deliver run
+  // later on the actors' thread, never inside these calls. Any thread.
+  void list_vms(msg::InventoryQuery query);
+  void watch_vms(msg::InventoryWatch watch);
 
  private:
   struct Impl;

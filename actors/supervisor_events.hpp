@@ -17,7 +17,11 @@ namespace ember::actors {
 // reference: pending effects never keep a finished supervisor alive.
 class SupervisorEvents final : public msg::VmEvents {
  public:
-  explicit SupervisorEvents(caf::actor_addr self) : self_(std::move(self)) {}
+  // inventory (optional) hears what the shim reports of its VM directly:
+  // it decides nothing for the supervisor.
+  explicit SupervisorEvents(caf::actor_addr self, msg::InventorySink* inventory = nullptr,
+                            msg::VmKey key = {})
+      : self_(std::move(self)), inventory_(inventory), key_(std::move(key)) {}
   void started(Status s, int32_t pid) override {
     send(msg::started_atom::value, msg::reply_of(s), pid);
   }
@@ -26,6 +30,9 @@ class SupervisorEvents final : public msg::VmEvents {
   }
   void shim_exited(msg::ShimExit e) override { send(msg::shim_exit_atom::value, e); }
   void timer_fired(uint64_t token) override { send(msg::timer_atom::value, token); }
+  void guest_status(msg::GuestStatus status) override {
+    if (inventory_ != nullptr) inventory_->guest(key_, status);
+  }
 
  private:
   template <class... Ts>
@@ -34,6 +41,8 @@ class SupervisorEvents final : public msg::VmEvents {
       caf::anon_send(hdl, std::forward<Ts>(xs)...);
   }
   caf::actor_addr self_;
+  msg::InventorySink* inventory_;
+  msg::VmKey key_;
 };
 
 }  // namespace ember::actors

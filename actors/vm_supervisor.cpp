@@ -22,6 +22,7 @@
 #include "actors/step_noted.hpp"
 #include "actors/supervisor_events.hpp"
 #include "actors/vm_meter.hpp"
+#include "actors/supervisor_report.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -71,6 +72,7 @@ void fail_pending(Self self, const Status& why) {
 void finish(Self self, std::optional<Method> ends_call, const RpcReply& outcome,
             const Status& others) {
   self->state.fx->remove_all();
+  report_exit(self->state, ends_call, outcome, others);
   fail_pending(self, others);
   if (ends_call)
     self->quit(vm_end_reason(*ends_call, outcome));
@@ -136,6 +138,7 @@ void begin_stop(Self self, const VmCall& call, Promise rp) {
   stop.timeout_ms = within_deadline(int64_t{seconds} * 1000 + kStopGrace.count(), call.timeout_ms);
   send_call(self, id, stop);
   st.fx->start_timer(std::chrono::milliseconds(stop.timeout_ms), id);
+  report(st, VmState::stopping, "stop");
   spdlog::info("VM {}: stopping (timeout {} ms)", st.name_of(), stop.timeout_ms);
 }
 
@@ -168,11 +171,13 @@ void run_queued(Self self, std::vector<QueuedCall> queued) {
 void on_started(Self self, const RpcReply& r, int32_t pid) {
   auto& st = self->state;
   st.has_shim = pid > 0;
+  st.shim_pid = pid;
   if (auto* a = std::get_if<Adopting>(&st.phase)) {
     Promise rp = a->promise;
     rp.deliver(r);
     if (r.code == 0) {
       st.phase = Running{};
+      report(st, VmState::ready, "adopt");
       spdlog::info("VM {}: adopted running shim pid {}", st.name_of(), pid);
     } else {
       end_when_clean(self, Ending{std::nullopt, r,
@@ -203,6 +208,7 @@ void on_create_reply(Self self, Creating& c, RpcReply r) {
   }
   auto queued = std::move(c.queued);
   st.phase = Running{};
+  report(st, VmState::ready, "");
   spdlog::info("VM {}: running", st.name_of());
   call.promise.deliver(std::move(r));
   run_queued(self, std::move(queued));
@@ -245,6 +251,7 @@ void on_shim_reply(Self self, uint64_t id, RpcReply r) {
     st.calls.erase(i);
     end_when_clean(self, std::move(*e));
   } else {
+    report_reply(st, i->second.method, r);
     i->second.promise.deliver(std::move(r));
     st.calls.erase(i);
   }
@@ -319,6 +326,7 @@ caf::result<RpcReply> start_create(Self self, const VmCall& call) {
   auto id = st.next_call_id++;
   st.calls.emplace(id, PendingCall{Method::create_vm, rp});
   st.phase = Creating{id, std::move(create), {}};
+  report(st, VmState::creating, "create");
   st.fx->launch();
   return rp;
 }
@@ -363,7 +371,8 @@ supervisor_actor::behavior_type vm_supervisor(Self self, VmKey key, ActorDeps de
   auto& st = self->state;
   st.key = std::move(key);
   st.deps = deps;
-  st.fx = deps.effects->make(st.key, std::make_shared<SupervisorEvents>(self->address()));
+  st.fx = deps.effects->make(
+      st.key, std::make_shared<SupervisorEvents>(self->address(), deps.inventory, st.key));
   self->note_steps(deps.steps(), StepSink::Role::vm, &st.key);
   if (deps.metrics)
     self->after_each_message([self, m = std::make_shared<VmMeter>(*deps.metrics)](bool ended) {

@@ -72,6 +72,7 @@ struct SupervisorState {
   uint64_t next_call_id = 1;
   std::unordered_map<uint64_t, PendingCall> calls;
   bool has_shim = false;              // a shim process was started or adopted
+  int32_t shim_pid = 0;               // for the inventory, once started
   std::optional<msg::ShimExit> exit;  // set once the shim's exit was seen
 
   std::string name_of() const { return key.ns + "/" + key.id; }

@@ -23,6 +23,7 @@ std::string canonical_dump(const Config& c) {
     << "vm.root_drive=" << c.vm.root_drive << "\n"
     << "vm.vcpus=" << c.vm.vcpus << "\n"
     << "vm.memory_mib=" << c.vm.memory_mib << "\n"
+    << "vm.boot_timeout_seconds=" << c.vm.boot_timeout_seconds << "\n"
     << "limits.max_vms=" << c.limits.max_vms << "\n"
     << "limits.max_concurrent_creates=" << c.limits.max_concurrent_creates << "\n"
     << "limits.connection.max_in_flight=" << c.limits.connection.max_in_flight << "\n"

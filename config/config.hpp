@@ -24,6 +24,9 @@ struct VmDefaults {
   std::string root_drive;  // "": none
   uint32_t vcpus = 1;
   uint32_t memory_mib = 128;
+  // Boot watchdog (qemu): a guest that has not printed its ready line this
+  // long after QEMU started is boot-failed and its QEMU killed; 0: off.
+  uint32_t boot_timeout_seconds = 120;
 };
 
 struct VmmSettings {

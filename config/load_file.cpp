@@ -127,6 +127,10 @@ std::vector<Field> vm_fields() {
       {"vcpus", [](const Entry& e, Config* c) { return read_uint(e, 1, 32, &c->vm.vcpus); }},
       {"memory_mib",
        [](const Entry& e, Config* c) { return read_uint(e, 1, 1u << 20, &c->vm.memory_mib); }},
+      {"boot_timeout_seconds",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 0, 86400, &c->vm.boot_timeout_seconds);
+       }},
   };
 }
 

@@ -35,6 +35,9 @@ class RecordingEvents final : public msg::VmEvents {
     in_order(entry::TimerFired{of_, token}, [&] { inner_->timer_fired(token); });
   }
 
+  // Not recorded: it feeds the inventory only, which replay does not have.
+  void guest_status(msg::GuestStatus status) override { inner_->guest_status(std::move(status)); }
+
  private:
   // Records what (if the journal is on), then passes it on, under order_.
   template <class Forward>

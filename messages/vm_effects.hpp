@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/status.hpp"
+#include "messages/vm_inventory.hpp"
 #include "messages/vm_types.hpp"
 
 namespace ember::msg {
@@ -33,6 +34,10 @@ class VmEvents {
   virtual void shim_exited(ShimExit exit) = 0;
   // start_timer(token) ran out.
   virtual void timer_fired(uint64_t token) = 0;
+  // The shim reported its VM's status (its ember.v1.VmStatus stream, which
+  // the effects follow from started() on): for the inventory only, it
+  // decides nothing. Not journaled: replay has no inventory.
+  virtual void guest_status(GuestStatus /*status*/) {}
 };
 
 // One VM's effects, owned by its supervisor. Destroying it releases what it

@@ -8,6 +8,9 @@
 //                delegated: the supervisor answers the frontend)
 //   effects    --(started/shim_reply/shim_exit/timer atoms)--> vm supervisor
 //   start-up   --(adopt_atom, VmKey, ShimRecord)--> registry --> new supervisor
+//   supervisor --(InventorySink: vm_change_atom, VmChange)--> inventory
+//   effects    --(InventorySink: guest_atom, VmKey, GuestStatus)--> inventory
+//   I/O thread --(list_atom, InventoryQuery / watch_atom, InventoryWatch)--> inventory
 //
 // A supervisor that ends with a call's outcome (a StopVM done, a CreateVM
 // failed) does not answer that call: it quits with the outcome as its exit
@@ -28,6 +31,7 @@
 #include <cstdint>
 #include <string>
 
+#include "messages/vm_inventory.hpp"
 #include "messages/vm_types.hpp"
 
 namespace ember::msg {
@@ -42,6 +46,10 @@ using detach_atom = caf::atom_constant<caf::atom("detach")>;
 using stop_all_atom = caf::atom_constant<caf::atom("stopall")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
+using vm_change_atom = caf::atom_constant<caf::atom("vmchange")>;
+using guest_atom = caf::atom_constant<caf::atom("guest")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, VmKey& x) {
@@ -103,6 +111,15 @@ using registry_actor =
 
 using frontend_actor = caf::typed_actor<caf::reacts_to<rpc_atom, InboundRpc>>;
 
+// The inventory (actors/inventory.cpp): the table of VMs for ListVMs and Watch.
+using inventory_actor = caf::typed_actor<
+    caf::reacts_to<vm_change_atom, VmChange>, caf::reacts_to<guest_atom, VmKey, GuestStatus>,
+    caf::reacts_to<list_atom, InventoryQuery>, caf::reacts_to<watch_atom, InventoryWatch>>;
+
 }  // namespace ember::msg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::InboundRpc)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::VmChange)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::GuestStatus)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::InventoryQuery)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::InventoryWatch)

@@ -133,6 +133,9 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
   }
   phase_ = Phase::creating;
   vmm_->on_exit([this](Status why) { on_vmm_exit(why); });
+  vmm_->on_guest([this](const GuestReport& r) {
+    if (status_) status_->guest(r);
+  });
   spdlog::info("creating VM: {} vcpus, {} MiB, backend {}", spec.vcpus, spec.memory_mib,
                config::to_string(config_.vmm.backend));
   vmm_->create(spec, [this, resp, spec](Status s) {
@@ -151,6 +154,8 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
     cgroup_path_ = !spec.jail.cgroup_path.empty() ? spec.jail.cgroup_path + "/" + vm_.id : "";
     spdlog::info("VM running");
     notify(VmEvent::started);
+    if (status_)
+      status_->created(spec, config::to_string(config_.vmm.backend), vmm_->reports_guest());
     CreateVMResponse out;
     out.set_vmid(vm_.id);
     out.set_socketpath(vm_.vmm_socket_path);

@@ -27,6 +27,7 @@
 #include "messages/fccontrol_methods.hpp"
 #include "shim/metadata_store.hpp"
 #include "shim/vm_events.hpp"
+#include "shim/vm_status_service.hpp"
 #include "shim/vmm/vmm.hpp"
 
 class CreateVMRequest;
@@ -67,6 +68,8 @@ class FcControlService {
 
   // Adds the 12 methods; call before the server adopts its socket.
   void register_methods(ttrpc::Server& server);
+  // Where the VM's state goes for emberd's inventory (optional; before CreateVM).
+  void report_status_to(VmStatusService* status) { status_ = status; }
 
  private:
   enum class Phase { empty, creating, running, stopping };
@@ -116,6 +119,7 @@ class FcControlService {
   std::string log_fifo_path_;
   std::string metrics_fifo_path_;
   std::string cgroup_path_;
+  VmStatusService* status_ = nullptr;
 };
 
 }  // namespace ember::shim

@@ -25,6 +25,7 @@
 #include "shim/launch.hpp"
 #include "shim/shim_args.hpp"
 #include "shim/vm_events.hpp"
+#include "shim/vm_status_service.hpp"
 #include "shimproc/launch_contract.hpp"
 #include "shimproc/shim_process.hpp"
 #include "shimproc/shim_state.hpp"
@@ -113,12 +114,15 @@ int serve(const ShimArgs& args, const config::Config& cfg, Launch launch,
     if (exit_code < 0) exit_code = code;
     events.drain(kExitDrainBound, [&loop] { loop.stop(); });
   };
+  VmStatusService status;  // what emberd's inventory hears of the VM
   FcControlService service(loop, cfg, identity_of(args, vm_dir), std::move(factory), exit,
                            [&events, &args](VmEvent e) { publish_vm_event(events, e, args.id); });
   // Declared after the service: the servers (and their handlers) go first.
   ttrpc::Server task_server(loop);
   ttrpc::Server fccontrol_server(loop);
   service.register_methods(fccontrol_server);
+  service.report_status_to(&status);
+  status.register_methods(fccontrol_server);
   const shimproc::ShimState state = state_of(args, cfg, launch);
   Status s = task_server.adopt(std::move(launch.shim_socket));
   if (s.ok()) s = fccontrol_server.adopt(std::move(launch.fccontrol_socket));

@@ -11,8 +11,10 @@
 #include "io/line_reader.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "io/unix_socket.hpp"
+#include "messages/ember_inventory.hpp"
 #include "messages/fccontrol_methods.hpp"
 #include "metrics/ember_metrics.hpp"
+#include "messages/vm_inventory_wire.hpp"
 #include "shimproc/launch_workers.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_launch.hpp"
@@ -107,6 +109,7 @@ class ShimHost final : public msg::VmEffects {
   void take_launched(Launched l);
   void own_shim(ShimProcess proc);
   void start_with(Status s);
+  void follow_status();
   void close_connections();
   std::string name() const { return key_.ns + "/" + key_.id; }
 
@@ -145,6 +148,7 @@ void ShimHost::start_with(Status s) {
     metrics_->shim_spawned(now() - launched_at_);
   events_->started(s, shim_ ? pid_ : 0);
   if (!shim_) return;
+  if (client_) follow_status();
   auto cell = shim_;
   auto events = events_;
   std::weak_ptr<ShimOutput> output = output_;
@@ -163,6 +167,29 @@ void ShimHost::start_with(Status s) {
     }
     events->shim_exited(std::move(exit));
   });
+}
+
+// The shim's status stream (ember.v1.VmStatus/Watch) until the connection
+// ends; a shim without it (UNIMPLEMENTED) just leaves the guest unknown.
+void ShimHost::follow_status() {
+  ttrpc::CallOptions opts;
+  opts.metadata = {{ttrpc::kNamespaceKey, key_.ns}};
+  auto events = events_;
+  std::string vm = name();
+  client_->stream(
+      msg::kVmStatusService, msg::kVmStatusWatch, {}, std::move(opts),
+      [events, vm](std::string payload) {
+        msg::GuestStatus status;
+        if (msg::decode_guest_status(payload, &status)) {
+          events->guest_status(std::move(status));
+        } else {
+          spdlog::warn("VM {}: undecodable status from its shim", vm);
+        }
+      },
+      [vm](ttrpc::CallResult r) {
+        if (r.status.code() == Code::unimplemented)
+          spdlog::info("VM {}: its shim has no status stream: {}", vm, r.status.message());
+      });
 }
 
 // The directory, sockets and spawn run on a worker; the rest, and every

@@ -1,6 +1,7 @@
 #include "cmd/emberctl/command_table.hpp"
 
 #include "cmd/emberctl/bench_commands.hpp"
+#include "cmd/emberctl/inventory_commands.hpp"
 #include "cmd/emberctl/journal_commands.hpp"
 #include "cmd/emberctl/replay_commands.hpp"
 #include "cmd/emberctl/replay_live_command.hpp"
@@ -15,6 +16,7 @@ const std::vector<CommandGroup>& command_groups() {
       {"replay sim, replay explore", add_replay_commands},
       {"replay live", add_replay_live_command},
       {"journal", add_journal_commands},
+      {"events", add_events_command},
   };
   return groups;
 }

@@ -73,8 +73,22 @@ Status Invocation::call_service(const std::string& service, const std::string& m
   } else {
     opts.timeout = default_timeout;
   }
-  opts.metadata.emplace_back(ttrpc::kNamespaceKey, globals_.ns);
+  opts.metadata.emplace_back(ttrpc::kNamespaceKey, ns());
   return session_->call_service(service, method, request, response, std::move(opts));
+}
+
+Status Invocation::stream_service(const std::string& service, const std::string& method,
+                                  const google::protobuf::MessageLite& request,
+                                  std::function<void(const std::string&)> on_data) {
+  Status st = connect();
+  if (!st.ok()) return st;
+  ttrpc::CallOptions opts;
+  if (globals_.timeout_seconds > 0) {
+    opts.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(globals_.timeout_seconds));
+  }
+  opts.metadata.emplace_back(ttrpc::kNamespaceKey, ns());
+  return session_->stream_service(service, method, request, std::move(opts), std::move(on_data));
 }
 
 }  // namespace ember::ctl

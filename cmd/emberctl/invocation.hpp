@@ -52,14 +52,23 @@ class Invocation {
                       const google::protobuf::MessageLite& request,
                       google::protobuf::MessageLite* response,
                       std::chrono::seconds default_timeout);
+  // A server stream on another service, with no deadline unless --timeout
+  // was given; on_data gets each message. Returns how the stream ended.
+  Status stream_service(const std::string& service, const std::string& method,
+                        const google::protobuf::MessageLite& request,
+                        std::function<void(const std::string&)> on_data);
+  // The namespace sent with the calls from now on, instead of --namespace.
+  void use_namespace(std::string ns) { ns_override_ = std::move(ns); }
+  const std::string& ns() const { return ns_override_ ? *ns_override_ : globals_.ns; }
 
  private:
   Status connect();
 
   const GlobalOptions& globals_;
   Output& output_;
-  std::unique_ptr<Session> session_;  // null until the first call
-  std::optional<int> exit_code_;      // set_exit_code, else exit_code_for(status)
+  std::unique_ptr<Session> session_;        // null until the first call
+  std::optional<int> exit_code_;            // set_exit_code, else exit_code_for(status)
+  std::optional<std::string> ns_override_;  // use_namespace
 };
 
 // A parsed command, ready to run. Returns the outcome; output is written

@@ -38,6 +38,11 @@ void Output::record(const nlohmann::ordered_json& fields) {
   out_.flush();
 }
 
+void Output::text(const std::string& text) {
+  out_ << text;
+  out_.flush();
+}
+
 void Output::human_fields(const nlohmann::ordered_json& fields) {
   for (const auto& item : fields.items()) {
     const auto& value = item.value();

@@ -31,6 +31,8 @@ class Output {
   // indented in human form, on one line with --json; text that does not parse
   // is printed unchanged.
   void document(const std::string& json_text);
+  // Human form only: text as it is (a table, an event line), flushed.
+  void text(const std::string& text);
   // "error: CODE: message", or {"code": ..., "message": ...} with --json.
   void error(const Status& status);
 

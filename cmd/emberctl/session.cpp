@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <future>
+#include <memory>
 #include <utility>
 
 #include <google/protobuf/message_lite.h>
@@ -88,6 +90,23 @@ Status Session::call_service(const std::string& service, const std::string& meth
     return Status::Internal("malformed " + method + " reply from " + path_);
   }
   return Status::Ok();
+}
+
+Status Session::stream_service(const std::string& service, const std::string& method,
+                               const google::protobuf::MessageLite& request,
+                               ttrpc::CallOptions opts,
+                               std::function<void(const std::string&)> on_data) {
+  std::string payload;
+  if (!request.SerializeToString(&payload)) {
+    return Status::Internal("cannot encode " + method + " request");
+  }
+  auto ended = std::make_shared<std::promise<Status>>();
+  auto result = ended->get_future();
+  client_->stream(
+      service, method, std::move(payload), std::move(opts),
+      [on_data = std::move(on_data)](std::string data) { on_data(data); },
+      [ended](ttrpc::CallResult r) { ended->set_value(r.status); });
+  return result.get();
 }
 
 }  // namespace ember::ctl

@@ -1,6 +1,7 @@
 #pragma once
 // Session: one ttrpc connection from emberctl to the Firecracker service, with
 // the event loop it runs on. Both are owned here and closed on destruction.
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,6 +42,12 @@ class Session {
   Status call_service(const std::string& service, const std::string& method,
                       const google::protobuf::MessageLite& request,
                       google::protobuf::MessageLite* response, ttrpc::CallOptions opts);
+  // A server stream (emberd's "ember.v1.Inventory/Watch"): each message
+  // goes to on_data (on the session's loop thread), until the stream ends;
+  // returns how it ended.
+  Status stream_service(const std::string& service, const std::string& method,
+                        const google::protobuf::MessageLite& request, ttrpc::CallOptions opts,
+                        std::function<void(const std::string&)> on_data);
 
  private:
   Session(std::string path, std::unique_ptr<io::EventLoop> loop,

@@ -1,5 +1,7 @@
 #include "cmd/emberctl/vm_commands.hpp"
 
+#include "cmd/emberctl/inventory_commands.hpp"
+
 #include <CLI/CLI.hpp>
 
 namespace ember::ctl {
@@ -11,6 +13,7 @@ void add_vm_commands(CLI::App& root, Action* chosen) {
   add_vm_metadata_commands(*vm, chosen);
   add_vm_balloon_commands(*vm, chosen);
   add_vm_wait_ready_command(*vm, chosen);
+  add_vm_ls_command(*vm, chosen);
 }
 
 }  // namespace ember::ctl

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cmd/emberctl/path_arguments.hpp"
+#include "cmd/emberctl/inventory_commands.hpp"
 #include "cmd/emberctl/validators.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 #include "fccontrol.pb.h"
@@ -181,7 +182,8 @@ void add_simple(CLI::App& vm, Action* chosen, const char* name, const char* desc
 
 void add_info(CLI::App& vm, Action* chosen) {
   auto id = std::make_shared<std::string>();
-  CLI::App* sub = vm.add_subcommand("info", "Show a VM's paths (GetVMInfo)");
+  CLI::App* sub = vm.add_subcommand(
+      "info", "Show a VM's paths (GetVMInfo), and its state and shape (the inventory's ListVMs)");
   sub->add_option("ID", *id, "VM id")->required();
   sub->callback([=] {
     *chosen = [=](Invocation& inv) {
@@ -190,12 +192,16 @@ void add_info(CLI::App& vm, Action* chosen) {
       GetVMInfoResponse resp;
       Status st = inv.call("GetVMInfo", req, &resp, kDefaultCallTimeout);
       if (!st.ok()) return st;
-      inv.output().record({{"VMID", resp.vmid()},
-                           {"SocketPath", resp.socketpath()},
-                           {"LogFifoPath", resp.logfifopath()},
-                           {"MetricsFifoPath", resp.metricsfifopath()},
-                           {"CgroupPath", resp.cgrouppath()},
-                           {"VSockPath", resp.vsockpath()}});
+      nlohmann::ordered_json fields = {{"VMID", resp.vmid()},
+                                       {"SocketPath", resp.socketpath()},
+                                       {"LogFifoPath", resp.logfifopath()},
+                                       {"MetricsFifoPath", resp.metricsfifopath()},
+                                       {"CgroupPath", resp.cgrouppath()},
+                                       {"VSockPath", resp.vsockpath()}};
+      // An emberd without the inventory (UNIMPLEMENTED) still shows the paths.
+      Status listed = inventory_fields(inv, *id, &fields);
+      if (!listed.ok() && listed.code() != Code::unimplemented) return listed;
+      inv.output().record(fields);
       return st;
     };
   });

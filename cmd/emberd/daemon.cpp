@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "actors/control_plane.hpp"
+#include "cmd/emberd/inventory_service.hpp"
 #include "cmd/emberd/journal_service.hpp"
 #include "cmd/emberd/journal_setup.hpp"
 #include "cmd/emberd/logging.hpp"
@@ -153,6 +154,7 @@ int serve(const config::Config& cfg, int ready_fd) {
       std::make_unique<actors::ControlPlane>(*srv.loop, cfg, srv.journal.get(), srv.metrics.get());
   srv.plane->serve(*srv.server);
   serve_journal(*srv.server, srv.journal.get(), cfg.journal);
+  serve_inventory(*srv.server, *srv.plane);
   // The actors run on the loop: it runs before anything asks them. Shims
   // that outlived a previous emberd are adopted before the socket exists, so
   // no call is served before them.

@@ -29,8 +29,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   explicit Impl(io::EventLoop::Impl& l) : loop(l), sock(l.ctx) {}
 
   void read();
-  void start_call(std::string what, std::string body, std::chrono::nanoseconds timeout, Done done);
+  void start_call(std::string what, std::string body, std::chrono::nanoseconds timeout, Done done,
+                  DataFn on_data = nullptr);
   void on_frame(Frame& f);
+  void on_data_frame(Frame& f);
   void write(std::string bytes);
   void write_next();
   void teardown(const std::string& why);
@@ -39,6 +41,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     Done done;
     std::unique_ptr<asio::steady_timer> timer;
     std::string what;  // "Service/Method", for messages
+    DataFn on_data;    // set on a stream call only
   };
 
   io::EventLoop::Impl& loop;
@@ -75,7 +78,25 @@ void Client::Impl::read() {
   });
 }
 
+// A data frame on a stream call: its payload to on_data; the server's last
+// (flagged `remote closed`) also ends the stream, OK.
+void Client::Impl::on_data_frame(Frame& f) {
+  auto it = calls.find(f.header.stream_id);
+  if (it == calls.end() || !it->second.on_data) return;  // not a stream of ours
+  if (!f.oversized && !(f.header.flags & kFlagNoData)) it->second.on_data(std::move(f.body));
+  if (!(f.header.flags & kFlagRemoteClosed)) return;
+  it = calls.find(f.header.stream_id);  // on_data may have closed the client
+  if (it == calls.end()) return;
+  Call call = std::move(it->second);
+  calls.erase(it);
+  call.done(CallResult{Status::Ok(), {}});
+}
+
 void Client::Impl::on_frame(Frame& f) {
+  if (f.header.type == kTypeData) {
+    on_data_frame(f);
+    return;
+  }
   if (f.header.type != kTypeResponse) {
     spdlog::debug("ttrpc client: ignoring frame of type {} on stream {}", f.header.type,
                   f.header.stream_id);
@@ -97,7 +118,7 @@ void Client::Impl::on_frame(Frame& f) {
 }
 
 void Client::Impl::start_call(std::string what, std::string body, std::chrono::nanoseconds timeout,
-                              Done done) {
+                              Done done, DataFn on_data) {
   if (torn_down) {
     done(CallResult{Status::Unavailable(what + ": connection closed"), {}});
     return;
@@ -110,6 +131,8 @@ void Client::Impl::start_call(std::string what, std::string body, std::chrono::n
   Call call;
   call.done = std::move(done);
   call.what = std::move(what);
+  call.on_data = std::move(on_data);
+  const uint8_t flags = call.on_data ? kFlagRemoteClosed : 0;
   if (timeout.count() > 0) {
     call.timer = std::make_unique<asio::steady_timer>(loop.ctx);
     call.timer->expires_after(
@@ -127,7 +150,7 @@ void Client::Impl::start_call(std::string what, std::string body, std::chrono::n
     });
   }
   calls.emplace(id, std::move(call));
-  write(encode_frame(id, kTypeRequest, body));
+  write(encode_frame(id, kTypeRequest, body, flags));
 }
 
 void Client::Impl::write(std::string bytes) {
@@ -214,6 +237,18 @@ Client::~Client() {
 
 void Client::call(const std::string& service, const std::string& method, std::string payload,
                   CallOptions opts, Done done) {
+  stream_or_call(service, method, std::move(payload), std::move(opts), nullptr, std::move(done));
+}
+
+void Client::stream(const std::string& service, const std::string& method, std::string payload,
+                    CallOptions opts, DataFn on_data, Done done) {
+  if (!on_data) on_data = [](std::string) {};
+  stream_or_call(service, method, std::move(payload), std::move(opts), std::move(on_data),
+                 std::move(done));
+}
+
+void Client::stream_or_call(const std::string& service, const std::string& method,
+                            std::string payload, CallOptions opts, DataFn on_data, Done done) {
   std::string what = service + "/" + method;
   Request req;
   req.service = service;
@@ -231,10 +266,12 @@ void Client::call(const std::string& service, const std::string& method, std::st
     });
     return;
   }
-  asio::post(impl->loop.ctx, [impl, what = std::move(what), body = std::move(body),
-                              timeout = opts.timeout, done = std::move(done)]() mutable {
-    impl->start_call(std::move(what), std::move(body), timeout, std::move(done));
-  });
+  asio::post(impl->loop.ctx,
+             [impl, what = std::move(what), body = std::move(body), timeout = opts.timeout,
+              done = std::move(done), on_data = std::move(on_data)]() mutable {
+               impl->start_call(std::move(what), std::move(body), timeout, std::move(done),
+                                std::move(on_data));
+             });
 }
 
 CallResult Client::call_sync(const std::string& service, const std::string& method,

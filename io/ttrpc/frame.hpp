@@ -20,6 +20,12 @@ namespace ember::ttrpc {
 inline constexpr size_t kHeaderSize = 10;
 inline constexpr uint8_t kTypeRequest = 1;
 inline constexpr uint8_t kTypeResponse = 2;
+// ttrpc 1.2 streaming (containerd/ttrpc PROTOCOL.md): data frames, and the
+// flags of a request (non-unary) or data frame (the sender's last).
+inline constexpr uint8_t kTypeData = 3;
+inline constexpr uint8_t kFlagRemoteClosed = 0x1;
+inline constexpr uint8_t kFlagRemoteOpen = 0x2;
+inline constexpr uint8_t kFlagNoData = 0x4;
 
 struct FrameHeader {
   uint32_t length = 0;

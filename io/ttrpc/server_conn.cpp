@@ -13,7 +13,11 @@
 //  - empty body (an empty Request)       -> UNIMPLEMENTED "service " (as ttrpc-go)
 //  - unknown service / method            -> UNIMPLEMENTED "service X" / "method Y"
 //  - frames whose type is not request (1) are ignored (logged at debug level);
-//    the connection stays open.
+//    the connection stays open. So are a client's data frames: the server
+//    streams it serves take no client data.
+//  - a request flagged `remote closed`/`remote open` is a stream call: its
+//    handler may send data frames (Responder::send_data) before the final
+//    response.
 //  - a truncated frame followed by EOF just closes the connection.
 //  - timeout_nano > 0: at the deadline the server answers DEADLINE_EXCEEDED
 //    and the handler's later reply() is dropped.
@@ -59,6 +63,7 @@ void ServerConn::handle(Frame& f) {
     send(sid, s);
     return;
   }
+  req.flags = f.header.flags & (kFlagRemoteClosed | kFlagRemoteOpen);
   dispatch(sid, std::move(req));
 }
 
@@ -250,6 +255,29 @@ bool Responder::reply(const Status& status, std::string payload,
                conn->finish(st->stream_id, st.get());
                conn->send(st->stream_id, status, payload, std::move(on_sent));
              });
+  return true;
+}
+
+bool Responder::send_data(std::string payload) const {
+  if (!state_) return false;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    if (state_->done) return false;
+  }
+  auto st = state_;
+  asio::post(st->loop->ctx, [st, payload = std::move(payload)]() mutable {
+    auto conn = st->conn.lock();
+    if (!conn || conn->closed) return;
+    // Still open: no final response (reply, deadline) went out before it.
+    auto open = conn->pending.find(st->stream_id);
+    if (open == conn->pending.end() || open->second.state != st) return;
+    if (payload.size() > kMaxBody) {
+      spdlog::warn("ttrpc server: dropping a data frame of {} bytes on stream {}", payload.size(),
+                   st->stream_id);
+      return;
+    }
+    conn->write(encode_frame(st->stream_id, kTypeData, payload), nullptr);
+  });
   return true;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
-// ttrpc (containerd/ttrpc 1.1, unary calls) over unix sockets: server and client.
+// ttrpc over unix sockets: server and client. Unary calls (containerd/ttrpc
+// 1.1), and server streams (1.2): a request flagged `remote closed`, answered
+// by data frames until a final response.
 // Protobuf stays out of this header: payloads are serialized message bytes.
 #include <sys/types.h>
 
@@ -45,6 +47,10 @@ struct Request {
   // stream the request came on; emberd's journal records them.
   uint64_t connection = 0;
   uint32_t stream_id = 0;
+  // The request frame's flags: kFlagRemoteClosed (frame.hpp) on a stream
+  // call, 0 on a unary one.
+  uint8_t flags = 0;
+  bool streaming() const { return flags != 0; }
   // First value for key, or "" when absent.
   std::string metadata_value(const std::string& key) const;
 };
@@ -65,6 +71,11 @@ class Responder {
   // never inside reply() itself (always posted to the loop).
   bool reply(const Status& status, std::string payload = {},
              std::function<void()> on_sent = nullptr) const;
+  // Server streams only (Request::streaming()): sends payload as one data
+  // frame on the stream, which stays open until reply() ends it. False once
+  // the stream is done (replied, deadline passed, connection closed): the
+  // caller can stop producing.
+  bool send_data(std::string payload) const;
   // True once a reply was sent (or can no longer be sent).
   bool done() const;
   // Absolute deadline derived from timeout_nano; time_point::max() if none.
@@ -189,6 +200,14 @@ class Client : public std::enable_shared_from_this<Client> {
   // the timeout, or UNAVAILABLE when the connection drops.
   void call(const std::string& service, const std::string& method, std::string payload,
             CallOptions opts, Done done);
+  // Starts a server stream: the request goes out flagged `remote closed`,
+  // each data frame the server sends runs on_data (loop thread, in order),
+  // and done runs exactly once when the stream ends: the server's final
+  // response (or a data frame flagged `remote closed`: OK), the timeout, or
+  // UNAVAILABLE when the connection drops.
+  using DataFn = std::function<void(std::string payload)>;
+  void stream(const std::string& service, const std::string& method, std::string payload,
+              CallOptions opts, DataFn on_data, Done done);
   // Blocking convenience for tools and tests; never call on the loop thread
   // (it returns INTERNAL there instead of deadlocking). Needs the loop running.
   CallResult call_sync(const std::string& service, const std::string& method, std::string payload,
@@ -204,6 +223,8 @@ class Client : public std::enable_shared_from_this<Client> {
   explicit Client(std::shared_ptr<Impl> impl);
 
  private:
+  void stream_or_call(const std::string& service, const std::string& method, std::string payload,
+                      CallOptions opts, DataFn on_data, Done done);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -129,6 +129,17 @@ struct VmSpec {
   JailSpec jail;
 };
 
+// What a backend knows of its guest and its VMM process, for emberd's
+// inventory (the shim's status stream, messages/ember_inventory.proto).
+struct GuestReport {
+  enum class State { booting, ready, boot_failed };
+  State state = State::booting;
+  std::string reason;  // boot_failed: why
+  int32_t vmm_pid = 0;
+  std::string accel;         // "kvm", "tcg"; "" without a VMM
+  std::string accel_reason;  // tcg: why not kvm
+};
+
 class Vmm {
  public:
   using Done = std::function<void(Status)>;
@@ -164,14 +175,24 @@ class Vmm {
   // Runs when the VMM ends without a stop() (guest poweroff: OK; crash: the
   // reason). Set before create().
   void on_exit(Done handler) { on_exit_ = std::move(handler); }
+  // Runs on every change of the guest's state (GuestReport). Set before
+  // create(). Only backends whose reports_guest() is true call it; for the
+  // others the guest counts as ready once create() succeeded.
+  using GuestFn = std::function<void(const GuestReport&)>;
+  void on_guest(GuestFn handler) { on_guest_ = std::move(handler); }
+  virtual bool reports_guest() const { return false; }
 
  protected:
   void notify_exit(Status why) {
     if (on_exit_) on_exit_(std::move(why));
   }
+  void notify_guest(const GuestReport& r) {
+    if (on_guest_) on_guest_(r);
+  }
 
  private:
   Done on_exit_;
+  GuestFn on_guest_;
 };
 
 // What a backend may use: the loop its completions run on, the shim's config

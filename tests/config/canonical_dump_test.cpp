@@ -33,6 +33,7 @@ TEST(CanonicalDumpTest, EverySettingChangesTheText) {
       [](Config& c) { c.vm.root_drive += "x"; },
       [](Config& c) { ++c.vm.vcpus; },
       [](Config& c) { ++c.vm.memory_mib; },
+      [](Config& c) { ++c.vm.boot_timeout_seconds; },
       [](Config& c) { ++c.limits.max_vms; },
       [](Config& c) { ++c.limits.max_concurrent_creates; },
       [](Config& c) { ++c.limits.connection.max_in_flight; },

@@ -57,6 +57,7 @@ vm:
   root_drive: /img/rootfs.ext4
   vcpus: 2
   memory_mib: 512
+  boot_timeout_seconds: 7
 limits:
   max_vms: 10
   max_concurrent_creates: 3
@@ -98,6 +99,7 @@ metrics:
   EXPECT_EQ(config_.vm.root_drive, "/img/rootfs.ext4");
   EXPECT_EQ(config_.vm.vcpus, 2u);
   EXPECT_EQ(config_.vm.memory_mib, 512u);
+  EXPECT_EQ(config_.vm.boot_timeout_seconds, 7u);
   EXPECT_EQ(config_.limits.max_vms, 10u);
   EXPECT_EQ(config_.limits.max_concurrent_creates, 3u);
   EXPECT_EQ(config_.limits.connection.max_in_flight, 8u);
@@ -227,7 +229,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"metrics:\n  port: 9464\n", "2: metrics.port: unknown key (known: listen)"},
         BadCase{"vm:\n  cpus: 2\n",
                 "2: vm.cpus: unknown key (known: kernel_image, kernel_args, root_drive, vcpus, "
-                "memory_mib)"},
+                "memory_mib, boot_timeout_seconds)"},
         BadCase{"socket: /a\nsocket: /b\n", "2: socket: duplicate key (first set at line 1)"},
         BadCase{"[a]: 1\n", "1: top level: keys must be strings, got a sequence"},
         BadCase{"socket:\n  path: /a\n", "2: socket: expected a string, got a mapping"},

@@ -21,7 +21,7 @@ namespace ember::e2e {
 //   was killed or stopped during the call, or we closed the connection).
 // Per method, in addition:
 //   CreateVM: ALREADY_EXISTS.
-//   StopVM: INTERNAL "forcefully terminated VM <id>" (a paused VM, or the stop
+//   StopVM: INTERNAL "forcefully terminated VM <id>" (the stop
 //     timeout) and INTERNAL "shim of VM <id> exited without answering StopVM
 //     (signal 9)" (the killer struck during the stop).
 //   Deliberately malformed metadata: INVALID_ARGUMENT (and only for those).

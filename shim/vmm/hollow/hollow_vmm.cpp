@@ -60,8 +60,8 @@ void HollowVmm::resume(Done done) {
 void HollowVmm::stop(std::chrono::seconds /*timeout*/, Done done) {
   Status s = check_running();
   if (s.ok()) {
+    paused_ = false;  // resumed to shut down
     stopped_ = true;
-    if (paused_) s = Status::Internal("forcefully terminated VM " + vm_id_);
   }
   later([s, done = std::move(done)] { done(s); });
 }

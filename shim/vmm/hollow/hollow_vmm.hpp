@@ -18,8 +18,8 @@ class HollowVmm : public Vmm {
   void create(const VmSpec& spec, Done done) override;
   void pause(Done done) override;
   void resume(Done done) override;
-  // A paused VM cannot react to a shutdown request: it is "killed" and the
-  // stop completes with INTERNAL "forcefully terminated VM <id>".
+  // As the qemu backend (issue 14): a paused VM is resumed and shut down
+  // gracefully, so the stop completes OK whether it was paused or not.
   void stop(std::chrono::seconds timeout, Done done) override;
   void update_balloon(int64_t amount_mib, Done done) override;
   void balloon_stats(StatsDone done) override;

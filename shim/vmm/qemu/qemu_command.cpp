@@ -55,6 +55,13 @@ bool kvm_answers() {
   return ok;
 }
 
+// Why TCG: what an operator would check first.
+std::string why_not_kvm(bool hw_virt) {
+  if (::access("/dev/kvm", F_OK) != 0) return "no /dev/kvm";
+  if (!hw_virt) return "/dev/kvm exists but the CPU has no vmx/svm";
+  return "/dev/kvm does not answer KVM_GET_API_VERSION (permissions?)";
+}
+
 // OK if path is a readable (and, if asked, writable) regular file, or a
 // block device when devices are allowed.
 Status check_file(const std::string& role, const std::string& path, bool writable, bool device_ok) {
@@ -127,6 +134,7 @@ QemuHost probe_qemu_host() {
   QemuHost host;
   host.tsc_khz = cpu.mhz_khz;
   host.kvm = cpu.hw_virt && kvm_answers();
+  if (!host.kvm) host.tcg_reason = why_not_kvm(cpu.hw_virt);
   host.socat = find_in_path("socat");
   return host;
 }

@@ -11,6 +11,7 @@ namespace ember::shim::qemu {
 
 struct QemuHost {
   bool kvm = false;        // hardware-assisted KVM is usable: accel kvm, else tcg
+  std::string tcg_reason;  // with tcg: why not kvm, in words for `emberctl vm ls`
   long tsc_khz = 0;        // the host's TSC frequency; 0 when unknown
   std::string socat = "";  // socat's path (relays MMDS connections); "" when not installed
 };

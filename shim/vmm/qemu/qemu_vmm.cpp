@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -72,7 +73,8 @@ QemuVmm::QemuVmm(io::EventLoop& loop, const config::Config& config, std::string 
       alive_(std::make_shared<char>()) {}
 
 QemuVmm::~QemuVmm() {
-  for (auto* id : {&exit_watch_, &create_timer_, &quit_timer_, &kill_timer_, &lost_timer_}) {
+  for (auto* id :
+       {&exit_watch_, &create_timer_, &quit_timer_, &kill_timer_, &lost_timer_, &boot_timer_}) {
     cancel_timer(id);
   }
   qmp_.reset();                         // pending replies are dropped: their callers are going too
@@ -141,8 +143,10 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   output_ = std::make_unique<QemuOutput>(loop_, std::move(out_read), [this](const std::string& l) {
     if (reporting_) reporting_->log(l);
   });
-  const std::string started = "started " + binary + " (pid " + std::to_string(process_.pid()) +
-                              ", accel " + (host.kvm ? "kvm" : "tcg") + ")";
+  accel_ = host.kvm ? "kvm" : "tcg";
+  accel_reason_ = host.tcg_reason;
+  const std::string started =
+      "started " + binary + " (pid " + std::to_string(process_.pid()) + ", accel " + accel_ + ")";
   spdlog::info("{}", started);
   reporting_->log(started);
   log_command(binary, args);
@@ -234,6 +238,8 @@ void QemuVmm::on_started(const Status& s) {
   state_ = State::running;
   spdlog::info("qemu runs the VM {} ms after its start", ms_since(started_at_));
   reporting_->running(process_.pid());
+  report_guest(guest_ready_ ? GuestReport::State::ready : GuestReport::State::booting);
+  arm_boot_watchdog();
   Done done = std::move(create_done_);
   done(Status::Ok());
 }
@@ -268,8 +274,11 @@ void QemuVmm::arm_lost_timer() {
 }
 
 void QemuVmm::on_guest_ready(const std::string& line) {
-  if (state_ != State::starting && state_ != State::running) return;
+  if (state_ == State::idle || state_ == State::exited || boot_failed()) return;
   guest_ready_ = true;
+  cancel_timer(&boot_timer_);
+  if (state_ != State::starting) report_guest(GuestReport::State::ready);
+  if (state_ == State::stopping && std::exchange(powerdown_on_ready_, false)) powerdown();
   spdlog::info("guest ready after {} ms: {}", ms_since(started_at_), line);
   Status s = write_file_atomically(vm_dir_ + "/" + kGuestReadyName, line + "\n");
   if (s.ok()) {
@@ -315,7 +324,7 @@ void QemuVmm::on_process_exit() {
                                        }));
     return;
   }
-  for (auto* id : {&create_timer_, &quit_timer_, &kill_timer_, &lost_timer_})
+  for (auto* id : {&create_timer_, &quit_timer_, &kill_timer_, &lost_timer_, &boot_timer_})
     cancel_timer(id);
   if (output_) output_->drain();
   if (console_) console_->drain();
@@ -342,6 +351,12 @@ void QemuVmm::on_process_exit() {
     release();
     Done done = std::move(stop_done_);
     done(forced_ ? Status::Internal("forcefully terminated VM " + vm_id_) : Status::Ok());
+  } else if (was == State::running && boot_failed()) {
+    // The VM's record stays with the shim until StopVM, and its console log
+    // (what the guest printed, if anything) in the VM directory, which emberd
+    // removes with the shim.
+    console_.reset();
+    release();
   } else if (was == State::running) {
     const Status why = unrequested_exit_status();
     release();

@@ -51,10 +51,12 @@ class QemuVmm : public Vmm {
   // QMP stop / cont, each confirmed by query-status.
   void pause(Done done) override;
   void resume(Done done) override;
-  // system_powerdown when the guest is ready and running, then `quit` after
-  // 60% of the timeout, SIGKILL after 90%. A paused VM is killed at once.
-  // OK only when the guest shut itself down; INTERNAL "forcefully terminated
-  // VM <id>" when quit or SIGKILL ended it. Completes once QEMU was reaped.
+  // system_powerdown once the guest can react to it: a paused VM is resumed
+  // first, and a guest still booting is waited for until it is ready. Then
+  // `quit` after 60% of the timeout, SIGKILL after 90%. OK only when the
+  // guest shut itself down; INTERNAL "forcefully terminated VM <id>" when
+  // quit or SIGKILL ended it. Completes once QEMU was reaped. A VM whose
+  // boot failed (the watchdog killed QEMU) is stopped already: OK.
   void stop(std::chrono::seconds timeout, Done done) override;
   void update_balloon(int64_t amount_mib, Done done) override;
   void balloon_stats(StatsDone done) override;
@@ -62,6 +64,10 @@ class QemuVmm : public Vmm {
   // Keeps the guest's copy of the metadata (served by MMDS when an interface
   // allows it; kept either way, so a later MMDS start has it).
   bool metadata(MetadataOp op, const std::string& json, MetadataDone done) override;
+  // Booting, then ready when the guest prints its marker, or boot-failed
+  // when vm.boot_timeout_seconds passes first (QEMU is then killed, and the
+  // shim keeps the VM's record: calls answer FAILED_PRECONDITION, StopVM OK).
+  bool reports_guest() const override { return true; }
 
  private:
   using Json = nlohmann::json;
@@ -98,7 +104,15 @@ class QemuVmm : public Vmm {
   void on_process_exit();
   Status unrequested_exit_status() const;
 
+  // The boot watchdog and the guest reports (qemu_vmm_boot.cpp).
+  void report_guest(GuestReport::State state, std::string reason = {});
+  void arm_boot_watchdog();
+  void on_boot_timeout(uint32_t seconds);
+  // The boot watchdog killed QEMU: true, and the VM ends without ending the shim.
+  bool boot_failed() const { return !boot_failure_.empty(); }
+
   void on_stop_status(const Status& s, const Json& r);
+  void powerdown();
   void send_quit();
   void kill_now();
   // Runs a QMP command; UNAVAILABLE (later) once QMP is gone.
@@ -120,11 +134,14 @@ class QemuVmm : public Vmm {
   int64_t balloon_target_mib_ = 0;  // as QEMU last accepted it
   std::chrono::steady_clock::time_point started_at_;
   bool guest_ready_ = false;
-  bool ready_file_written_ = false;  // guest-ready exists and is ours to remove
-  std::string shutdown_reason_;      // from QEMU's SHUTDOWN event, "" before it
-  Status create_error_;              // why a start failed (set before the kill)
-  Status qmp_lost_;                  // why QMP ended while the VM ran
-  bool forced_ = false;              // stop used quit or SIGKILL
+  bool ready_file_written_ = false;   // guest-ready exists and is ours to remove
+  std::string shutdown_reason_;       // from QEMU's SHUTDOWN event, "" before it
+  Status create_error_;               // why a start failed (set before the kill)
+  Status qmp_lost_;                   // why QMP ended while the VM ran
+  bool forced_ = false;               // stop used quit or SIGKILL
+  bool powerdown_on_ready_ = false;   // stopping a booting guest: power it down once ready
+  std::string boot_failure_;          // why the boot watchdog fired; "" while it has not
+  std::string accel_, accel_reason_;  // as spawn() chose them
   Done create_done_;
   Done stop_done_;
 
@@ -143,6 +160,7 @@ class QemuVmm : public Vmm {
   io::EventLoop::WatchId quit_timer_ = 0;
   io::EventLoop::WatchId kill_timer_ = 0;
   io::EventLoop::WatchId lost_timer_ = 0;  // QMP gone, QEMU still there
+  io::EventLoop::WatchId boot_timer_ = 0;  // the boot watchdog
   std::shared_ptr<char> alive_;            // callbacks hold a weak_ptr to it
 };
 

@@ -51,6 +51,8 @@ Status QemuVmm::check_running() const {
     case State::exited:
       break;
   }
+  if (boot_failed())
+    return Status::FailedPrecondition("VM " + vm_id_ + " failed to boot: " + boot_failure_);
   return Status::FailedPrecondition("VM " + vm_id_ + " has exited");
 }
 
@@ -156,6 +158,8 @@ void QemuVmm::stop(std::chrono::seconds timeout, Done done) {
   state_ = State::stopping;
   stop_done_ = std::move(done);
   forced_ = false;
+  powerdown_on_ready_ = false;
+  cancel_timer(&boot_timer_);  // a stop within the boot is bounded by its own timeout
   const long total_ms = static_cast<long>(timeout.count()) * 1000;
   quit_timer_ = loop_.after(total_ms * 6 / 10, guarded([this] {
                               quit_timer_ = 0;
@@ -170,20 +174,41 @@ void QemuVmm::stop(std::chrono::seconds timeout, Done done) {
   execute("query-status", Json(), [this](Status s, const Json& r) { on_stop_status(s, r); });
 }
 
+// A guest shuts down gracefully only when it runs and its power-button
+// watcher does: a paused VM is resumed first, a booting guest waited for.
+// Only the quit and kill timers force it.
 void QemuVmm::on_stop_status(const Status& s, const Json& r) {
   if (state_ != State::stopping) return;
-  if (!s.ok() || qmp_run_status(r) != "running") {
-    // A paused (or broken) guest cannot react to the power button.
-    spdlog::info("VM is {}: killing it", s.ok() ? qmp_run_status(r) : s.message());
+  const std::string status = s.ok() ? qmp_run_status(r) : std::string();
+  if (status == "paused") {
+    spdlog::info("VM is paused: resuming it to shut it down");
+    execute("cont", Json(), [this](Status s, const Json&) {
+      if (state_ != State::stopping) return;
+      if (!s.ok()) {
+        spdlog::warn("cannot resume the VM to stop it ({}): killing it", s.ToString());
+        kill_now();
+        return;
+      }
+      execute("query-status", Json(), [this](Status s, const Json& r) { on_stop_status(s, r); });
+    });
+    return;
+  }
+  if (status != "running") {
+    // A broken guest (QMP failing, internal-error, ...) cannot react to the power button.
+    spdlog::info("VM is {}: killing it", s.ok() ? status : s.message());
     kill_now();
     return;
   }
   if (!guest_ready_) {
     // Before its watcher runs, the guest ignores the power button.
-    spdlog::info("guest not ready yet: quit");
-    send_quit();
+    spdlog::info("guest not ready yet: powering it down once it is");
+    powerdown_on_ready_ = true;
     return;
   }
+  powerdown();
+}
+
+void QemuVmm::powerdown() {
   execute("system_powerdown", Json(), [this](Status s, const Json&) {
     if (state_ != State::stopping || s.ok()) return;
     spdlog::warn("system_powerdown failed: {}", s.ToString());
