@@ -21,8 +21,9 @@
 #include "actors/after_each_message.hpp"
 #include "actors/step_noted.hpp"
 #include "actors/supervisor_events.hpp"
-#include "actors/vm_meter.hpp"
+#include "actors/supervisor_outcomes.hpp"
 #include "actors/supervisor_report.hpp"
+#include "actors/vm_meter.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -38,20 +39,6 @@ using Self =
 // Time the shim gets beyond the StopVM timeout to exit after its own
 // VMM-kill path, before emberd kills its process group.
 constexpr std::chrono::milliseconds kStopGrace{500};
-
-std::string describe(const ShimExit& e) {
-  return e.signal ? "signal " + std::to_string(e.signal) : "code " + std::to_string(e.code);
-}
-
-// Why CreateVM failed when the shim exited first: the shim's own reason if
-// it gave one (the launch contract's start-failure line), else its exit.
-RpcReply exited_during_create(const SupervisorState& st, const ShimExit& e) {
-  if (e.failure_code != 0)
-    return reply_of(Status(static_cast<Code>(e.failure_code),
-                           "shim of VM " + st.key.id + " could not start: " + e.failure));
-  return reply_of(Status::Unavailable("shim of VM " + st.key.id + " exited during CreateVM (" +
-                                      describe(e) + ")"));
-}
 
 // Answers every open call and queued call with why; the calls whose outcome
 // the registry gives (StopVM, CreateVM) are left to it.
@@ -115,12 +102,6 @@ void fail_create(Self self, RpcReply why) {
     for (auto& q : c->queued)
       q.promise.deliver(reply_of(refusal));
   end_when_clean(self, Ending{Method::create_vm, std::move(why), refusal});
-}
-
-// A bound of our own, shortened to the caller's deadline (0: none) when that
-// comes first.
-int64_t within_deadline(int64_t bound_ms, int64_t caller_ms) {
-  return caller_ms > 0 && caller_ms < bound_ms ? caller_ms : bound_ms;
 }
 
 // The shim is killed at the StopVM timeout, or at the caller's deadline when

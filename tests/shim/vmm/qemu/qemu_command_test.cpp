@@ -58,7 +58,7 @@ class QemuCommandTest : public ::testing::Test {
   TempTree tree_;
   std::string kernel_;
   VmSpec spec_;
-  QemuHost host_{false, 2096000};
+  QemuHost host_{false, "", 2096000};
 };
 
 TEST_F(QemuCommandTest, TcgMicrovmWithTheSpecsCpusAndMemory) {
