@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian package, end to end (docs/operations-install.md): build it with
+# The Debian package, end to end (docs/operations.md): build it with
 # cpack; dpkg -i it; check the unit (systemd-analyze verify), the tmpfiles
 # entry, the man pages and the bash completion as installed; run the installed
 # emberd with the installed config, given a private socket and directories and
@@ -67,7 +67,7 @@ for f in /usr/bin/emberd /usr/bin/ember-shim /usr/bin/ember-shim-firecracker /us
   /etc/ember/ember.yaml /lib/systemd/system/ember.service /usr/lib/tmpfiles.d/ember.conf \
   /usr/share/man/man8/emberd.8 /usr/share/man/man1/emberctl.1 /usr/share/man/man8/ember-shim.8 \
   /usr/share/bash-completion/completions/emberctl /usr/share/ember/guest/build-guest.sh \
-  /usr/share/doc/ember/operations-install.md; do
+  /usr/share/doc/ember/operations.md; do
   grep -qxF "$f" "$tmp/files" || fail "$f is not in the package"
   # Docs and man pages may be path-excluded by dpkg (minimal images): not checked on disk.
   case $f in /usr/share/man/* | /usr/share/doc/*) continue ;; esac
