@@ -195,7 +195,7 @@ TEST_F(QemuCommandTest, KernelArgsGetWhatTheGuestNeedsUnlessAlreadySet) {
             "console=ttyS0 panic=-1 quiet tsc_early_khz=2096000 tsc=reliable cryptomgr.notests");
   EXPECT_EQ(shim::qemu::guest_kernel_args("panic=5 tsc=unstable", host_),
             "panic=5 tsc=unstable console=ttyS0 tsc_early_khz=2096000 cryptomgr.notests");
-  EXPECT_EQ(shim::qemu::guest_kernel_args("quiet -- init-arg", QemuHost{false, 0}),
+  EXPECT_EQ(shim::qemu::guest_kernel_args("quiet -- init-arg", QemuHost{false, "", 0}),
             "quiet console=ttyS0 panic=-1 tsc=reliable cryptomgr.notests -- init-arg");
   EXPECT_EQ(after(args(), "-append"),
             "console=ttyS0 panic=-1 quiet tsc_early_khz=2096000 tsc=reliable cryptomgr.notests");
