@@ -20,6 +20,7 @@
 #include "actors/actors.hpp"
 #include "actors/step_noted.hpp"
 #include "actors/supervisor_events.hpp"
+#include "actors/vm_end.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
 #include "messages/fccontrol_payloads.hpp"
@@ -66,6 +67,7 @@ void fail_pending(Self self, const Status& why) {
 // The VM is gone: its resources first, then every caller, then the actor.
 void finish(Self self, std::optional<Method> ends_call, const RpcReply& outcome,
             const Status& others) {
+  self->state.fx->keep_tombstone(vm_end_of(self->state, ends_call, outcome));
   self->state.fx->remove_all();
   fail_pending(self, others);
   if (ends_call)

@@ -12,6 +12,7 @@
 
 #include "messages/vm_effects.hpp"
 #include "shimproc/launch_workers.hpp"
+#include "shimproc/tombstone_store.hpp"
 
 namespace ember::io {
 class EventLoop;
@@ -36,6 +37,7 @@ class ShimHostFactory final : public msg::EffectsFactory {
   io::EventLoop& loop_;
   const config::Config& cfg_;
   LaunchWorkers workers_;
+  TombstoneStore tombstones_;
 };
 
 }  // namespace ember::shimproc

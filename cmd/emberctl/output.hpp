@@ -30,6 +30,9 @@ class Output {
   // indented in human form, on one line with --json; text that does not parse
   // is printed unchanged.
   void document(const std::string& json_text);
+  // Text printed as it is (a console log), human form only.
+  void text(const std::string& bytes);
+  bool json() const { return json_; }
   // "error: CODE: message", or {"code": ..., "message": ...} with --json.
   void error(const Status& status);
 

@@ -16,6 +16,7 @@
 #include "cmd/emberd/journal_service.hpp"
 #include "cmd/emberd/journal_setup.hpp"
 #include "cmd/emberd/logging.hpp"
+#include "cmd/emberd/tombstone_service.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -120,6 +121,7 @@ int serve(const config::Config& cfg, int ready_fd) {
   auto plane = std::make_unique<actors::ControlPlane>(loop, cfg, journal.get());
   plane->serve(*server);
   serve_journal(*server, journal.get(), cfg.journal);
+  serve_tombstones(*server, config::tombstone_dir(cfg));
   // The actors run on the loop: it runs before anything asks them.
   std::thread io_thread([&loop] { loop.run(); });
   // Shims that outlived a previous emberd are adopted before the socket

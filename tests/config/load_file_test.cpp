@@ -78,6 +78,11 @@ journal:
   path: /var/log/ember/journal
   max_bytes: 1099511627776
   max_files: 9
+tombstones:
+  dir: /var/lib/ember/tombstones
+  max_per_namespace: 5
+  max_bytes: 65536
+  console_tail_bytes: 100
 )")
                   .ok());
   EXPECT_EQ(config_.source, file_);
@@ -111,6 +116,18 @@ journal:
   EXPECT_EQ(config_.journal.path, "/var/log/ember/journal");
   EXPECT_EQ(config_.journal.max_bytes, uint64_t{1} << 40);
   EXPECT_EQ(config_.journal.max_files, 9u);
+  EXPECT_EQ(config_.tombstones.dir, "/var/lib/ember/tombstones");
+  EXPECT_EQ(config_.tombstones.max_per_namespace, 5u);
+  EXPECT_EQ(config_.tombstones.max_bytes, 65536u);
+  EXPECT_EQ(config_.tombstones.console_tail_bytes, 100u);
+}
+
+TEST_F(LoadFileTest, TombstonesLiveBesideTheStateDirByDefault) {
+  ASSERT_TRUE(load("state_dir: /run/x/s\n").ok());
+  EXPECT_EQ(tombstone_dir(config_), "/run/x/tombstones");
+  EXPECT_EQ(config_.tombstones.max_per_namespace, 32u);
+  EXPECT_EQ(config_.tombstones.max_bytes, uint64_t{16} << 20);
+  EXPECT_EQ(config_.tombstones.console_tail_bytes, 16u << 10);
 }
 
 TEST_F(LoadFileTest, TheJournalIsOffByDefault) {

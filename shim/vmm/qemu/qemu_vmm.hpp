@@ -4,10 +4,12 @@
 // command line, the QMP mapping and the files in the VM dir:
 //   firecracker.sock  QMP (the VMM socket the shim reports as SocketPath)
 //   agent.sock        the guest agent's virtio-serial port (for users)
+//   console.sock      the serial console, interactive (emberctl vm console)
 //   console.log(.1)   the guest console, bounded
 //   guest-ready       the guest's ready line, once it was printed
-// Everything the backend creates there is gone once it is done with the VM
-// (stopped, exited, or a failed create).
+// Its sockets are gone once it is done with the VM (stopped, exited, or a
+// failed create); console.log(.1) and guest-ready stay as the VM's record
+// for its tombstone, until emberd removes the VM dir.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,6 +39,7 @@ class QemuVmm : public Vmm {
   static constexpr const char* kQmpSocketName = shimproc::kVmmSocketFile;
   static constexpr const char* kAgentSocketName = "agent.sock";
   static constexpr const char* kGuestReadyName = "guest-ready";
+  static constexpr const char* kConsoleSocketName = "console.sock";
 
   QemuVmm(io::EventLoop& loop, const config::Config& config, std::string vm_id, std::string vm_dir);
   // Kills and reaps QEMU if it still runs and removes the backend's files.
@@ -118,11 +121,10 @@ class QemuVmm : public Vmm {
   int64_t balloon_target_mib_ = 0;  // as QEMU last accepted it
   std::chrono::steady_clock::time_point started_at_;
   bool guest_ready_ = false;
-  bool ready_file_written_ = false;  // guest-ready exists and is ours to remove
-  std::string shutdown_reason_;      // from QEMU's SHUTDOWN event, "" before it
-  Status create_error_;              // why a start failed (set before the kill)
-  Status qmp_lost_;                  // why QMP ended while the VM ran
-  bool forced_ = false;              // stop used quit or SIGKILL
+  std::string shutdown_reason_;  // from QEMU's SHUTDOWN event, "" before it
+  Status create_error_;          // why a start failed (set before the kill)
+  Status qmp_lost_;              // why QMP ended while the VM ran
+  bool forced_ = false;          // stop used quit or SIGKILL
   Done create_done_;
   Done stop_done_;
 
