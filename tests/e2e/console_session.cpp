@@ -1,0 +1,90 @@
+#include "tests/e2e/console_session.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+extern char** environ;
+
+namespace ember::e2e {
+
+ConsoleSession::ConsoleSession(const std::vector<std::string>& args) {
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
+  UniqueFd in_r(in[0]), out_w(out[1]);
+  in_ = UniqueFd(in[1]);
+  out_ = UniqueFd(out[0]);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
+  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
+  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 2);
+  std::vector<std::string> all = {EMBERCTL_PATH};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (::posix_spawn(&pid_, EMBERCTL_PATH, &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+  posix_spawn_file_actions_destroy(&fa);
+}
+
+ConsoleSession::~ConsoleSession() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+bool ConsoleSession::send(const std::string& text) {
+  return ::write(in_.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+bool ConsoleSession::read_some(std::chrono::milliseconds wait) {
+  pollfd p{out_.get(), POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(wait.count())) != 1) return false;
+  char buf[4096];
+  const ssize_t n = ::read(out_.get(), buf, sizeof buf);
+  if (n <= 0) return false;
+  output_.append(buf, static_cast<size_t>(n));
+  return true;
+}
+
+bool ConsoleSession::wait_for_output(const std::string& needle,
+                                     std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (output_.find(needle) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !read_some(left)) return false;
+  }
+  return true;
+}
+
+int ConsoleSession::wait_exit(std::chrono::milliseconds deadline) {
+  // Its output ends when it exits (the pipe's only writer is gone); then it
+  // is reaped at once.
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return -1;
+    pollfd p{out_.get(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) != 1) return -1;
+    char buf[4096];
+    const ssize_t n = ::read(out_.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    output_.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  if (pid_ <= 0 || ::waitpid(pid_, &status, 0) != pid_) return -1;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace ember::e2e
