@@ -42,7 +42,7 @@ UniqueFd open_log(const std::string& path) {
 
 // Follows dir/console.log from fd on: appends, a rotation (a new
 // console.log appears: the old one, now console.log.1, is read to its end
-// first), and the end of the VM (the directory goes away).
+// first), and the end of the VM (the log deleted with the directory).
 Status follow(const std::string& dir, UniqueFd log, int inotify, Output& out) {
   alignas(inotify_event) char buf[sizeof(inotify_event) + NAME_MAX + 1];
   for (;;) {
@@ -53,7 +53,11 @@ Status follow(const std::string& dir, UniqueFd log, int inotify, Output& out) {
       const auto* ev = reinterpret_cast<const inotify_event*>(buf + at);
       at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
       const bool is_log = ev->len > 0 && std::string(ev->name) == shimproc::kConsoleLogFile;
-      if (ev->mask & (IN_DELETE_SELF | IN_IGNORED | IN_MOVE_SELF)) {
+      // emberd deletes the log as it removes the VM dir (a rotation renames
+      // it instead); the directory's own deletion may be reported late, when
+      // its last reference goes.
+      if ((is_log && (ev->mask & IN_DELETE)) ||
+          (ev->mask & (IN_DELETE_SELF | IN_IGNORED | IN_MOVE_SELF))) {
         if (log) print_rest(log.get(), out);
         return Status::Ok();
       }
@@ -74,8 +78,8 @@ Status run_logs(const LogsOptions& o, Invocation& inv) {
   if (o.follow) {
     inotify = UniqueFd(::inotify_init1(IN_CLOEXEC));
     if (!inotify || ::inotify_add_watch(inotify.get(), dir.c_str(),
-                                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF |
-                                            IN_MOVE_SELF | IN_ONLYDIR) < 0)
+                                        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE |
+                                            IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
       return Status::FromErrno("watch " + dir, errno);
   }
   UniqueFd log = open_log(dir + "/" + shimproc::kConsoleLogFile);

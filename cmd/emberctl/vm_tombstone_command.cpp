@@ -17,6 +17,12 @@ struct TombstoneOptions {
   bool all = false;
 };
 
+// A record's field; null when it is missing (an older or newer emberd).
+nlohmann::ordered_json field(const nlohmann::ordered_json& t, const char* key) {
+  auto i = t.find(key);
+  return i != t.end() ? *i : nlohmann::ordered_json(nullptr);
+}
+
 std::string text_or_dash(const nlohmann::ordered_json& v) {
   return v.is_string() ? v.get<std::string>() : std::string("-");
 }
@@ -30,16 +36,16 @@ std::string shim_exit_text(const nlohmann::ordered_json& e) {
 
 // Human form: the facts as fields, then the console tail as the guest wrote it.
 void print_human(Output& out, const nlohmann::ordered_json& t) {
-  out.record({{"Namespace", text_or_dash(t["namespace"])},
-              {"VMID", text_or_dash(t["id"])},
-              {"Backend", text_or_dash(t["backend"])},
-              {"Cause", text_or_dash(t["cause"])},
-              {"Detail", text_or_dash(t["detail"])},
-              {"ShimExit", shim_exit_text(t["shim_exit"])},
-              {"VmmExit", text_or_dash(t["vmm_exit"])},
-              {"Created", text_or_dash(t["created"])},
-              {"Ready", text_or_dash(t["ready"])},
-              {"Exited", text_or_dash(t["exited"])}});
+  out.record({{"Namespace", text_or_dash(field(t, "namespace"))},
+              {"VMID", text_or_dash(field(t, "id"))},
+              {"Backend", text_or_dash(field(t, "backend"))},
+              {"Cause", text_or_dash(field(t, "cause"))},
+              {"Detail", text_or_dash(field(t, "detail"))},
+              {"ShimExit", shim_exit_text(field(t, "shim_exit"))},
+              {"VmmExit", text_or_dash(field(t, "vmm_exit"))},
+              {"Created", text_or_dash(field(t, "created"))},
+              {"Ready", text_or_dash(field(t, "ready"))},
+              {"Exited", text_or_dash(field(t, "exited"))}});
   const std::string tail = t.value("console_tail", std::string());
   if (!t.value("has_console", false)) {
     out.text("ConsoleTail: none (the VM had no console)\n");

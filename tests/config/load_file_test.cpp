@@ -223,7 +223,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"socket: /a\nsockett: /b\n",
                 "2: sockett: unknown key (known: socket, state_dir, shim_base_dir, "
                 "containerd_address, shim_binary, stop_vms_on_exit, vmm, vm, limits, timeouts, "
-                "log, journal)"},
+                "log, journal, tombstones)"},
         BadCase{"vm:\n  cpus: 2\n",
                 "2: vm.cpus: unknown key (known: kernel_image, kernel_args, root_drive, vcpus, "
                 "memory_mib)"},

@@ -165,7 +165,8 @@ TEST_F(QemuE2eTest, KilledShimTakesItsQemuAndGuestPowerOffEndsTheVm) {
   // Each left a tombstone saying how it ended, with its console's tail.
   auto killed = tombstone("q0");
   EXPECT_EQ(killed["cause"], "shim-killed") << killed.dump(2);
-  EXPECT_NE(killed["console_tail"].get<std::string>().find("EMBER-GUEST-READY"), std::string::npos);
+  EXPECT_NE(killed.value("console_tail", std::string()).find("EMBER-GUEST-READY"),
+            std::string::npos);
   EXPECT_TRUE(killed["ready"].is_string());
   auto off = tombstone("q1");
   EXPECT_EQ(off["cause"], "guest-power-off") << off.dump(2);
@@ -199,7 +200,7 @@ TEST_F(QemuE2eTest, OneVmThroughExecLogsConsoleAndItsTombstone) {
   EXPECT_EQ(t["cause"], "stop");
   EXPECT_EQ(t["backend"], "qemu");
   EXPECT_TRUE(t["ready"].is_string());
-  EXPECT_NE(t["console_tail"].get<std::string>().find("con-42"), std::string::npos) << t.dump(2);
+  EXPECT_NE(t.value("console_tail", std::string()).find("con-42"), std::string::npos) << t.dump(2);
   EXPECT_TRUE(list_dir(emberd->vm_base_dir()).empty());
 }
 
