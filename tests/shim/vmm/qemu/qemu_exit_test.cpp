@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/files.hpp"
 #include "tests/shim/vmm/qemu/qemu_vm_fixture.hpp"
 
 namespace ember::shimtest {
@@ -30,7 +31,7 @@ TEST_F(QemuExitTest, GuestPowerOffFromInsideEndsTheShim) {
   for (const char* name : {"console.log", "guest-ready"}) {
     EXPECT_EQ(dir_entries(dir()).count(name), 1u) << name;
   }
-  EXPECT_EQ(read_file(file("vmm-exit")).value_or(""), "the guest shut down\n");
+  EXPECT_EQ(::ember::read_file(file("vmm-exit")).value_or(""), "the guest shut down\n");
   EXPECT_NE(shim_.output().find("VMM exited: the guest shut down"), std::string::npos);
 }
 
