@@ -174,6 +174,23 @@ TEST_F(QemuE2eTest, KilledShimTakesItsQemuAndGuestPowerOffEndsTheVm) {
   EXPECT_EQ(tombstone("q2")["cause"], "stop");
 }
 
+TEST_F(QemuE2eTest, KilledQemuIsRecordedAsAVmmCrashWithItsSignal) {
+  FcClient client(emberd->socket());
+  ASSERT_TRUE(client.call(Method::create_vm, create_request("q0")).status.ok()) << emberd->log();
+  ASSERT_TRUE(shimtest::wait_for_file(dir_of("q0") + "/guest-ready", kBootDeadline))
+      << emberd->log();
+  auto qemu = qemu_of(shim_pid_of(dir_of("q0")));
+  ASSERT_EQ(qemu.size(), 1u);
+  ASSERT_EQ(::kill(qemu[0], SIGKILL), 0);
+  ASSERT_TRUE(wait_gone(dir_of("q0"), 60s)) << emberd->log();
+  auto t = tombstone("q0");
+  EXPECT_EQ(t["cause"], "vmm-crash") << t.dump(2);
+  EXPECT_EQ(t["shim_exit"]["code"], 1);
+  EXPECT_EQ(t.value("vmm_exit", std::string()).rfind("INTERNAL: qemu killed by signal 9", 0), 0u)
+      << t.dump(2);
+  EXPECT_NE(t.value("console_tail", std::string()).find("EMBER-GUEST-READY"), std::string::npos);
+}
+
 TEST_F(QemuE2eTest, OneVmThroughExecLogsConsoleAndItsTombstone) {
   FcClient client(emberd->socket());
   ASSERT_TRUE(client.call(Method::create_vm, create_request("q0")).status.ok()) << emberd->log();
