@@ -79,6 +79,22 @@ TEST_F(VmLogsTest, AVmWithoutAConsoleLogIsFailedPrecondition) {
   EXPECT_NE(r.err.find("NOT_FOUND"), std::string::npos) << r.err;
 }
 
+TEST_F(VmLogsTest, ConsoleAndExecOfAHollowVmAreFailedPreconditionAndLineBreaksInvalid) {
+  auto r = ctl({"vm", "console", "vm1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("FAILED_PRECONDITION: VM vm1 has no interactive console"), std::string::npos)
+      << r.err;
+  r = ctl({"vm", "exec", "vm1", "--", "echo", "hi"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("FAILED_PRECONDITION: VM vm1 has no guest agent port"), std::string::npos)
+      << r.err;
+  r = ctl({"vm", "exec", "vm1", "--", "echo", "a\nb"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "error: INVALID_ARGUMENT: CMD argument 2 holds a line break, which the guest agent "
+            "cannot take\n");
+}
+
 TEST_F(VmLogsTest, FollowPrintsWhatComesUntilTheVmEndsAndTheTombstoneKeepsTheTail) {
   append(dir() + "/console.log", "boot\n");
   // emberctl watches the directory before it opens the log: once the log is
