@@ -113,6 +113,25 @@ TEST_F(TombstoneTest, KilledShimIsRecordedWithItsSignal) {
   EXPECT_EQ(t[0]["shim_exit"]["signal"], SIGKILL);
 }
 
+TEST_F(TombstoneTest, AdoptedShimThatDiesIsRecordedWithItsStatusUnknown) {
+  ASSERT_TRUE(client.call(Method::create_vm, create_request("vm1")).status.ok());
+  const std::string dir = emberd.vm_dir("default", "vm1");
+  const pid_t shim = shim_pid_of(dir);
+  ASSERT_GT(shim, 0);
+  ASSERT_EQ(emberd.stop(SIGKILL), 128 + SIGKILL);
+  emberd.restart();  // adopts the shim: not its child, so its exit status is unknown
+  ASSERT_EQ(::kill(shim, SIGKILL), 0);
+  ASSERT_TRUE(wait_gone(dir, 30s)) << emberd.log();
+  ctltest::TempDir work;
+  auto r = ctltest::run_emberctl(
+      work.path(), {"--address", emberd.socket(), "--json", "vm", "tombstone", "vm1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto t = nlohmann::json::parse(r.out);
+  EXPECT_EQ(t["cause"], "shim-exited");
+  EXPECT_EQ(t["shim_exit"]["code"], -1);
+  EXPECT_TRUE(t["created"].is_string()) << "the shim's state file dates an adopted VM";
+}
+
 TEST_F(TombstoneTest, CreateRefusedBeforeAnyVmmRanLeavesNone) {
   auto r = client.call(Method::create_vm, create_request("huge", 4096));
   ASSERT_EQ(r.status.code(), Code::invalid_argument) << r.status.ToString();
