@@ -171,3 +171,28 @@ TEST_F(BoundedTombstoneTest, OnlyTheNewestPerNamespaceAreKept) {
 
 }  // namespace
 }  // namespace ember::e2e
+
+namespace ember::e2e {
+namespace {
+
+TEST(TombstoneStubbornTest, StopThatHadToKillTheShimIsStopForced) {
+  Emberd emberd({STUBBORN_SHIM_PATH, {}, {}});
+  FcClient client(emberd.socket());
+  ASSERT_TRUE(client.call(Method::create_vm, create_request("mule")).status.ok());
+  StopVMRequest stop;
+  stop.set_vmid("mule");
+  stop.set_timeoutseconds(1);
+  auto r = client.call(Method::stop_vm, stop.SerializeAsString());
+  ASSERT_EQ(r.status, Status::Internal("forcefully terminated VM mule"));
+  ctltest::TempDir work;
+  auto t = ctltest::run_emberctl(
+      work.path(), {"--address", emberd.socket(), "--json", "vm", "tombstone", "mule"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  auto j = nlohmann::json::parse(t.out);
+  EXPECT_EQ(j["cause"], "stop-forced");
+  EXPECT_EQ(j["detail"], "StopVM: forcefully terminated VM mule");
+  EXPECT_EQ(j["shim_exit"]["signal"], SIGKILL);
+}
+
+}  // namespace
+}  // namespace ember::e2e
