@@ -21,7 +21,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 // How a VM ended, as its supervisor saw it: the cause (docs/operations-
 // postmortem.md lists them: stop, stop-forced, guest-power-off, vmm-crash,
 // shim-killed, shim-exited, create-failed, adopt-failed, or one a supervisor
-// sets on purpose such as a boot watchdog's), a sentence, and the shim's exit.
+// sets on purpose such as a boot watchdog's, SupervisorState::end_cause), a
+// sentence, and the shim's exit.
 struct VmEnd {
   std::string cause;
   std::string detail;

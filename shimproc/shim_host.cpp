@@ -209,7 +209,12 @@ void ShimHost::adopt(const msg::ShimRecord& rec) {
     s = ShimProcess::adopt(rec.pid, rec.start_time, &proc);
     if (s.ok()) own_shim(std::move(proc));
   }
-  if (!s.ok()) remove_all();
+  if (!s.ok()) {
+    // Nothing of the VM may be left when `started` reports the failure, so
+    // its record is kept now: the shim ended while no emberd watched it.
+    keep_tombstone(msg::VmEnd{"adopt-failed", s.message(), {}, false, false});
+    remove_all();
+  }
   start_with(s);
 }
 

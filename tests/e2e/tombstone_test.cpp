@@ -132,6 +132,26 @@ TEST_F(TombstoneTest, AdoptedShimThatDiesIsRecordedWithItsStatusUnknown) {
   EXPECT_TRUE(t["created"].is_string()) << "the shim's state file dates an adopted VM";
 }
 
+TEST_F(TombstoneTest, VmWhoseShimDiedWhileEmberdWasDownIsRecordedAtStartUp) {
+  ASSERT_TRUE(client.call(Method::create_vm, create_request("vm1")).status.ok());
+  const pid_t shim = shim_pid_of(emberd.vm_dir("default", "vm1"));
+  ASSERT_GT(shim, 0);
+  ASSERT_EQ(emberd.stop(SIGKILL), 128 + SIGKILL);
+  ASSERT_EQ(::kill(shim, SIGKILL), 0);
+  ASSERT_TRUE(wait_process_exit(shim, 30s));
+  emberd.restart();
+  EXPECT_FALSE(path_exists(emberd.vm_dir("default", "vm1")));
+  ctltest::TempDir work;
+  auto r = ctltest::run_emberctl(
+      work.path(), {"--address", emberd.socket(), "--json", "vm", "tombstone", "vm1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << emberd.log();
+  auto t = nlohmann::json::parse(r.out);
+  // Found gone by the recovery scan; or, if the dead shim is a zombie nobody
+  // reaped yet (its /proc entry still matches), found gone when adopted.
+  EXPECT_TRUE(t["cause"] == "lost-while-emberd-down" || t["cause"] == "adopt-failed") << t;
+  EXPECT_TRUE(t["shim_exit"].is_null());
+}
+
 TEST_F(TombstoneTest, CreateRefusedBeforeAnyVmmRanLeavesNone) {
   auto r = client.call(Method::create_vm, create_request("huge", 4096));
   ASSERT_EQ(r.status.code(), Code::invalid_argument) << r.status.ToString();
