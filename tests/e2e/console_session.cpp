@@ -8,22 +8,27 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 extern char** environ;
 
 namespace ember::e2e {
 
 ConsoleSession::ConsoleSession(const std::vector<std::string>& args) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) return;
-  UniqueFd in_r(in[0]), out_w(out[1]);
-  in_ = UniqueFd(in[1]);
-  out_ = UniqueFd(out[0]);
+  // A terminal, as a user has: emberctl puts it in raw mode.
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  char name[64];
+  if (!master || ::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0 ||
+      ::ptsname_r(master.get(), name, sizeof name) != 0)
+    return;
+  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!slave) return;
+  in_ = UniqueFd(::fcntl(master.get(), F_DUPFD_CLOEXEC, 0));
+  out_ = std::move(master);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in_r.get(), 0);
-  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&fa, out_w.get(), 2);
+  for (int fd = 0; fd <= 2; ++fd)
+    posix_spawn_file_actions_adddup2(&fa, slave.get(), fd);
   std::vector<std::string> all = {EMBERCTL_PATH};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;

@@ -1,6 +1,7 @@
 #pragma once
-// ConsoleSession: emberctl run interactively (`vm console`), its stdin and
-// stdout (stderr with it) on pipes the test writes and reads while it runs.
+// ConsoleSession: emberctl run interactively (`vm console`) on a pseudo
+// terminal (stdin, stdout and stderr), which the test writes and reads while
+// it runs.
 #include <sys/types.h>
 
 #include <chrono>
