@@ -23,6 +23,7 @@
 #include "actors/supervisor_events.hpp"
 #include "actors/supervisor_outcomes.hpp"
 #include "actors/supervisor_report.hpp"
+#include "actors/vm_end.hpp"
 #include "actors/vm_meter.hpp"
 #include "actors/vm_supervisor_state.hpp"
 #include "config/config.hpp"
@@ -58,6 +59,7 @@ void fail_pending(Self self, const Status& why) {
 // The VM is gone: its resources first, then every caller, then the actor.
 void finish(Self self, std::optional<Method> ends_call, const RpcReply& outcome,
             const Status& others) {
+  self->state.fx->keep_tombstone(vm_end_of(self->state, ends_call, outcome));
   self->state.fx->remove_all();
   report_exit(self->state, ends_call, outcome, others);
   fail_pending(self, others);

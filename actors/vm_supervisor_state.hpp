@@ -74,6 +74,9 @@ struct SupervisorState {
   bool has_shim = false;              // a shim process was started or adopted
   int32_t shim_pid = 0;               // for the inventory, once started
   std::optional<msg::ShimExit> exit;  // set once the shim's exit was seen
+  // Why the VM ends when the supervisor ends it on purpose (e.g. a boot
+  // watchdog); "": told by the phase (actors/vm_end.cpp). For its tombstone.
+  std::string end_cause;
 
   std::string name_of() const { return key.ns + "/" + key.id; }
 

@@ -42,7 +42,11 @@ std::string canonical_dump(const Config& c) {
     << "journal.path=" << c.journal.path << "\n"
     << "journal.max_bytes=" << c.journal.max_bytes << "\n"
     << "journal.max_files=" << c.journal.max_files << "\n"
-    << "metrics.listen=" << c.metrics.listen << "\n";
+    << "metrics.listen=" << c.metrics.listen << "\n"
+    << "tombstones.dir=" << c.tombstones.dir << "\n"
+    << "tombstones.max_per_namespace=" << c.tombstones.max_per_namespace << "\n"
+    << "tombstones.max_bytes=" << c.tombstones.max_bytes << "\n"
+    << "tombstones.console_tail_bytes=" << c.tombstones.console_tail_bytes << "\n";
   return o.str();
 }
 

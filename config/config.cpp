@@ -38,6 +38,13 @@ std::string guest_image_dir(uid_t uid, const char* xdg_cache_home, const char* h
   return "/tmp/ember-" + std::to_string(uid) + "/guest";
 }
 
+std::string tombstone_dir(const Config& c) {
+  if (!c.tombstones.dir.empty()) return c.tombstones.dir;
+  const size_t slash = c.state_dir.rfind('/');
+  return (slash == 0 || slash == std::string::npos ? std::string() : c.state_dir.substr(0, slash)) +
+         "/tombstones";
+}
+
 Config defaults_for(uid_t uid, const char* xdg_runtime_dir) {
   Config c;
   c.vm.kernel_image =

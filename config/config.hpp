@@ -74,9 +74,17 @@ struct JournalSettings {
   uint32_t max_files = 4;                   // path, path.1, ... path.<max_files-1>
 };
 
-// emberd's Prometheus endpoint (docs/operations-metrics.md): off unless set.
+// emberd's Prometheus endpoint (docs/operations.md#metrics): off unless set.
 struct MetricsSettings {
   std::string listen;  // "", a unix socket path, 127.0.0.1:PORT or [::1]:PORT
+};
+
+// Post-mortem records of VMs that ended (docs/operations-postmortem.md).
+struct TombstoneSettings {
+  std::string dir;                          // "": <parent of state_dir>/tombstones
+  uint32_t max_per_namespace = 32;          // 0: keep none
+  uint64_t max_bytes = uint64_t{16} << 20;  // all namespaces together
+  uint32_t console_tail_bytes = 16 << 10;   // the console's last bytes kept in each
 };
 
 struct Config {
@@ -94,7 +102,11 @@ struct Config {
   LogSettings log;
   JournalSettings journal;
   MetricsSettings metrics;
+  TombstoneSettings tombstones;
 };
+
+// Where tombstones are kept: tombstones.dir, else beside state_dir.
+std::string tombstone_dir(const Config& c);
 
 // Every setting (not `source`) as "dotted.key=value" lines in a fixed order:
 // equal configs give equal text, whatever file or defaults they came from.

@@ -233,6 +233,29 @@ Handler metrics_listen_field() {
   };
 }
 
+// A tombstone holds at least a useful console tail; 1 TiB is past any sane disk share.
+std::vector<Field> tombstones_fields() {
+  using detail::read_path;
+  using detail::read_uint;
+  using detail::read_uint64;
+  return {
+      {"dir",
+       [](const Entry& e, Config* c) { return read_path(e, kOptional, &c->tombstones.dir); }},
+      {"max_per_namespace",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 0, 100000, &c->tombstones.max_per_namespace);
+       }},
+      {"max_bytes",
+       [](const Entry& e, Config* c) {
+         return read_uint64(e, uint64_t{64} << 10, uint64_t{1} << 40, &c->tombstones.max_bytes);
+       }},
+      {"console_tail_bytes",
+       [](const Entry& e, Config* c) {
+         return read_uint(e, 0, 1u << 20, &c->tombstones.console_tail_bytes);
+       }},
+  };
+}
+
 const std::vector<Field>& top_level_fields() {
   using detail::read_bool;
   using detail::read_path;
@@ -255,6 +278,7 @@ const std::vector<Field>& top_level_fields() {
       {"log", section({{"level", log_level_field()}, {"format", log_format_field()}})},
       {"journal", section(journal_fields())},
       {"metrics", section({{"listen", metrics_listen_field()}})},
+      {"tombstones", section(tombstones_fields())},
   };
   return kFields;
 }

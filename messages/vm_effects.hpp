@@ -19,6 +19,21 @@ namespace ember::msg {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+// How a VM ended, as its supervisor saw it: the cause (docs/operations-
+// postmortem.md lists them: stop, stop-forced, guest-power-off, vmm-crash,
+// shim-killed, shim-exited, create-failed, adopt-failed, or one a supervisor
+// sets on purpose such as a boot watchdog's, SupervisorState::end_cause), a
+// sentence, and the shim's exit.
+struct VmEnd {
+  std::string cause;
+  std::string detail;
+  ShimExit shim_exit;
+  bool shim_exited = false;  // shim_exit is known
+  // A CreateVM refused before any VMM ran leaves nothing behind: keep the
+  // tombstone only if the VM left a console.
+  bool only_with_console = false;
+};
+
 // Completions, in the order they happen. Implementations must be callable from
 // any thread and must not block.
 class VmEvents {
@@ -64,6 +79,10 @@ class VmEffects {
   // -> timer_fired(token) after `after`. A timer is not cancelled: a
   // supervisor ignores tokens it no longer waits for.
   virtual void start_timer(std::chrono::milliseconds after, uint64_t token) = 0;
+  // The VM ended for good: keeps its post-mortem record (the cause, its times,
+  // the tail of its console) before remove_all() deletes the directory. Never
+  // fails the VM: a record that cannot be kept is logged. No completion.
+  virtual void keep_tombstone(const VmEnd& end) { (void)end; }
   // Closes the connection and the shim's output, removes the VM directory and
   // socket files. Done when it returns: a reply sent after it finds them gone.
   virtual void remove_all() = 0;

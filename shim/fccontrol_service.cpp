@@ -1,7 +1,13 @@
 #include "shim/fccontrol_service.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include "base/unique_fd.hpp"
 #include "config/config.hpp"
 #include "fccontrol.pb.h"
 #include "io/event_loop.hpp"
@@ -9,6 +15,7 @@
 #include "shim/host_memory.hpp"
 #include "shim/unhonoured_fields.hpp"
 #include "shim/vmm/balloon.hpp"
+#include "shimproc/launch_contract.hpp"
 
 namespace ember::shim {
 namespace {
@@ -30,6 +37,16 @@ void reply_message(const ttrpc::Responder& resp, const Status& s,
 // Completion that answers with google.protobuf.Empty (an empty payload).
 Vmm::Done reply_empty(const ttrpc::Responder& resp) {
   return [resp](Status s) { resp.reply(s); };
+}
+
+// How the VMM ended, for the VM's tombstone (shimproc/launch_contract.hpp).
+void record_vmm_exit(const std::string& dir, const std::string& account) {
+  if (dir.empty()) return;  // no VM dir (a test's service)
+  const std::string path = dir + "/" + shimproc::kVmmExitFile;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+  const std::string line = account + "\n";
+  if (!fd || ::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+    spdlog::warn("cannot write {}: {}", path, std::strerror(errno));
 }
 
 }  // namespace
@@ -319,11 +336,13 @@ void FcControlService::update_balloon_stats(const UpdateBalloonStatsRequest& req
 void FcControlService::on_vmm_exit(const Status& why) {
   if (phase_ == Phase::stopping) return;  // the stop completion ends the process
   if (phase_ == Phase::running) notify(VmEvent::stopped);
+  const std::string account = why.ok() ? "the guest shut down" : why.ToString();
   if (why.ok()) {
-    spdlog::info("VMM exited: the guest shut down");
+    spdlog::info("VMM exited: {}", account);
   } else {
-    spdlog::error("VMM exited: {}", why.ToString());
+    spdlog::error("VMM exited: {}", account);
   }
+  record_vmm_exit(vm_.dir, account);
   exit_(why.ok() ? 0 : 1);
 }
 

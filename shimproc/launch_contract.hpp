@@ -49,6 +49,13 @@ inline constexpr const char* kVsockFile = "firecracker.vsock";
 inline constexpr const char* kVmmLogFifo = "fc-logs.fifo";
 inline constexpr const char* kMetricsFifo = "fc-metrics.fifo";
 inline constexpr const char* kStateFile = "shim-state.json";
+// What a VM leaves for its tombstone (docs/operations-postmortem.md): the
+// qemu backend's console log (and its older half) and guest-ready line, and
+// the shim's account of a VMM that ended unrequested.
+inline constexpr const char* kConsoleLogFile = "console.log";
+inline constexpr const char* kConsoleOldLogFile = "console.log.1";
+inline constexpr const char* kGuestReadyFile = "guest-ready";
+inline constexpr const char* kVmmExitFile = "vmm-exit";
 
 // The start-failure line: the prefix, the status code's name, ": ", the
 // message (one line: newlines become spaces).

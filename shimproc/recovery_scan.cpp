@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <set>
 
 #include "base/files.hpp"
@@ -12,6 +13,8 @@
 #include "shimproc/recovery_gate.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/tombstone_record.hpp"
+#include "shimproc/tombstone_store.hpp"
 #include "shimproc/vm_creation.hpp"
 #include "shimproc/vm_dir.hpp"
 
@@ -53,12 +56,33 @@ void kill_unfinished(const std::string& name, const ShimState& state) {
   // ~ShimProcess kills the group and waits for the exit.
 }
 
+// The post-mortem of a created VM whose shim ended while no emberd ran: when
+// exactly is unknown, so its exit time is the time it was found gone.
+void keep_tombstone_of_lost(const config::Config& cfg, const VmDir& dir, const std::string& ns,
+                            const std::string& id) {
+  TombstoneFacts facts;
+  facts.key = {ns, id};
+  facts.backend = config::to_string(cfg.vmm.backend);
+  facts.end.cause = "lost-while-emberd-down";
+  facts.end.detail = "its shim was found gone when emberd started; it ended while no emberd ran";
+  facts.exited_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  std::string text, path;
+  if (!make_tombstone(dir.path(), facts, cfg.tombstones.console_tail_bytes, &text)) return;
+  TombstoneStore store(config::tombstone_dir(cfg),
+                       {cfg.tombstones.max_per_namespace, cfg.tombstones.max_bytes});
+  if (Status s = store.keep(ns, id, facts.exited_ms, text, &path); !s.ok())
+    spdlog::warn("recovery: cannot keep the tombstone of VM {}/{}: {}", ns, id, s.message());
+}
+
 // One VM directory: adopted (true) or cleared. A shim that wrote its state
 // file is adopted when the VM was created (or the directory predates the
 // creation markers); a shim of a VM still marked creating is killed. No shim
 // that has not written its state can be running: it dies with the emberd
 // that spawned it (shim_launch.hpp), so none can write it after this look.
-bool recover_dir(VmDir& dir, const std::string& ns, const std::string& id, RecoveryScan* scan) {
+bool recover_dir(const config::Config& cfg, VmDir& dir, const std::string& ns,
+                 const std::string& id, RecoveryScan* scan) {
   const std::string name = ns + "/" + id;
   ShimState state;
   const bool live = live_shim(dir, &state);
@@ -72,6 +96,7 @@ bool recover_dir(VmDir& dir, const std::string& ns, const std::string& id, Recov
     ++scan->killed_shims;
   } else {
     spdlog::info("recovery: shim of VM {} is gone", name);
+    if (creation_of(dir.path()) == VmCreation::created) keep_tombstone_of_lost(cfg, dir, ns, id);
   }
   pass_recovery_gate(dir.path());
   spdlog::info("recovery: removing {}", dir.path());
@@ -93,7 +118,7 @@ RecoveryScan scan_for_shims(const config::Config& cfg) {
       continue;
     VmDir dir;
     if (!VmDir::adopt(cfg.shim_base_dir, ns, id, &dir).ok()) continue;
-    if (recover_dir(dir, ns, id, &scan)) {
+    if (recover_dir(cfg, dir, ns, id, &scan)) {
       live_sockets.insert(scan.live.back().state.shim_socket);
       live_sockets.insert(scan.live.back().state.fccontrol_socket);
     }

@@ -13,17 +13,24 @@
 #include "io/unix_socket.hpp"
 #include "messages/ember_inventory.hpp"
 #include "messages/fccontrol_methods.hpp"
-#include "metrics/ember_metrics.hpp"
 #include "messages/vm_inventory_wire.hpp"
+#include "metrics/ember_metrics.hpp"
 #include "shimproc/launch_workers.hpp"
 #include "shimproc/shim_address.hpp"
 #include "shimproc/shim_launch.hpp"
 #include "shimproc/shim_process.hpp"
+#include "shimproc/tombstone_record.hpp"
 #include "shimproc/vm_creation.hpp"
 #include "shimproc/vm_dir.hpp"
 
 namespace ember::shimproc {
 namespace {
+
+int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // The shim process, shared with its exit watch on the I/O thread, which reaps
 // it. The mutex is held only around one call on the process, never a wait.
@@ -86,10 +93,12 @@ std::shared_ptr<Launched> make_files_and_spawn(const config::Config& cfg, const 
 
 class ShimHost final : public msg::VmEffects {
  public:
-  ShimHost(io::EventLoop& loop, LaunchWorkers& workers, const config::Config& cfg, msg::VmKey key,
-           std::shared_ptr<msg::VmEvents> events, metrics::Metrics* metrics)
+  ShimHost(io::EventLoop& loop, LaunchWorkers& workers, TombstoneStore& tombstones,
+           const config::Config& cfg, msg::VmKey key, std::shared_ptr<msg::VmEvents> events,
+           metrics::Metrics* metrics)
       : loop_(loop),
         workers_(workers),
+        tombstones_(tombstones),
         cfg_(cfg),
         key_(std::move(key)),
         events_(std::move(events)),
@@ -101,6 +110,7 @@ class ShimHost final : public msg::VmEffects {
   void call_shim(uint64_t call_id, const msg::VmCall& call) override;
   void kill_shim(const std::string& why) override;
   void start_timer(std::chrono::milliseconds after, uint64_t token) override;
+  void keep_tombstone(const msg::VmEnd& end) override;
   void remove_all() override;
   void detach() override;
   msg::SteadyTime now() const override { return std::chrono::steady_clock::now(); }
@@ -115,8 +125,10 @@ class ShimHost final : public msg::VmEffects {
 
   io::EventLoop& loop_;
   LaunchWorkers& workers_;
+  TombstoneStore& tombstones_;
   const config::Config& cfg_;
   msg::VmKey key_;
+  int64_t created_ms_ = 0;  // Unix ms of the launch; 0 for an adopted VM
   // A launch's result finds the host through this; reset on detach.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::shared_ptr<msg::VmEvents> events_;
@@ -196,6 +208,7 @@ void ShimHost::follow_status() {
 // event, on the loop thread, where the host lives.
 void ShimHost::launch() {
   launched_at_ = now();
+  created_ms_ = unix_ms_now();
   std::weak_ptr<char> alive = alive_;
   workers_.submit([this, alive, &loop = loop_, &cfg = cfg_, key = key_] {
     auto l = make_files_and_spawn(cfg, key);
@@ -231,7 +244,12 @@ void ShimHost::adopt(const msg::ShimRecord& rec) {
     s = ShimProcess::adopt(rec.pid, rec.start_time, &proc);
     if (s.ok()) own_shim(std::move(proc));
   }
-  if (!s.ok()) remove_all();
+  if (!s.ok()) {
+    // Nothing of the VM may be left when `started` reports the failure, so
+    // its record is kept now: the shim ended while no emberd watched it.
+    keep_tombstone(msg::VmEnd{"adopt-failed", s.message(), {}, false, false});
+    remove_all();
+  }
   start_with(s);
 }
 
@@ -276,6 +294,19 @@ void ShimHost::kill_shim(const std::string& why) {
 void ShimHost::start_timer(std::chrono::milliseconds after, uint64_t token) {
   auto events = events_;
   loop_.after(after.count(), [events, token] { events->timer_fired(token); });
+}
+
+void ShimHost::keep_tombstone(const msg::VmEnd& end) {
+  if (!dir_.valid()) return;  // the launch made nothing
+  TombstoneFacts facts{key_, config::to_string(cfg_.vmm.backend), end, created_ms_, unix_ms_now()};
+  std::string text, path;
+  if (!make_tombstone(dir_.path(), facts, cfg_.tombstones.console_tail_bytes, &text)) return;
+  Status s = tombstones_.keep(key_.ns, key_.id, facts.exited_ms, text, &path);
+  if (!s.ok()) {
+    spdlog::warn("VM {}: cannot keep its tombstone: {}", name(), s.message());
+  } else if (!path.empty()) {
+    spdlog::info("VM {}: tombstone {} ({})", name(), path, end.cause);
+  }
 }
 
 // The connection and the output reader close on the loop thread. The loop
@@ -325,13 +356,18 @@ void ShimHost::detach() {
 
 ShimHostFactory::ShimHostFactory(io::EventLoop& loop, const config::Config& cfg,
                                  metrics::Metrics* metrics)
-    : loop_(loop), cfg_(cfg), metrics_(metrics) {
+    : loop_(loop),
+      cfg_(cfg),
+      metrics_(metrics),
+      tombstones_(config::tombstone_dir(cfg),
+                  TombstoneBounds{cfg.tombstones.max_per_namespace, cfg.tombstones.max_bytes}) {
   reserve_spare_fds();
 }
 
 std::unique_ptr<msg::VmEffects> ShimHostFactory::make(const msg::VmKey& key,
                                                       std::shared_ptr<msg::VmEvents> events) {
-  return std::make_unique<ShimHost>(loop_, workers_, cfg_, key, std::move(events), metrics_);
+  return std::make_unique<ShimHost>(loop_, workers_, tombstones_, cfg_, key, std::move(events),
+                                    metrics_);
 }
 
 }  // namespace ember::shimproc

@@ -12,6 +12,7 @@
 
 #include "messages/vm_effects.hpp"
 #include "shimproc/launch_workers.hpp"
+#include "shimproc/tombstone_store.hpp"
 
 namespace ember::io {
 class EventLoop;
@@ -42,6 +43,7 @@ class ShimHostFactory final : public msg::EffectsFactory {
   const config::Config& cfg_;
   metrics::Metrics* metrics_;
   LaunchWorkers workers_;
+  TombstoneStore tombstones_;
 };
 
 }  // namespace ember::shimproc

@@ -33,6 +33,7 @@ class Output {
   void document(const std::string& json_text);
   // Human form only: text as it is (a table, an event line), flushed.
   void text(const std::string& text);
+  bool json() const { return json_; }
   // "error: CODE: message", or {"code": ..., "message": ...} with --json.
   void error(const Status& status);
 

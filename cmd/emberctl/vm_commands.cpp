@@ -14,6 +14,10 @@ void add_vm_commands(CLI::App& root, Action* chosen) {
   add_vm_balloon_commands(*vm, chosen);
   add_vm_wait_ready_command(*vm, chosen);
   add_vm_ls_command(*vm, chosen);
+  add_vm_tombstone_command(*vm, chosen);
+  add_vm_logs_command(*vm, chosen);
+  add_vm_console_command(*vm, chosen);
+  add_vm_exec_command(*vm, chosen);
 }
 
 }  // namespace ember::ctl

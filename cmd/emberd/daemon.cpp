@@ -17,9 +17,10 @@
 #include "cmd/emberd/journal_service.hpp"
 #include "cmd/emberd/journal_setup.hpp"
 #include "cmd/emberd/logging.hpp"
+#include "cmd/emberd/metrics_setup.hpp"
 #include "cmd/emberd/service_notify.hpp"
 #include "cmd/emberd/startup_checks.hpp"
-#include "cmd/emberd/metrics_setup.hpp"
+#include "cmd/emberd/tombstone_service.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -155,6 +156,7 @@ int serve(const config::Config& cfg, int ready_fd) {
   srv.plane->serve(*srv.server);
   serve_journal(*srv.server, srv.journal.get(), cfg.journal);
   serve_inventory(*srv.server, *srv.plane);
+  serve_tombstones(*srv.server, config::tombstone_dir(cfg));
   // The actors run on the loop: it runs before anything asks them. Shims
   // that outlived a previous emberd are adopted before the socket exists, so
   // no call is served before them.

@@ -52,6 +52,10 @@ TEST(CanonicalDumpTest, EverySettingChangesTheText) {
       [](Config& c) { ++c.journal.max_bytes; },
       [](Config& c) { ++c.journal.max_files; },
       [](Config& c) { c.metrics.listen = "127.0.0.1:9464"; },
+      [](Config& c) { c.tombstones.dir = "/t"; },
+      [](Config& c) { ++c.tombstones.max_per_namespace; },
+      [](Config& c) { ++c.tombstones.max_bytes; },
+      [](Config& c) { ++c.tombstones.console_tail_bytes; },
   };
   const Config base = defaults_for(0, nullptr);
   for (size_t i = 0; i < changes.size(); ++i) {

@@ -82,6 +82,11 @@ journal:
   max_files: 9
 metrics:
   listen: "[::1]:9464"
+tombstones:
+  dir: /var/lib/ember/tombstones
+  max_per_namespace: 5
+  max_bytes: 65536
+  console_tail_bytes: 100
 )")
                   .ok());
   EXPECT_EQ(config_.source, file_);
@@ -118,6 +123,10 @@ metrics:
   EXPECT_EQ(config_.journal.max_bytes, uint64_t{1} << 40);
   EXPECT_EQ(config_.journal.max_files, 9u);
   EXPECT_EQ(config_.metrics.listen, "[::1]:9464");
+  EXPECT_EQ(config_.tombstones.dir, "/var/lib/ember/tombstones");
+  EXPECT_EQ(config_.tombstones.max_per_namespace, 5u);
+  EXPECT_EQ(config_.tombstones.max_bytes, 65536u);
+  EXPECT_EQ(config_.tombstones.console_tail_bytes, 100u);
 }
 
 TEST_F(LoadFileTest, MetricsAreOffByDefaultAndTakeASocketOrALoopbackPort) {
@@ -127,6 +136,14 @@ TEST_F(LoadFileTest, MetricsAreOffByDefaultAndTakeASocketOrALoopbackPort) {
   EXPECT_EQ(config_.metrics.listen, "/run/ember/metrics.sock");
   ASSERT_TRUE(load("metrics:\n  listen: 127.0.0.1:9464\n").ok());
   EXPECT_EQ(config_.metrics.listen, "127.0.0.1:9464");
+}
+
+TEST_F(LoadFileTest, TombstonesLiveBesideTheStateDirByDefault) {
+  ASSERT_TRUE(load("state_dir: /run/x/s\n").ok());
+  EXPECT_EQ(tombstone_dir(config_), "/run/x/tombstones");
+  EXPECT_EQ(config_.tombstones.max_per_namespace, 32u);
+  EXPECT_EQ(config_.tombstones.max_bytes, uint64_t{16} << 20);
+  EXPECT_EQ(config_.tombstones.console_tail_bytes, 16u << 10);
 }
 
 TEST_F(LoadFileTest, TheJournalIsOffByDefault) {
@@ -222,7 +239,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"socket: /a\nsockett: /b\n",
                 "2: sockett: unknown key (known: socket, state_dir, shim_base_dir, "
                 "containerd_address, shim_binary, stop_vms_on_exit, vmm, vm, limits, timeouts, "
-                "log, journal, metrics)"},
+                "log, journal, metrics, tombstones)"},
         BadCase{"metrics:\n  listen: 0.0.0.0:9464\n",
                 "2: metrics.listen: expected an absolute unix socket path, 127.0.0.1:PORT or "
                 "[::1]:PORT (PORT 1-65535), got \"0.0.0.0:9464\""},

@@ -6,10 +6,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
 #include "fccontrol.pb.h"
+#include "tests/cmd/emberctl/run_emberctl.hpp"
+#include "tests/e2e/console_session.hpp"
 #include "tests/shim/vmm/qemu/qemu_guest.hpp"
 #include "tests/support/emberd_harness.hpp"
 #include "tests/support/temp_tree.hpp"
@@ -81,7 +84,23 @@ class QemuE2eTest : public ::testing::Test {
     return shims;
   }
 
+  std::vector<std::string> ctl_args(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--address", emberd->socket()});
+    return args;
+  }
+  ctltest::CtlResult ctl(const std::vector<std::string>& args) {
+    return ctltest::run_emberctl(work.path(), ctl_args(args));
+  }
+  // The newest tombstone of id (default namespace), as `emberctl --json` shows it.
+  nlohmann::json tombstone(const std::string& id) {
+    auto r = ctl({"--json", "vm", "tombstone", id});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return j.is_discarded() ? nlohmann::json::object() : j;
+  }
+
   std::unique_ptr<Emberd> emberd;
+  ctltest::TempDir work;
 };
 
 TEST_F(QemuE2eTest, ThreeVmsBootConcurrentlyThroughEmberdAndStopCleanly) {
@@ -146,6 +165,64 @@ TEST_F(QemuE2eTest, KilledShimTakesItsQemuAndGuestPowerOffEndsTheVm) {
   EXPECT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>("q2")).status.ok());
   EXPECT_TRUE(list_dir(emberd->vm_base_dir()).empty());
   EXPECT_TRUE(children_of(emberd->pid()).empty());
+
+  // Each left a tombstone saying how it ended, with its console's tail.
+  auto killed = tombstone("q0");
+  EXPECT_EQ(killed["cause"], "shim-killed") << killed.dump(2);
+  EXPECT_NE(killed.value("console_tail", std::string()).find("EMBER-GUEST-READY"),
+            std::string::npos);
+  EXPECT_TRUE(killed["ready"].is_string());
+  auto off = tombstone("q1");
+  EXPECT_EQ(off["cause"], "guest-power-off") << off.dump(2);
+  EXPECT_EQ(off["vmm_exit"], "the guest shut down");
+  EXPECT_EQ(tombstone("q2")["cause"], "stop");
+}
+
+TEST_F(QemuE2eTest, KilledQemuIsRecordedAsAVmmCrashWithItsSignal) {
+  FcClient client(emberd->socket());
+  ASSERT_TRUE(client.call(Method::create_vm, create_request("q0")).status.ok()) << emberd->log();
+  ASSERT_TRUE(shimtest::wait_for_file(dir_of("q0") + "/guest-ready", kBootDeadline))
+      << emberd->log();
+  auto qemu = qemu_of(shim_pid_of(dir_of("q0")));
+  ASSERT_EQ(qemu.size(), 1u);
+  ASSERT_EQ(::kill(qemu[0], SIGKILL), 0);
+  ASSERT_TRUE(wait_gone(dir_of("q0"), 60s)) << emberd->log();
+  auto t = tombstone("q0");
+  EXPECT_EQ(t["cause"], "vmm-crash") << t.dump(2);
+  EXPECT_EQ(t["shim_exit"]["code"], 1);
+  EXPECT_EQ(t.value("vmm_exit", std::string()).rfind("INTERNAL: qemu killed by signal 9", 0), 0u)
+      << t.dump(2);
+  EXPECT_NE(t.value("console_tail", std::string()).find("EMBER-GUEST-READY"), std::string::npos);
+}
+
+TEST_F(QemuE2eTest, OneVmThroughExecLogsConsoleAndItsTombstone) {
+  FcClient client(emberd->socket());
+  ASSERT_TRUE(client.call(Method::create_vm, create_request("q0")).status.ok()) << emberd->log();
+  ASSERT_TRUE(shimtest::wait_for_file(dir_of("q0") + "/guest-ready", kBootDeadline))
+      << emberd->log();
+
+  auto exec = ctl({"vm", "exec", "q0", "--", "sh", "-c", "echo out-$((6*7)); exit 3"});
+  EXPECT_EQ(exec.exit_code, 3) << exec.err;
+  EXPECT_EQ(exec.out, "out-42\n");
+
+  auto logs = ctl({"vm", "logs", "q0"});
+  EXPECT_EQ(logs.exit_code, 0) << logs.err;
+  EXPECT_NE(logs.out.find("EMBER-GUEST-READY"), std::string::npos) << logs.out;
+
+  // The serial console: a line typed runs in the guest's shell; Ctrl-] detaches.
+  ConsoleSession console(ctl_args({"vm", "console", "q0"}));
+  ASSERT_TRUE(console.send("echo con-$((6*7))\n"));
+  EXPECT_TRUE(console.wait_for_output("con-42", kBootDeadline)) << console.output();
+  ASSERT_TRUE(console.send("\x1d"));
+  EXPECT_EQ(console.wait_exit(), 0) << console.output();
+
+  ASSERT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>("q0")).status.ok());
+  auto t = tombstone("q0");
+  EXPECT_EQ(t["cause"], "stop");
+  EXPECT_EQ(t["backend"], "qemu");
+  EXPECT_TRUE(t["ready"].is_string());
+  EXPECT_NE(t.value("console_tail", std::string()).find("con-42"), std::string::npos) << t.dump(2);
+  EXPECT_TRUE(list_dir(emberd->vm_base_dir()).empty());
 }
 
 TEST_F(QemuE2eTest, RestartedEmberdAdoptsRunningQemuVms) {

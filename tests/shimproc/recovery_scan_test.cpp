@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/files.hpp"
 #include "config/config.hpp"
 #include "shimproc/child_process.hpp"
 #include "shimproc/shim_process.hpp"
@@ -127,6 +128,27 @@ TEST_F(RecoveryScanTest, DirectoryOfAShimThatIsGoneIsRemovedWhateverItsMarker) {
   EXPECT_EQ(scan.killed_shims, 0);
   EXPECT_EQ(scan.removed_dirs, 3);
   EXPECT_FALSE(exists(a) || exists(b) || exists(c));
+}
+
+}  // namespace
+}  // namespace ember::shimproc
+
+namespace ember::shimproc {
+namespace {
+
+TEST_F(RecoveryScanTest, ACreatedVmWhoseShimIsGoneLeavesATombstoneWithItsConsole) {
+  const std::string a = make_vm("a", VmCreation::created, nullptr);
+  std::ofstream(a + "/console.log") << "Kernel panic - not syncing\n";
+  make_vm("b", VmCreation::creating, nullptr);
+  make_vm("c", VmCreation::unmarked, nullptr);
+  scan_for_shims(cfg_);
+  const std::string dir = root_ / "tombstones/default";
+  const auto names = list_dir(dir);
+  ASSERT_EQ(names.size(), 1u) << "only the VM that was created";
+  EXPECT_EQ(names[0].rfind("a-", 0), 0u) << names[0];
+  const std::string text = read_file(dir + "/" + names[0]).value_or("");
+  EXPECT_NE(text.find("\"cause\": \"lost-while-emberd-down\""), std::string::npos) << text;
+  EXPECT_NE(text.find("Kernel panic"), std::string::npos) << text;
 }
 
 }  // namespace

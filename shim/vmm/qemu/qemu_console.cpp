@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/errno_status.hpp"
+#include "shim/vmm/qemu/console_attach.hpp"
 #include "shim/vmm/qemu/qemu_fd_reader.hpp"
 
 namespace ember::shim::qemu {
@@ -43,6 +44,10 @@ Status QemuConsole::open(io::EventLoop& loop, const std::string& dir, UniqueFd s
 
 QemuConsole::~QemuConsole() = default;
 
+void QemuConsole::serve_users(io::EventLoop& loop, io::BoundSocket listener) {
+  attach_ = std::make_unique<ConsoleAttach>(loop, std::move(listener), sock_.get());
+}
+
 void QemuConsole::drain() {
   reader_->drain();
 }
@@ -55,6 +60,7 @@ void QemuConsole::remove_files() {
 
 void QemuConsole::on_data(std::string_view chunk) {
   write_log(chunk);
+  if (attach_) attach_->output(chunk);
   scan_lines(chunk);
 }
 

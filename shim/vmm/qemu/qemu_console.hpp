@@ -13,10 +13,12 @@
 #include "base/status.hpp"
 #include "base/unique_fd.hpp"
 #include "io/event_loop.hpp"
+#include "io/unix_socket.hpp"
 
 namespace ember::shim::qemu {
 
 class QemuFdReader;
+class ConsoleAttach;
 
 class QemuConsole {
  public:
@@ -37,6 +39,8 @@ class QemuConsole {
   QemuConsole(const QemuConsole&) = delete;
   QemuConsole& operator=(const QemuConsole&) = delete;
 
+  // Lets users attach to the console through listener (console_attach.hpp).
+  void serve_users(io::EventLoop& loop, io::BoundSocket listener);
   // Reads what the socket holds now (once QEMU has exited).
   void drain();
   // Deletes console.log and console.log.1.
@@ -58,6 +62,7 @@ class QemuConsole {
   std::unique_ptr<QemuFdReader> reader_;
   std::string line_;  // the current line, up to kMaxLine bytes
   bool ready_seen_ = false;
+  std::unique_ptr<ConsoleAttach> attach_;  // borrows sock_: declared after it
 };
 
 }  // namespace ember::shim::qemu

@@ -129,6 +129,10 @@ Status QemuVmm::spawn(const VmSpec& spec) {
                         guarded([this](const std::string& line) { on_guest_ready(line); }),
                         &console_);
   if (!s.ok()) return s;
+  io::BoundSocket console_listener;
+  s = io::bind_listener(socket_path(kConsoleSocketName), &console_listener, 4);
+  if (!s.ok()) return s;
+  console_->serve_users(loop_, std::move(console_listener));
 
   QemuLaunch launch;
   launch.binary = binary;
@@ -281,11 +285,7 @@ void QemuVmm::on_guest_ready(const std::string& line) {
   if (state_ == State::stopping && std::exchange(powerdown_on_ready_, false)) powerdown();
   spdlog::info("guest ready after {} ms: {}", ms_since(started_at_), line);
   Status s = write_file_atomically(vm_dir_ + "/" + kGuestReadyName, line + "\n");
-  if (s.ok()) {
-    ready_file_written_ = true;
-  } else {
-    spdlog::warn("cannot write {}: {}", kGuestReadyName, s.ToString());
-  }
+  if (!s.ok()) spdlog::warn("cannot write {}: {}", kGuestReadyName, s.ToString());
 }
 
 void QemuVmm::on_qmp_event(const std::string& event, const Json& data) {
@@ -370,16 +370,15 @@ void QemuVmm::release() {
     qmp->close(Status::Unavailable("VM " + vm_id_ + " has exited"));  // pending calls fail
   }
   output_.reset();
-  if (console_) {
-    console_->remove_files();
-    console_.reset();
-  }
+  // The console log and the ready line stay: they are the VM's record, which
+  // emberd keeps as its tombstone before it removes the VM dir.
+  console_.reset();
   qmp_socket_.reset();
   agent_socket_.reset();
   mmds_.reset();
   reporting_.reset();
   jail_.reset();  // QEMU was reaped: its cgroups are empty
-  if (ready_file_written_) ::unlink((vm_dir_ + "/" + kGuestReadyName).c_str());
+  // guest-ready stays (with console.log) for the VM's tombstone.
   ready_file_written_ = false;
 }
 }  // namespace ember::shim::qemu

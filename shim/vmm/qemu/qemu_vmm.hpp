@@ -4,10 +4,12 @@
 // command line, the QMP mapping and the files in the VM dir:
 //   firecracker.sock  QMP (the VMM socket the shim reports as SocketPath)
 //   agent.sock        the guest agent's virtio-serial port (for users)
+//   console.sock      the serial console, interactive (emberctl vm console)
 //   console.log(.1)   the guest console, bounded
 //   guest-ready       the guest's ready line, once it was printed
-// Everything the backend creates there is gone once it is done with the VM
-// (stopped, exited, or a failed create).
+// Its sockets are gone once it is done with the VM (stopped, exited, or a
+// failed create); console.log(.1) and guest-ready stay as the VM's record
+// for its tombstone, until emberd removes the VM dir.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,6 +41,7 @@ class QemuVmm : public Vmm {
   static constexpr const char* kQmpSocketName = shimproc::kVmmSocketFile;
   static constexpr const char* kAgentSocketName = "agent.sock";
   static constexpr const char* kGuestReadyName = "guest-ready";
+  static constexpr const char* kConsoleSocketName = "console.sock";
 
   QemuVmm(io::EventLoop& loop, const config::Config& config, std::string vm_id, std::string vm_dir);
   // Kills and reaps QEMU if it still runs and removes the backend's files.

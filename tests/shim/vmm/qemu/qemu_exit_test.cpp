@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/files.hpp"
 #include "tests/shim/vmm/qemu/qemu_vm_fixture.hpp"
 
 namespace ember::shimtest {
@@ -23,9 +24,14 @@ TEST_F(QemuExitTest, GuestPowerOffFromInsideEndsTheShim) {
   ASSERT_TRUE(agent.send("poweroff -f").ok());
   EXPECT_EQ(shim_.wait_exit(), 0) << shim_.output();
   EXPECT_TRUE(wait_gone(qemu, milliseconds(0)));
-  for (const char* name : {"firecracker.sock", "agent.sock", "console.log", "guest-ready"}) {
+  for (const char* name : {"firecracker.sock", "agent.sock", "console.sock"}) {
     EXPECT_EQ(dir_entries(dir()).count(name), 0u) << name;
   }
+  // The VM's record stays for emberd's tombstone, which removes the dir.
+  for (const char* name : {"console.log", "guest-ready"}) {
+    EXPECT_EQ(dir_entries(dir()).count(name), 1u) << name;
+  }
+  EXPECT_EQ(::ember::read_file(file("vmm-exit")).value_or(""), "the guest shut down\n");
   EXPECT_NE(shim_.output().find("VMM exited: the guest shut down"), std::string::npos);
 }
 

@@ -70,10 +70,13 @@ class QemuVmTest : public ::testing::Test {
   }
 
   // The VM dir's entries but the shim's own state file (written while the
-  // test starts, and removed when the shim exits).
+  // test starts, and removed when the shim exits) and the VM's record, which
+  // stays for emberd's tombstone (console.log(.1), guest-ready, vmm-exit).
   std::set<std::string> vm_files() const {
     auto names = dir_entries(dir());
-    names.erase("shim-state.json");
+    for (const char* record :
+         {"shim-state.json", "console.log", "console.log.1", "guest-ready", "vmm-exit"})
+      names.erase(record);
     return names;
   }
 
