@@ -72,11 +72,6 @@ void Output::document(const std::string& json_text) {
   out_.flush();
 }
 
-void Output::text(const std::string& bytes) {
-  out_ << bytes;
-  out_.flush();
-}
-
 void Output::error(const Status& status) {
   if (json_) {
     nlohmann::ordered_json e = {{"code", code_name(status.code())}, {"message", status.message()}};
