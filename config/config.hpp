@@ -79,7 +79,7 @@ struct MetricsSettings {
   std::string listen;  // "", a unix socket path, 127.0.0.1:PORT or [::1]:PORT
 };
 
-// Post-mortem records of VMs that ended (docs/operations-postmortem.md).
+// Post-mortem records of VMs that ended (docs/operations.md#consoles-logs-and-post-mortems).
 struct TombstoneSettings {
   std::string dir;                          // "": <parent of state_dir>/tombstones
   uint32_t max_per_namespace = 32;          // 0: keep none

@@ -49,7 +49,7 @@ inline constexpr const char* kVsockFile = "firecracker.vsock";
 inline constexpr const char* kVmmLogFifo = "fc-logs.fifo";
 inline constexpr const char* kMetricsFifo = "fc-metrics.fifo";
 inline constexpr const char* kStateFile = "shim-state.json";
-// What a VM leaves for its tombstone (docs/operations-postmortem.md): the
+// What a VM leaves for its tombstone (docs/operations.md#consoles-logs-and-post-mortems): the
 // qemu backend's console log (and its older half) and guest-ready line, and
 // the shim's account of a VMM that ended unrequested.
 inline constexpr const char* kConsoleLogFile = "console.log";

@@ -1,5 +1,5 @@
 #pragma once
-// The text of a VM's tombstone (docs/operations-postmortem.md): how it ended,
+// The text of a VM's tombstone (docs/operations.md#consoles-logs-and-post-mortems): how it ended,
 // its times and the tail of its console, gathered from its VM directory just
 // before that directory is removed. One JSON object.
 #include <cstdint>

@@ -1,5 +1,5 @@
 // vm tombstone: how a VM that is gone ended (emberd's "ember.v1.Tombstones"
-// service; docs/operations-postmortem.md).
+// service; docs/operations.md#consoles-logs-and-post-mortems).
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>

@@ -97,6 +97,19 @@ std::string QemuVmm::socket_path(const char* name) const {
   return path.size() <= kMaxSunPath ? path : std::string("./") + name;
 }
 
+// Our end of the serial console: console.log, the ready marker, console.sock.
+Status QemuVmm::open_console(UniqueFd console_ours) {
+  Status s = QemuConsole::open(loop_, vm_dir_, std::move(console_ours), QemuConsole::kDefaultCap,
+                               guarded([this](const std::string& line) { on_guest_ready(line); }),
+                               &console_);
+  if (!s.ok()) return s;
+  io::BoundSocket console_listener;
+  s = io::bind_listener(socket_path(kConsoleSocketName), &console_listener, 4);
+  if (!s.ok()) return s;
+  console_->serve_users(loop_, std::move(console_listener));
+  return Status::Ok();
+}
+
 Status QemuVmm::spawn(const VmSpec& spec) {
   std::string binary;
   Status s = resolve_qemu_binary(config_.vmm.qemu_binary, &binary);
@@ -125,14 +138,8 @@ Status QemuVmm::spawn(const VmSpec& spec) {
   if (::pipe2(out, O_CLOEXEC) != 0) return errno_status("output pipe", errno);
   UniqueFd out_read(out[0]);
   UniqueFd out_write(out[1]);
-  s = QemuConsole::open(loop_, vm_dir_, std::move(console_ours), QemuConsole::kDefaultCap,
-                        guarded([this](const std::string& line) { on_guest_ready(line); }),
-                        &console_);
+  s = open_console(std::move(console_ours));
   if (!s.ok()) return s;
-  io::BoundSocket console_listener;
-  s = io::bind_listener(socket_path(kConsoleSocketName), &console_listener, 4);
-  if (!s.ok()) return s;
-  console_->serve_users(loop_, std::move(console_listener));
 
   QemuLaunch launch;
   launch.binary = binary;

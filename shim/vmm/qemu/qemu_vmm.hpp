@@ -89,6 +89,7 @@ class QemuVmm : public Vmm {
   }
 
   Status spawn(const VmSpec& spec);
+  Status open_console(UniqueFd console_ours);
   Status start_mmds(const VmSpec& spec);
   std::string socket_path(const char* name) const;
   void run_steps(std::vector<Step> steps, Done done);
