@@ -45,9 +45,11 @@ constexpr std::chrono::milliseconds kStopGrace{500};
 // the registry gives (StopVM, CreateVM) are left to it.
 void fail_pending(Self self, const Status& why) {
   auto& st = self->state;
-  for (auto& [id, c] : st.calls)
-    if (c.method != Method::stop_vm && c.method != Method::create_vm)
-      c.promise.deliver(reply_of(why));
+  for (auto& [id, c] : st.calls) {
+    if (c.method == Method::stop_vm || c.method == Method::create_vm) continue;
+    if (c.answer) c.answer->answer(reply_of(why));
+    c.promise.deliver(reply_of(why));
+  }
   st.calls.clear();
   if (auto* c = std::get_if<Creating>(&st.phase)) {
     for (auto& q : c->queued)
@@ -75,7 +77,7 @@ void send_call(Self self, uint64_t id, const VmCall& call) {
 
 caf::result<RpcReply> forward(Self self, const VmCall& call, Promise rp) {
   auto id = self->state.next_call_id++;
-  self->state.calls.emplace(id, PendingCall{call.method, rp});
+  self->state.calls.emplace(id, PendingCall{call.method, rp, call.answer});
   send_call(self, id, call);
   return rp;
 }
@@ -114,7 +116,7 @@ void begin_stop(Self self, const VmCall& call, Promise rp) {
   uint32_t seconds = stop_timeout_seconds(call.payload);
   if (seconds == 0) seconds = st.deps.cfg->timeouts.stop_vm_seconds;
   auto id = st.next_call_id++;
-  st.calls.emplace(id, PendingCall{Method::stop_vm, rp});
+  st.calls.emplace(id, PendingCall{Method::stop_vm, rp, nullptr});
   st.phase = Stopping{id, std::nullopt, false};
   VmCall stop = call;
   stop.answer.reset();  // answered after the exit, by the registry
@@ -307,7 +309,7 @@ caf::result<RpcReply> start_create(Self self, const VmCall& call) {
   create.timeout_ms = within_deadline(int64_t{seconds} * 1000, call.timeout_ms);
   auto rp = self->make_response_promise<RpcReply>();
   auto id = st.next_call_id++;
-  st.calls.emplace(id, PendingCall{Method::create_vm, rp});
+  st.calls.emplace(id, PendingCall{Method::create_vm, rp, nullptr});
   st.phase = Creating{id, std::move(create), {}};
   report(st, VmState::creating, "create");
   st.fx->launch();

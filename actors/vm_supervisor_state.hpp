@@ -61,6 +61,10 @@ using Phase = std::variant<Idle, Creating, Adopting, Running, Stopping, Ending>;
 struct PendingCall {
   msg::Method method;
   Promise promise;
+  // The caller's answer when the effects may give it first (VmCall::answer):
+  // the supervisor answers through it too, at once, so which answer wins is
+  // decided in the supervisor's own order, which a journal replays.
+  std::shared_ptr<msg::AnswerOnce> answer;
 };
 
 struct SupervisorState {

@@ -67,6 +67,13 @@ AnswerPtr VmSupervisorTest::call(Method method, std::string payload, int64_t tim
   return out;
 }
 
+AnswerPtr VmSupervisorTest::call_with_answer(Method method, std::shared_ptr<AnswerOnce> answer) {
+  auto out =
+      request_from_client(sys, sup, call_atom::value, VmCall{method, {}, 0, std::move(answer), {}});
+  run();
+  return out;
+}
+
 AnswerPtr VmSupervisorTest::adopt(ShimRecord record) {
   auto out = request_from_client(sys, sup, adopt_atom::value, std::move(record));
   run();

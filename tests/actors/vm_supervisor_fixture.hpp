@@ -46,6 +46,8 @@ class VmSupervisorTest : public ::testing::Test, public test_coordinator_fixture
   // Sends a call (or an adoption) to the supervisor from a new client actor
   // and runs every actor that has work.
   AnswerPtr call(msg::Method method, std::string payload = {}, int64_t timeout_ms = 0);
+  // A call carrying the caller's answer, as the frontend sends one.
+  AnswerPtr call_with_answer(msg::Method method, std::shared_ptr<msg::AnswerOnce> answer);
   AnswerPtr adopt(msg::ShimRecord record);
   void detach();
 

@@ -46,6 +46,21 @@ TEST_F(VmSupervisorTest, ShimExitWhileRunningFailsOpenCallsAndEndsTheVm) {
   shim_reply(vm().last_call(Method::get_vm_info), Code::ok);  // too late: nobody there
 }
 
+// The supervisor answers a passed-through call's caller itself when the shim
+// exits, so the effects' later "connection closed" for it is dropped: which
+// answer wins follows the supervisor's order, which a journal replays.
+TEST_F(VmSupervisorTest, ShimExitAnswersAPassedThroughCallersAnswerAtOnce) {
+  create_running();
+  std::vector<msg::RpcReply> heard;
+  auto answer = std::make_shared<msg::AnswerOnce>([&](const msg::RpcReply& r) { heard.push_back(r); });
+  call_with_answer(Method::get_vm_info, answer);
+  shim_exit(-1, 9);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].message, "shim of VM vm1 exited");
+  EXPECT_FALSE(answer->answer(msg::RpcReply{14, "Firecracker/GetVMInfo: connection closed", {}}));
+  EXPECT_EQ(heard.size(), 1u);
+}
+
 TEST_F(VmSupervisorTest, StopVmSendsTheStopWithItsTimeoutPlusGraceAndArmsATimer) {
   auto stop = start_stopping(5);
   uint64_t id = vm().last_call(Method::stop_vm);
