@@ -9,12 +9,15 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cmd/emberd/log_fields.hpp"
 #include "config/config.hpp"
 
 namespace ember {
 namespace {
 
-// One JSON object per line: {"ts": ..., "level": ..., "msg": ...}. The message
+// One JSON object per line: {"ts": ..., "level": ..., "msg": ...}, plus "ns",
+// "id" and "pid" when the message is about a VM or is a shim's own line
+// (log_fields.hpp), whose "ts" and "level" are then the shim's. The message
 // is escaped by nlohmann::json, which a pattern string cannot do.
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -29,10 +32,19 @@ class JsonFormatter final : public spdlog::formatter {
     std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<long long>(us));
-    nlohmann::json j{{"ts", ts},
-                     {"level", spdlog::level::to_string_view(m.level).data()},
-                     {"msg", std::string(m.payload.data(), m.payload.size())}};
-    auto s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const LogFields f = log_fields(std::string_view(m.payload.data(), m.payload.size()));
+    nlohmann::ordered_json j{
+        {"ts", f.ts.empty() ? std::string(ts) : f.ts},
+        {"level",
+         f.level.empty() ? std::string(spdlog::level::to_string_view(m.level).data()) : f.level},
+        {"msg", f.msg}};
+    if (!f.ns.empty()) {
+      j["ns"] = f.ns;
+      j["id"] = f.id;
+      j["source"] = f.source;
+    }
+    if (f.pid != 0) j["pid"] = f.pid;
+    auto s = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     dest.append(s.data(), s.data() + s.size());
     dest.push_back('\n');
   }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "fccontrol.pb.h"
@@ -175,6 +177,42 @@ TEST(LifecycleStopOnExitTest, StopVmsOnExitStopsEveryVm) {
     EXPECT_FALSE(process_alive(p));
   EXPECT_TRUE(list_dir(emberd.vm_base_dir()).empty());
   EXPECT_TRUE(list_dir(emberd.state_dir()).empty());
+}
+
+}  // namespace
+}  // namespace ember::e2e
+
+namespace ember::e2e {
+namespace {
+
+// log.format json: a shim's own lines carry its namespace, id and pid as
+// fields, with the shim's timestamp and level; emberd's lines about a VM name it.
+TEST(JsonLogTest, ShimLinesAndVmLinesCarryTheirVmAsFields) {
+  EmberdOptions opts;
+  opts.log_yaml = "log:\n  level: debug\n  format: json\n";
+  Emberd emberd(opts);
+  FcClient client{emberd.socket()};
+  auto created = client.call(msg::Method::create_vm, create_request("vm1"));
+  ASSERT_TRUE(created.status.ok()) << created.status.ToString() << "\n" << emberd.log();
+  ASSERT_TRUE(client.call(msg::Method::stop_vm, with_id<StopVMRequest>("vm1")).status.ok());
+  bool shim_line = false, vm_line = false;
+  std::istringstream lines(emberd.log());
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    if (!j.contains("ns")) continue;
+    EXPECT_EQ(j["ns"], "default") << line;
+    EXPECT_EQ(j["id"], "vm1") << line;
+    if (j["source"] == "ember-shim") {
+      shim_line = true;
+      EXPECT_GT(j["pid"].get<int64_t>(), 1) << line;
+      EXPECT_EQ(j["msg"].get<std::string>().find("ember-shim["), std::string::npos) << line;
+    } else if (j["source"] == "emberd") {
+      vm_line = true;
+    }
+  }
+  EXPECT_TRUE(shim_line) << emberd.log();
+  EXPECT_TRUE(vm_line) << emberd.log();
 }
 
 }  // namespace

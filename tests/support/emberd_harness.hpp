@@ -41,6 +41,7 @@ struct EmberdOptions {
   std::string socket_name = "ember.sock";
   // The vmm section of the config (hollow: no VMM, the default for tests).
   std::string vmm_yaml = "vmm:\n  backend: hollow\n";
+  std::string log_yaml = "log:\n  level: debug\n";  // the log section of the config
   std::vector<std::string> env = {};  // extra NAME=value entries for emberd's environment
 };
 
