@@ -94,7 +94,9 @@ void ServerConn::dispatch(uint32_t sid, Request req) {
   p.request_bytes = std::exchange(frame_bytes, 0);
   if (req.timeout_nano > 0 && req.timeout_nano < kMaxTimeoutNano)
     arm_deadline(&p, std::chrono::nanoseconds(req.timeout_nano));
-  bool was_busy = !pending.empty();
+  const bool was_busy = busy();
+  p.stream = req.flags != 0;
+  if (!p.stream) ++calls_pending;
   pending.emplace(sid, std::move(p));
   busy_changed(was_busy);
 
@@ -141,8 +143,10 @@ void ServerConn::finish(uint32_t sid, const Responder::State* st) {
   auto it = pending.find(sid);
   if (it != pending.end() && it->second.state.get() == st) {
     give_back(it->second.request_bytes);
+    const bool was_busy = busy();
+    if (!it->second.stream) --calls_pending;
     pending.erase(it);
-    if (pending.empty()) busy_changed(true);
+    busy_changed(was_busy);
   }
   maybe_resume();
 }
@@ -212,13 +216,14 @@ void ServerConn::close() {
   std::error_code ignored;
   sock.close(ignored);
   // Pending Responders are dropped: their reply() returns false.
-  bool was_busy = !pending.empty();
+  const bool was_busy = busy();
   for (auto& [sid, p] : pending) {
     std::lock_guard<std::mutex> lock(p.state->mu);
     p.state->done = true;
     give_back(p.request_bytes);
   }
   pending.clear();
+  calls_pending = 0;
   busy_changed(was_busy);
   give_back(std::exchange(reserved, 0));
   fail_writes();

@@ -7,9 +7,9 @@
 //
 // Decisions (client-visible, docs/reliability.md "Limits and deadlines"):
 //  - over its share of max_in_flight (max_in_flight divided equally between
-//    the connections that have a request in flight) or max_queued_reply_bytes: the connection is
-//    not read (its requests wait in the socket, then in the client) until an answer goes out or the
-//    client reads its replies. Nothing is refused.
+//    the connections that have a call in flight; an open stream is no call) or
+//    max_queued_reply_bytes: the connection is not read (its requests wait in the socket, then in
+//    the client) until an answer goes out or the client reads its replies. Nothing is refused.
 //  - a body over max_request_bytes: RESOURCE_EXHAUSTED, as an oversized frame.
 //  - the process-wide budget (max_buffered_request_bytes: request bytes being
 //    received or waiting for their answer) is spent: a frame
@@ -79,13 +79,13 @@ bool ServerConn::over_limits() const {
 uint32_t ServerConn::in_flight_share() const {
   auto srv = server.lock();
   if (!srv || !limits.share_in_flight) return limits.max_in_flight;
-  size_t others = srv->busy_connections - (pending.empty() ? 0 : 1);
+  size_t others = srv->busy_connections - (busy() ? 1 : 0);
   return std::max<uint32_t>(1, static_cast<uint32_t>(limits.max_in_flight / (others + 1)));
 }
 
 void ServerConn::busy_changed(bool was_busy) {
   auto srv = server.lock();
-  if (!srv || was_busy == !pending.empty()) return;
+  if (!srv || was_busy == busy()) return;
   if (!was_busy) {
     ++srv->busy_connections;
     return;

@@ -80,7 +80,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // up to kAlwaysAdmittedRequestBytes).
   uint64_t buffered_request_bytes = 0;
   uint64_t refused_frames = 0;
-  // Connections with a request in flight: each gets an equal share of
+  // Connections with a call in flight (a stream that stays open, such as a
+  // Watch, does not count): each gets an equal share of
   // ConnectionLimits::max_in_flight while others are busy too.
   size_t busy_connections = 0;
   // Connections not read because they are over a cap: another connection
@@ -106,6 +107,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
     std::shared_ptr<Responder::State> state;
     std::unique_ptr<asio::steady_timer> timer;
     uint32_t request_bytes = 0;  // in the server's budget until answered
+    bool stream = false;         // a server stream (Watch): open for long, not a call
   };
   struct Out {
     std::string bytes;
@@ -122,7 +124,8 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   // (at least 1): a pipelining client cannot keep the loop's queue full while
   // others wait for their one call.
   uint32_t in_flight_share() const;
-  // After pending gained its first entry or lost its last (busy or idle).
+  // Busy: a call (not a stream) in flight. After calls_pending changed.
+  bool busy() const { return calls_pending > 0; }
   void busy_changed(bool was_busy);
   void pause();
   // After an answer or a write: a paused connection under its caps reads again.
@@ -160,6 +163,7 @@ struct ServerConn : std::enable_shared_from_this<ServerConn> {
   uint32_t reserved = 0;     // the frame being received, in the server's budget
   uint32_t frame_bytes = 0;  // the frame being handled: dispatch() moves it to its Pending
   std::unordered_map<uint32_t, Pending> pending;
+  size_t calls_pending = 0;  // entries of pending that are calls, not streams
   std::deque<Out> outq;
   uint64_t queued_reply_bytes = 0;  // of outq
   size_t in_flight = 0;             // entries of outq being written by the current async_write

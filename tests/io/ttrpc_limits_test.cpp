@@ -201,6 +201,31 @@ TEST_F(TtrpcLimitsTest, InFlightCapIsSharedWithAnotherBusyConnection) {
   EXPECT_EQ(CountOf(handled_, flooder_id), 13u);
 }
 
+// A Watch-like stream stays open for long: its connection does not count as
+// busy, so it does not halve every other connection's share.
+TEST_F(TtrpcLimitsTest, AnOpenStreamIsNotABusyConnection) {
+  ServerOptions opts;
+  opts.connection.max_in_flight = 8;
+  StartServer(opts);
+  UniqueFd watcher = RawConnect();
+  Request watch;
+  watch.service = "Test";
+  watch.method = "Hold";
+  ASSERT_TRUE(send_all(watcher.get(),
+                       encode_frame(1, kTypeRequest, encode_request(watch), kFlagRemoteClosed)));
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 1; }));
+  EXPECT_EQ(StatsWhenIdle().busy_connections, 0u);
+  UniqueFd flooder = RawConnect();
+  std::string twenty;
+  for (uint32_t sid = 1; sid < 40; sid += 2)
+    twenty += request_frame(sid, "Test", "Hold");
+  ASSERT_TRUE(send_all(flooder.get(), twenty));
+  ASSERT_TRUE(wait_for([&] { return Handled() >= 9; }));
+  ServerStats st = StatsWhenIdle();
+  EXPECT_EQ(st.busy_connections, 1u);
+  EXPECT_EQ(st.requests_in_flight, 9u);  // the stream and the flooder's whole cap of 8
+}
+
 TEST_F(TtrpcLimitsTest, WithoutSharingEachConnectionKeepsTheWholeCap) {
   ServerOptions opts;
   opts.connection.max_in_flight = 4;
