@@ -96,7 +96,10 @@ std::vector<VmSummary> select(Self self, const InventoryQuery& q) {
   return out;
 }
 
-inventory_actor::behavior_type inventory(Self self) {
+// `spawned` is there for CAF 0.17: an actor spawned with no argument has
+// init_fun_factory dereference a null std::tuple<> pointer (undefined
+// behaviour that UBSan halts on); with one argument it holds a real tuple.
+inventory_actor::behavior_type inventory(Self self, bool /*spawned*/) {
   return {
       [=](vm_change_atom, const VmChange& c) { on_change(self, c); },
       [=](guest_atom, const VmKey& key, const GuestStatus& s) { on_guest(self, key, s); },
@@ -123,7 +126,7 @@ class InventoryMailbox final : public InventorySink {
 }  // namespace
 
 msg::inventory_actor spawn_inventory(caf::actor_system& sys) {
-  return sys.spawn(inventory);
+  return sys.spawn(inventory, true);
 }
 
 std::unique_ptr<msg::InventorySink> inventory_sink(msg::inventory_actor inventory) {
