@@ -7,8 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cmd/emberctl/path_arguments.hpp"
 #include "cmd/emberctl/inventory_commands.hpp"
+#include "cmd/emberctl/path_arguments.hpp"
 #include "cmd/emberctl/validators.hpp"
 #include "cmd/emberctl/vm_commands.hpp"
 #include "fccontrol.pb.h"

@@ -52,7 +52,8 @@ TEST_F(VmSupervisorTest, ShimExitWhileRunningFailsOpenCallsAndEndsTheVm) {
 TEST_F(VmSupervisorTest, ShimExitAnswersAPassedThroughCallersAnswerAtOnce) {
   create_running();
   std::vector<msg::RpcReply> heard;
-  auto answer = std::make_shared<msg::AnswerOnce>([&](const msg::RpcReply& r) { heard.push_back(r); });
+  auto answer =
+      std::make_shared<msg::AnswerOnce>([&](const msg::RpcReply& r) { heard.push_back(r); });
   call_with_answer(Method::get_vm_info, answer);
   shim_exit(-1, 9);
   ASSERT_EQ(heard.size(), 1u);

@@ -74,8 +74,7 @@ Emberd::Emberd(EmberdOptions opts) {
         << "state_dir: " << state_dir_ << "\n"
         << "shim_base_dir: " << vm_base_dir_ << "\n"
         << "shim_binary: " << shim << "\n"
-        << opts.vmm_yaml << opts.log_yaml
-        << opts.extra_yaml;
+        << opts.vmm_yaml << opts.log_yaml << opts.extra_yaml;
   }
   extra_args_ = opts.args;
   extra_env_ = opts.env;

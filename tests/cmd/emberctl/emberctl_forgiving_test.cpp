@@ -54,9 +54,8 @@ TEST_F(EmberctlForgivingTest, AMistypedOptionIsNamedWithTheNearestOneOfThatComma
 }
 
 TEST_F(EmberctlForgivingTest, AGroupWithoutASubcommandListsItsSubcommands) {
-  ExpectUsageError(
-      ctl({"vm", "balloon"}),
-      "\"emberctl vm balloon\" needs a subcommand: get, set, stats, stats-interval");
+  ExpectUsageError(ctl({"vm", "balloon"}),
+                   "\"emberctl vm balloon\" needs a subcommand: get, set, stats, stats-interval");
 }
 
 TEST_F(EmberctlForgivingTest, OutOfRangeMachineValuesAreRefusedBeforeAnyCall) {
