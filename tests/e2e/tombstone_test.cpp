@@ -11,26 +11,13 @@
 #include "messages/ember_tombstone_service.hpp"
 #include "tests/cmd/emberctl/run_emberctl.hpp"
 #include "tests/support/emberd_harness.hpp"
+#include "tests/support/fc_requests.hpp"
 
 namespace ember::e2e {
 namespace {
 
 using msg::Method;
 using namespace std::chrono_literals;
-
-std::string create_request(const std::string& id, uint32_t vcpus = 1) {
-  CreateVMRequest r;
-  r.set_vmid(id);
-  r.mutable_machinecfg()->set_vcpucount(vcpus);
-  r.mutable_machinecfg()->set_memsizemib(128);
-  return r.SerializeAsString();
-}
-
-std::string stop_request(const std::string& id) {
-  StopVMRequest r;
-  r.set_vmid(id);
-  return r.SerializeAsString();
-}
 
 class TombstoneTest : public ::testing::Test {
  protected:
@@ -57,8 +44,8 @@ class TombstoneTest : public ::testing::Test {
     return emberd.root() + "/tombstones/" + ns;
   }
   void create_and_stop(const std::string& id, const std::string& ns = "default") {
-    ASSERT_TRUE(client.call(Method::create_vm, create_request(id), ns).status.ok());
-    ASSERT_TRUE(client.call(Method::stop_vm, stop_request(id), ns).status.ok());
+    ASSERT_TRUE(client.call(Method::create_vm, small_vm_request(id), ns).status.ok());
+    ASSERT_TRUE(client.call(Method::stop_vm, with_id<StopVMRequest>(id), ns).status.ok());
   }
 
   Emberd emberd;
@@ -100,7 +87,7 @@ TEST_F(TombstoneTest, StoppedVmLeavesATombstoneThatEmberctlShows) {
 }
 
 TEST_F(TombstoneTest, KilledShimIsRecordedWithItsSignal) {
-  ASSERT_TRUE(client.call(Method::create_vm, create_request("vm1")).status.ok());
+  ASSERT_TRUE(client.call(Method::create_vm, small_vm_request("vm1")).status.ok());
   const std::string dir = emberd.vm_dir("default", "vm1");
   const pid_t shim = shim_pid_of(dir);
   ASSERT_GT(shim, 0);
@@ -114,7 +101,7 @@ TEST_F(TombstoneTest, KilledShimIsRecordedWithItsSignal) {
 }
 
 TEST_F(TombstoneTest, AdoptedShimThatDiesIsRecordedWithItsStatusUnknown) {
-  ASSERT_TRUE(client.call(Method::create_vm, create_request("vm1")).status.ok());
+  ASSERT_TRUE(client.call(Method::create_vm, small_vm_request("vm1")).status.ok());
   const std::string dir = emberd.vm_dir("default", "vm1");
   const pid_t shim = shim_pid_of(dir);
   ASSERT_GT(shim, 0);
@@ -133,7 +120,7 @@ TEST_F(TombstoneTest, AdoptedShimThatDiesIsRecordedWithItsStatusUnknown) {
 }
 
 TEST_F(TombstoneTest, VmWhoseShimDiedWhileEmberdWasDownIsRecordedAtStartUp) {
-  ASSERT_TRUE(client.call(Method::create_vm, create_request("vm1")).status.ok());
+  ASSERT_TRUE(client.call(Method::create_vm, small_vm_request("vm1")).status.ok());
   const pid_t shim = shim_pid_of(emberd.vm_dir("default", "vm1"));
   ASSERT_GT(shim, 0);
   ASSERT_EQ(emberd.stop(SIGKILL), 128 + SIGKILL);
@@ -153,7 +140,10 @@ TEST_F(TombstoneTest, VmWhoseShimDiedWhileEmberdWasDownIsRecordedAtStartUp) {
 }
 
 TEST_F(TombstoneTest, CreateRefusedBeforeAnyVmmRanLeavesNone) {
-  auto r = client.call(Method::create_vm, create_request("huge", 4096));
+  CreateVMRequest huge;
+  huge.set_vmid("huge");
+  huge.mutable_machinecfg()->set_vcpucount(4096);
+  auto r = client.call(Method::create_vm, huge.SerializeAsString());
   ASSERT_EQ(r.status.code(), Code::invalid_argument) << r.status.ToString();
   Status s;
   EXPECT_TRUE(tombstones("huge", false, "default", &s).empty());
@@ -198,7 +188,7 @@ namespace {
 TEST(TombstoneStubbornTest, StopThatHadToKillTheShimIsStopForced) {
   Emberd emberd({STUBBORN_SHIM_PATH, {}, {}});
   FcClient client(emberd.socket());
-  ASSERT_TRUE(client.call(Method::create_vm, create_request("mule")).status.ok());
+  ASSERT_TRUE(client.call(Method::create_vm, small_vm_request("mule")).status.ok());
   StopVMRequest stop;
   stop.set_vmid("mule");
   stop.set_timeoutseconds(1);

@@ -12,6 +12,7 @@
 #include "io/event_loop.hpp"
 #include "io/line_reader.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "messages/stop_status.hpp"
 #include "shim/metadata_store.hpp"
 #include "shim/vmm/firecracker/firecracker_api_client.hpp"
 #include "shim/vmm/firecracker/firecracker_preflight.hpp"
@@ -347,7 +348,7 @@ void FirecrackerVmm::on_process_exit() {
     auto done = std::move(create_done_);
     done(s);
   } else if (was == State::stopping) {
-    Status s = forced_ ? Status::Internal("forcefully terminated VM " + opt_.vm_id) : Status::Ok();
+    Status s = forced_ ? msg::forced_stop_status(opt_.vm_id) : Status::Ok();
     auto done = std::move(stop_done_);
     done(s);
   } else if (was == State::running) {

@@ -13,6 +13,7 @@
 
 #include "base/errno_status.hpp"
 #include "config/config.hpp"
+#include "messages/stop_status.hpp"
 #include "shim/vmm/balloon.hpp"
 #include "shim/vmm/qemu/qemu_balloon.hpp"
 #include "shim/vmm/qemu/qemu_command.hpp"
@@ -357,7 +358,7 @@ void QemuVmm::on_process_exit() {
   } else if (was == State::stopping) {
     release();
     Done done = std::move(stop_done_);
-    done(forced_ ? Status::Internal("forcefully terminated VM " + vm_id_) : Status::Ok());
+    done(forced_ ? msg::forced_stop_status(vm_id_) : Status::Ok());
   } else if (was == State::running && boot_failed()) {
     // The VM's record stays with the shim until StopVM, and its console log
     // (what the guest printed, if anything) in the VM directory, which emberd
