@@ -44,6 +44,10 @@ struct VmSummary {
   VmState state = VmState::creating;
   int32_t shim_pid = 0;
   GuestStatus guest;  // as the shim last reported it (empty before)
+  // Through a fleet front (docs/fleet.md): the member that holds it, and
+  // whether another member holds the same key and won; "" and false on one host.
+  std::string member;
+  bool conflict = false;
 };
 
 // A change of one VM. type: create, booting, ready, boot-failed, pause,
