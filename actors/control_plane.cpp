@@ -81,7 +81,7 @@ struct ControlPlane::Impl {
     }
     msg::EffectsFactory* vm_effects =
         recording_effects ? static_cast<msg::EffectsFactory*>(recording_effects.get()) : &effects;
-    inventory = spawn_inventory(sys);
+    inventory = spawn_inventory(sys, metrics);
     inventory_sink = actors::inventory_sink(inventory);
     ActorDeps deps{&cfg, vm_effects, metrics, inventory_sink.get()};
     registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/actors.hpp"
+#include "metrics/ember_metrics.hpp"
 
 namespace ember::actors {
 namespace {
@@ -25,15 +26,31 @@ struct Entry {
   VmSummary summary;                  // summary.state: what ListVMs shows
   VmState phase = VmState::creating;  // as the supervisor reported it
   bool has_guest = false;
+  bool metered = false;  // counted in the ember_vms gauge under summary.state
 };
 
 struct InventoryState {
   std::map<VmKey, Entry> vms;
   std::vector<InventoryWatch> watches;
+  metrics::Metrics* metrics = nullptr;  // the ember_vms gauge; null: none
   static inline const char* name = "inventory";
 };
 
 using Self = caf::stateful_actor<InventoryState, inventory_actor::base>*;
+
+// The gauge's states are the inventory's, in the same order (1-based there).
+metrics::VmState metered_state(VmState s) {
+  return static_cast<metrics::VmState>(static_cast<int>(s) - 1);
+}
+
+// Moves e in the ember_vms gauge to its shown state, or out of it (gone).
+void meter(Self self, Entry& e, bool gone) {
+  metrics::Metrics* m = self->state.metrics;
+  if (m == nullptr) return;
+  if (e.metered) m->vm_left(metered_state(e.summary.state));
+  e.metered = !gone;
+  if (e.metered) m->vm_entered(metered_state(e.summary.state));
+}
 
 // A running VM shows its guest's state; any other phase shows itself.
 VmState shown(const Entry& e) {
@@ -55,7 +72,9 @@ void tell(Self self, const VmChange& change) {
 // after the new state when it changed.
 void restate(Self self, Entry& e, std::string type, std::string cause) {
   VmState before = e.summary.state;
+  if (e.metered) meter(self, e, /*gone=*/true);
   e.summary.state = shown(e);
+  meter(self, e, /*gone=*/false);
   if (type.empty() && e.summary.state != before) type = to_string(e.summary.state);
   if (type.empty()) return;
   if (cause.empty() && e.summary.state == VmState::boot_failed) cause = e.summary.guest.reason;
@@ -68,7 +87,10 @@ void on_change(Self self, const VmChange& change) {
   if (change.type == "exit") {
     auto i = vms.find(key);
     VmSummary last = i != vms.end() ? i->second.summary : change.vm;
-    if (i != vms.end()) vms.erase(i);
+    if (i != vms.end()) {
+      meter(self, i->second, /*gone=*/true);
+      vms.erase(i);
+    }
     tell(self, VmChange{change.type, last, change.cause});
     return;
   }
@@ -96,10 +118,11 @@ std::vector<VmSummary> select(Self self, const InventoryQuery& q) {
   return out;
 }
 
-// `spawned` is there for CAF 0.17: an actor spawned with no argument has
-// init_fun_factory dereference a null std::tuple<> pointer (undefined
-// behaviour that UBSan halts on); with one argument it holds a real tuple.
-inventory_actor::behavior_type inventory(Self self, bool /*spawned*/) {
+// Always spawned with its argument, even a null one: CAF 0.17's
+// init_fun_factory dereferences a null std::tuple<> pointer for an actor
+// spawned with none (undefined behaviour that UBSan halts on).
+inventory_actor::behavior_type inventory(Self self, metrics::Metrics* metrics) {
+  self->state.metrics = metrics;
   return {
       [=](vm_change_atom, const VmChange& c) { on_change(self, c); },
       [=](guest_atom, const VmKey& key, const GuestStatus& s) { on_guest(self, key, s); },
@@ -125,8 +148,8 @@ class InventoryMailbox final : public InventorySink {
 
 }  // namespace
 
-msg::inventory_actor spawn_inventory(caf::actor_system& sys) {
-  return sys.spawn(inventory, true);
+msg::inventory_actor spawn_inventory(caf::actor_system& sys, metrics::Metrics* metrics) {
+  return sys.spawn(inventory, metrics);
 }
 
 std::unique_ptr<msg::InventorySink> inventory_sink(msg::inventory_actor inventory) {

@@ -18,8 +18,8 @@ double unix_now_seconds() {
 }  // namespace
 
 const char* vm_state_name(VmState s) {
-  static const char* const kNames[kVmStateCount] = {"creating", "adopting", "running", "stopping",
-                                                    "failing"};
+  static const char* const kNames[kVmStateCount] = {"creating", "booting",  "ready",
+                                                    "paused",   "stopping", "boot-failed"};
   return kNames[static_cast<int>(s)];
 }
 
@@ -74,7 +74,8 @@ void Metrics::render_calls(TextExposition& out) const {
 }
 
 void Metrics::render_vms(TextExposition& out) const {
-  out.family("ember_vms", "VMs registered, by supervisor state and backend.", "gauge");
+  out.family("ember_vms", "VMs registered, by state (as emberctl vm ls shows it) and backend.",
+             "gauge");
   for (int s = 0; s < kVmStateCount; ++s)
     out.sample("ember_vms",
                {{"state", vm_state_name(static_cast<VmState>(s))}, {"backend", backend_}},

@@ -19,9 +19,10 @@ namespace ember::metrics {
 
 class TextExposition;
 
-// A VM's phase as its supervisor knows it (actors/vm_supervisor.cpp).
-enum class VmState { creating, adopting, running, stopping, failing };
-inline constexpr int kVmStateCount = 5;
+// A VM's state as `emberctl vm ls` shows it (the inventory's,
+// messages/vm_inventory.hpp, which feeds this gauge).
+enum class VmState { creating, booting, ready, paused, stopping, boot_failed };
+inline constexpr int kVmStateCount = 6;
 const char* vm_state_name(VmState s);
 
 // Why a VM ended.

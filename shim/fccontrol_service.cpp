@@ -166,8 +166,15 @@ void FcControlService::create_vm(const CreateVMRequest& req, const ttrpc::Respon
     phase_ = Phase::running;
     memory_mib_ = spec.memory_mib;
     balloon_ = spec.balloon;
-    log_fifo_path_ = !spec.log_fifo.empty() ? spec.log_fifo : vm_.vmm_log_fifo_path;
-    metrics_fifo_path_ = !spec.metrics_fifo.empty() ? spec.metrics_fifo : vm_.metrics_fifo_path;
+    // Only paths where something is: a backend that makes no default FIFO
+    // reports none unless CreateVM named one.
+    const bool defaults = vmm_->makes_default_fifos();
+    log_fifo_path_ = !spec.log_fifo.empty() ? spec.log_fifo
+                     : defaults             ? vm_.vmm_log_fifo_path
+                                            : std::string();
+    metrics_fifo_path_ = !spec.metrics_fifo.empty() ? spec.metrics_fifo
+                         : defaults                 ? vm_.metrics_fifo_path
+                                                    : std::string();
     cgroup_path_ = !spec.jail.cgroup_path.empty() ? spec.jail.cgroup_path + "/" + vm_.id : "";
     spdlog::info("VM running");
     notify(VmEvent::started);
@@ -214,7 +221,8 @@ void FcControlService::get_vm_info(const GetVMInfoRequest&, const ttrpc::Respond
   out.set_logfifopath(log_fifo_path_);
   out.set_metricsfifopath(metrics_fifo_path_);
   out.set_cgrouppath(cgroup_path_);
-  out.set_vsockpath(vm_.vsock_path);
+  // No backend attaches a vsock device yet: nothing is at the VM dir's
+  // vsock path, so none is reported (docs/emberd.md).
   reply_message(resp, Status::Ok(), out);
 }
 

@@ -53,7 +53,6 @@ struct VmIdentity {
   std::string vmm_socket_path;
   std::string vmm_log_fifo_path;
   std::string metrics_fifo_path;
-  std::string vsock_path;
 };
 
 class FcControlService {

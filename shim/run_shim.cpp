@@ -85,7 +85,6 @@ VmIdentity identity_of(const ShimArgs& args, const shimproc::VmDir& dir) {
   vm.vmm_socket_path = dir.vmm_socket_path();
   vm.vmm_log_fifo_path = dir.vmm_log_fifo_path();
   vm.metrics_fifo_path = dir.metrics_fifo_path();
-  vm.vsock_path = dir.vsock_path();
   return vm;
 }
 

@@ -132,7 +132,14 @@ class ShimHost final : public msg::VmEffects {
   // A launch's result finds the host through this; reset on detach.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::shared_ptr<msg::VmEvents> events_;
-  metrics::Metrics* metrics_;      // null: not counted
+  metrics::Metrics* metrics_;  // null: not counted
+  // The watchdog's reason once the shim reported the guest boot-failed:
+  // written by the status stream, read by keep_tombstone.
+  struct BootFailure {
+    std::mutex mu;
+    std::string reason;
+  };
+  std::shared_ptr<BootFailure> boot_failure_ = std::make_shared<BootFailure>();
   msg::SteadyTime launched_at_{};  // launch() only: the spawn time's start
   // Owned resources, released in reverse order by their destructors.
   VmDir dir_;
@@ -190,9 +197,13 @@ void ShimHost::follow_status() {
   std::string vm = name();
   client_->stream(
       msg::kVmStatusService, msg::kVmStatusWatch, {}, std::move(opts),
-      [events, vm](std::string payload) {
+      [events, vm, failure = boot_failure_](std::string payload) {
         msg::GuestStatus status;
         if (msg::decode_guest_status(payload, &status)) {
+          if (status.state == msg::VmState::boot_failed) {
+            std::lock_guard<std::mutex> lock(failure->mu);
+            failure->reason = !status.reason.empty() ? status.reason : "the guest failed to boot";
+          }
           events->guest_status(std::move(status));
         } else {
           spdlog::warn("VM {}: undecodable status from its shim", vm);
@@ -296,8 +307,23 @@ void ShimHost::start_timer(std::chrono::milliseconds after, uint64_t token) {
   loop_.after(after.count(), [events, token] { events->timer_fired(token); });
 }
 
-void ShimHost::keep_tombstone(const msg::VmEnd& end) {
+// A VM whose boot watchdog fired ended because of it, however it was then
+// removed (a StopVM, usually): its tombstone says so first.
+msg::VmEnd with_boot_failure(msg::VmEnd end, const std::string& reason) {
+  if (reason.empty()) return end;
+  end.detail = reason + "; then " + end.cause + (end.detail.empty() ? "" : ": " + end.detail);
+  end.cause = "boot-watchdog";
+  return end;
+}
+
+void ShimHost::keep_tombstone(const msg::VmEnd& ended) {
   if (!dir_.valid()) return;  // the launch made nothing
+  std::string boot_failure;
+  {
+    std::lock_guard<std::mutex> lock(boot_failure_->mu);
+    boot_failure = boot_failure_->reason;
+  }
+  const msg::VmEnd end = with_boot_failure(ended, boot_failure);
   TombstoneFacts facts{key_, config::to_string(cfg_.vmm.backend), end, created_ms_, unix_ms_now()};
   std::string text, path;
   if (!make_tombstone(dir_.path(), facts, cfg_.tombstones.console_tail_bytes, &text)) return;

@@ -181,6 +181,10 @@ class Vmm {
   using GuestFn = std::function<void(const GuestReport&)>;
   void on_guest(GuestFn handler) { on_guest_ = std::move(handler); }
   virtual bool reports_guest() const { return false; }
+  // Whether the backend makes the VM dir's log and metrics FIFOs when CreateVM
+  // names none (Firecracker, as firecracker-containerd does). The others make
+  // only the FIFOs a CreateVM names, so only those paths are reported.
+  virtual bool makes_default_fifos() const { return false; }
 
  protected:
   void notify_exit(Status why) {

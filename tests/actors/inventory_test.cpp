@@ -10,6 +10,7 @@
 
 #include "actors/actors.hpp"
 #include "messages/vm_protocol.hpp"
+#include "metrics/ember_metrics.hpp"
 
 namespace ember::actors::testing {
 namespace {
@@ -18,7 +19,7 @@ using msg::VmState;
 
 class InventoryTest : public ::testing::Test, public test_coordinator_fixture<> {
  protected:
-  InventoryTest() : inv(spawn_inventory(sys)), sink(inventory_sink(inv)) { sched.run(); }
+  InventoryTest() : inv(spawn_inventory(sys, &counters)), sink(inventory_sink(inv)) { sched.run(); }
   ~InventoryTest() override {
     caf::anon_send_exit(inv, caf::exit_reason::kill);
     sched.run();
@@ -68,6 +69,14 @@ class InventoryTest : public ::testing::Test, public test_coordinator_fixture<> 
     return heard;
   }
 
+  // The ember_vms gauge of state holds n.
+  bool gauge(const char* state, int n) {
+    const std::string line =
+        std::string("ember_vms{state=\"") + state + "\",backend=\"hollow\"} " + std::to_string(n);
+    return ("\n" + counters.render()).find("\n" + line + "\n") != std::string::npos;
+  }
+
+  metrics::Metrics counters{{"CreateVM"}, "hollow"};  // before inv: it outlives the actor
   msg::inventory_actor inv;
   std::unique_ptr<msg::InventorySink> sink;
 };
@@ -136,6 +145,38 @@ TEST_F(InventoryTest, WatchHearsOnlyItsNamespaceAndAnEndedWatchIsDropped) {
   *open = true;  // dropped already: it is not asked again
   phase("a", "mine", VmState::stopping, "stop");
   EXPECT_EQ(heard->size(), 1u);
+}
+
+// The gauge follows the state `vm ls` shows, not the supervisor's phase: a
+// running VM whose guest has not reported ready is booting.
+TEST_F(InventoryTest, AVmCountsInTheGaugeOfTheStateItShows) {
+  phase("ns", "vm1", VmState::creating, "create");
+  EXPECT_TRUE(gauge("creating", 1)) << counters.render();
+  phase("ns", "vm1", VmState::ready, "");
+  EXPECT_TRUE(gauge("creating", 0));
+  EXPECT_TRUE(gauge("booting", 1)) << counters.render();
+  guest("vm1", VmState::ready);
+  EXPECT_TRUE(gauge("booting", 0));
+  EXPECT_TRUE(gauge("ready", 1)) << counters.render();
+  phase("ns", "vm1", VmState::paused, "pause");
+  EXPECT_TRUE(gauge("ready", 0));
+  EXPECT_TRUE(gauge("paused", 1));
+  phase("ns", "vm1", VmState::stopping, "stop");
+  EXPECT_TRUE(gauge("paused", 0));
+  EXPECT_TRUE(gauge("stopping", 1));
+  phase("ns", "vm1", VmState::stopping, "exit", "stopped");
+  for (const char* s : {"creating", "booting", "ready", "paused", "stopping", "boot-failed"})
+    EXPECT_TRUE(gauge(s, 0)) << s << "\n" << counters.render();
+}
+
+TEST_F(InventoryTest, ABootFailedVmCountsAsBootFailedUntilItIsGone) {
+  phase("ns", "junk", VmState::creating, "create");
+  phase("ns", "junk", VmState::ready, "");
+  guest("junk", VmState::boot_failed, "no ready marker");
+  EXPECT_TRUE(gauge("boot-failed", 1)) << counters.render();
+  EXPECT_TRUE(gauge("booting", 0));
+  phase("ns", "junk", VmState::stopping, "exit", "boot-watchdog");
+  EXPECT_TRUE(gauge("boot-failed", 0)) << counters.render();
 }
 
 TEST_F(InventoryTest, GuestReportOfAVmThatIsGoneIsIgnored) {

@@ -86,6 +86,13 @@ TEST_F(QemuInventoryTest, KernelThatIsNotAKernelBecomesBootFailedAndItsQemuIsKil
   Status stopped = Stop("junk", 5);
   EXPECT_TRUE(stopped.ok()) << stopped.ToString();
   EXPECT_FALSE(path_exists(emberd_->vm_dir("default", "junk"))) << "nothing is left behind";
+  // Its post-mortem names the watchdog, not the StopVM that removed it.
+  const std::string tombstones = emberd_->root() + "/tombstones/default";
+  std::vector<std::string> names = list_dir(tombstones);
+  ASSERT_EQ(names.size(), 1u) << tombstones;
+  const std::string record = read_file(tombstones + "/" + names[0]).value_or("");
+  EXPECT_NE(record.find("\"cause\": \"boot-watchdog\""), std::string::npos) << record;
+  EXPECT_NE(record.find("vm.boot_timeout_seconds"), std::string::npos) << record;
 }
 
 TEST_F(QemuInventoryTest, StopOfABootingVmWaitsForReadyThenShutsItDownGracefully) {

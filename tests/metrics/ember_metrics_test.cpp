@@ -36,13 +36,14 @@ TEST(MetricsTest, VmGaugeFollowsStatesAndExitsCountByCause) {
   Metrics m = make();
   m.vm_entered(VmState::creating);
   m.vm_left(VmState::creating);
-  m.vm_entered(VmState::running);
-  m.vm_entered(VmState::running);
-  m.vm_left(VmState::running);
+  m.vm_entered(VmState::ready);
+  m.vm_entered(VmState::ready);
+  m.vm_left(VmState::ready);
   m.vm_exited(ExitCause::stopped);
   std::string text = m.render();
   EXPECT_TRUE(has_line(text, "ember_vms{state=\"creating\",backend=\"hollow\"} 0")) << text;
-  EXPECT_TRUE(has_line(text, "ember_vms{state=\"running\",backend=\"hollow\"} 1")) << text;
+  EXPECT_TRUE(has_line(text, "ember_vms{state=\"ready\",backend=\"hollow\"} 1")) << text;
+  EXPECT_TRUE(has_line(text, "ember_vms{state=\"boot-failed\",backend=\"hollow\"} 0")) << text;
   EXPECT_TRUE(has_line(text, "ember_vm_exits_total{cause=\"stopped\"} 1")) << text;
   EXPECT_TRUE(has_line(text, "ember_vm_exits_total{cause=\"shim_signaled\"} 0")) << text;
 }

@@ -58,6 +58,7 @@ class FirecrackerVmm : public Vmm {
   void update_balloon_stats_interval(int64_t seconds, Done done) override;
   // MMDS: set = PUT /mmds, update = PATCH /mmds, get = GET /mmds.
   bool metadata(MetadataOp op, const std::string& json, MetadataDone done) override;
+  bool makes_default_fifos() const override { return true; }
 
   // The process id while it runs (tests), else -1.
   pid_t vmm_pid() const;

@@ -53,6 +53,9 @@ TEST_F(QemuBackendTest, BootsPausesResumesBalloonsAndStopsAVm) {
   ASSERT_TRUE(s.ok()) << s.ToString() << "\n" << shim_.output();
   EXPECT_EQ(created.socketpath(), file("firecracker.sock"));
   EXPECT_TRUE(is_socket(created.socketpath())) << "QMP lives at the reported SocketPath";
+  // No FIFO was asked for, so QEMU has none: none is reported.
+  EXPECT_EQ(created.logfifopath(), "");
+  EXPECT_EQ(created.metricsfifopath(), "");
   EXPECT_TRUE(is_socket(file("agent.sock")));
   const pid_t qemu = qemu_pid();
   ASSERT_GT(qemu, 0);
