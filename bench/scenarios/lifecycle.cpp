@@ -1,12 +1,16 @@
 // bench lifecycle: the measurement (lifecycle_report.cpp prints it).
 #include "bench/scenarios/lifecycle.hpp"
 
+#include "bench/lib/backend_probe.hpp"
 #include "bench/lib/fleet.hpp"
 #include "messages/stop_status.hpp"
 
 namespace ember::bench::lifecycle {
 
 Result measure(BenchContext& ctx, const Options& o) {
+  Result r;
+  r.status = require_hollow(ctx.target, ctx.id_prefix, ctx.vm, "lifecycle");
+  if (!r.status.ok()) return r;
   Fleet fleet(ctx.target, ctx.id_prefix, ctx.vm, o.count);
   Samples create_lat, stop_lat, cycle_lat;
   create_lat.reserve(o.count);
@@ -19,7 +23,6 @@ Result measure(BenchContext& ctx, const Options& o) {
                                                std::chrono::duration<double>(ctx.max_seconds));
   }
   // Samples are touched on the loop thread only while the run lasts.
-  Result r;
   r.cycles = run_phase(ctx, "lifecycle", limits, [&](size_t i, Finish finish) {
     const auto began = Clock::now();
     fleet.create(i, [&, i, began, finish](const Status& s, std::chrono::nanoseconds took) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/lib/backend_probe.hpp"
 #include "bench/lib/exit_clock.hpp"
 #include "bench/lib/fleet.hpp"
 #include "bench/lib/proc.hpp"
@@ -129,6 +130,8 @@ class StopTimer {
 
 Result measure(BenchContext& ctx, const Options& o) {
   Result r;
+  r.status = require_hollow(ctx.target, ctx.id_prefix, ctx.vm, "stop-latency");
+  if (!r.status.ok()) return r;
   Fleet fleet(ctx.target, ctx.id_prefix, ctx.vm, o.count);
   ExitClock clock;  // destroyed before the fleet stops what is left
   r.status = clock.start();
