@@ -109,18 +109,20 @@ def console_steps(body):
     return steps
 
 
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# A number, or a duration such as 2m5s (an uptime), as the docs print them.
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[hm]\d+(?:\.\d+)?)*s?")
 ELLIPSIS = re.compile(r"\.\.\.|…")
 
 
 def _token_pattern(token):
     parts = NUMBER.split(token)
-    return r"\d+(?:\.\d+)?".join(re.escape(p) for p in parts)
+    return NUMBER.pattern.join(re.escape(p) for p in parts)
 
 
 def line_pattern(line):
     """An expected output line as a regex: `...`/`…` stand for anything, a
-    number for any number (times, pids, sizes), a run of blanks for any run.
+    number for any number (times, pids, sizes, an uptime such as 2m5s), a run of
+    blanks for any run.
     A line that is one bare number (an exit status) must match exactly."""
     text = line.strip()
     if re.fullmatch(r"\d+", text):

@@ -43,7 +43,8 @@ def check(docs_dir):
 def run_console(block, cwd, env):
     for cmd, expected in doc_blocks.console_steps(block.body):
         code, out = run_shell(cmd, cwd, env)
-        wants_error = any(l.startswith("error:") for l in expected)
+        # An error is printed as "error: CODE: ..." or, with --json, {"code": ...}.
+        wants_error = any(l.startswith(("error:", '{"code":')) for l in expected)
         if wants_error != (code != 0) and "echo $?" not in cmd:
             return f"`{cmd}` exited {code}:\n{out}"
         missing = doc_blocks.unmatched(expected, out)
@@ -84,7 +85,7 @@ def run_all(docs_dir, bin_dir):
             ran += 1
             if why:
                 failures.append(b)
-                print(f"FAIL {b.where()}: {why}\n--- emberd log (tail):\n{runner.log_tail()}")
+                print(f"FAIL {b.where()}: {why}\n--- emberd log (tail):\n{runner.log_tail(8)}")
     runner.close()
     print(f"{ran} blocks run, {len(failures)} failed, {skipped} skipped (no guest image)")
     return 1 if failures else 0
