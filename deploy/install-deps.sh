@@ -23,8 +23,8 @@ packages=(
   iproute2 iputils-ping
   # benchmark plots (bench/plot.sh, bench/report.sh)
   gnuplot-nox jq
-  # tests/style (size limits of production code)
-  python3
+  # tests/style (size limits of production code); tests/docs (the docs' examples: curl)
+  python3 curl
   # emberd's sd_notify (Type=notify); the .deb (cpack -G DEB: dpkg-shlibdeps),
   # its man pages, and tests/package (systemd-analyze verify, systemd-tmpfiles)
   libsystemd-dev dpkg-dev help2man systemd
