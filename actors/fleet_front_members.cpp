@@ -100,6 +100,8 @@ void promote_loser(FrontState& st, const VmKey& key) {
   }
   if (best == st.members.size()) return;
   st.members[best].conflicts.erase(key);
+  spdlog::warn("fleet: VM {}/{} now goes to {}, the other member that holds it", key.ns, key.id,
+               st.members[best].where.name);
   place(st, key, best, best_created);
 }
 
@@ -205,7 +207,7 @@ void on_link_failed(Self self, size_t i, const caf::error& e) {
   if (is_fleet_link_refused(e)) {
     std::string why = e.context().match_elements<std::string>() ? e.context().get_as<std::string>(0)
                                                                 : self->system().render(e);
-    set_down(self, i, MemberState::refused, "refused: " + why);
+    set_down(self, i, MemberState::refused, why);
     return;
   }
   MemberState s = m.state == MemberState::connecting ? MemberState::connecting : MemberState::lost;
