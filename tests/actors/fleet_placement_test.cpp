@@ -9,9 +9,9 @@ namespace {
 
 using namespace msg;
 
-PlacementCandidate up(std::string name, uint32_t placed, uint64_t free_mib,
+PlacementCandidate up(const char* name, uint32_t placed, uint64_t free_mib,
                       uint32_t max_vms = 4096) {
-  return PlacementCandidate{std::move(name), true, "up", placed, max_vms, free_mib};
+  return PlacementCandidate{name, true, "up", placed, max_vms, free_mib};
 }
 
 TEST(FleetPlacement, FewestPlacedFirst) {
