@@ -74,6 +74,22 @@ TEST_F(FleetFailureTest, PartitionAnswersInFlightCallsThenHeals) {
   EXPECT_EQ(placed(), 2u) << "no VM lost or duplicated";
 }
 
+TEST_F(FleetFailureTest, ACreateInFlightToALostMemberIsUnavailableThenReannounced) {
+  add_member("m1");
+  start_front();
+  caf::anon_send(sims.at("m1"), sim_hold_atom::value, true);
+  auto out = send_call(key_of("ns", "a"), call_of(Method::create_vm, create_payload("a", 0)));
+  settle();
+  kill_member("m1");
+  ASSERT_TRUE(out->done);
+  EXPECT_EQ(out->reply.code, kUnavailable);
+  EXPECT_EQ(placed(), 0u);
+  restart_member("m1", vms_of({"a"}));  // it had created a after all
+  tick();
+  EXPECT_EQ(placed(), 1u);
+  EXPECT_EQ(info("a").code, 0);
+}
+
 TEST_F(FleetFailureTest, RestartedMemberReannouncesItsVms) {
   add_member("m1");
   add_member("m2");

@@ -4,6 +4,8 @@
 
 #include <caf/send.hpp>
 
+#include <chrono>
+
 namespace ember::actors::testing {
 namespace {
 
@@ -163,6 +165,51 @@ TEST_F(FleetFrontTest, WatchDeliversMembersChangesWithTheMember) {
   EXPECT_EQ((*seen)[0].vm.member, "m1");
   EXPECT_EQ((*seen)[1].vm.member, "m2");
   EXPECT_EQ((*seen)[2].type, "exit");
+}
+
+TEST_F(FleetFrontTest, ACallTheMemberDoesNotAnswerInTimeIsDeadlineExceeded) {
+  add_member("m1");
+  start_front();
+  EXPECT_EQ(create("a").code, 0);
+  caf::anon_send(sims.at("m1"), sim_hold_atom::value, true);
+  VmCall c = call_of(Method::get_vm_info);
+  c.timeout_ms = 2000;  // the caller's deadline; reports wait 3000 ms
+  auto out = send_call(key_of("ns", "a"), c);
+  settle();
+  advance_time(std::chrono::milliseconds(2000));
+  settle();
+  ASSERT_TRUE(out->done);
+  EXPECT_EQ(out->reply.code, static_cast<int32_t>(Code::deadline_exceeded));
+  EXPECT_EQ(out->reply.message,
+            "member m1 (10.77.1.2:7100) did not answer for VM a within 2000 ms");
+  EXPECT_EQ(member("m1").state, MemberState::up);
+}
+
+TEST_F(FleetFrontTest, ACreateWithoutAnswerKeepsItsPlacement) {
+  add_member("m1");
+  add_member("m2");
+  start_front();
+  caf::anon_send(sims.at("m1"), sim_hold_atom::value, true);
+  auto out = send_call(key_of("ns", "a"), call_of(Method::create_vm, create_payload("a", 0)));
+  settle();
+  trigger_timeouts();  // the front's wait for m1's answer ends first
+  settle();
+  ASSERT_TRUE(out->done);
+  EXPECT_EQ(out->reply.code, static_cast<int32_t>(Code::deadline_exceeded));
+  // m1 may hold a by now: the id stays taken, no copy goes to m2.
+  EXPECT_EQ(create("a").code, kAlreadyExists);
+  EXPECT_EQ(member("m2").placed_vms, 0u);
+}
+
+TEST_F(FleetFrontTest, AVmTheMemberAlreadyHoldsIsPlacedThere) {
+  add_member("m1");
+  start_front();
+  // m1 holds b, which the front has not heard of (no report since).
+  caf::anon_send(sims.at("m1"), sim_add_atom::value, FleetVm{key_of("ns", "b"), 1});
+  RpcReply r = create("b");
+  EXPECT_EQ(r.code, kAlreadyExists);
+  EXPECT_EQ(info("b").code, 0);
+  EXPECT_EQ(placed(), 1u);
 }
 
 TEST_F(FleetFrontTest, UnknownAddressLeavesTheMemberConnecting) {
