@@ -74,6 +74,29 @@ TEST_F(FleetFailureTest, PartitionAnswersInFlightCallsThenHeals) {
   EXPECT_EQ(placed(), 2u) << "no VM lost or duplicated";
 }
 
+TEST_F(FleetFailureTest, TheFrontsOwnTimerFindsASilentMemberAndItsReturn) {
+  settings.report_interval_ms = 1000;
+  add_member("m1");
+  add_member("m2");
+  start_front();
+  EXPECT_EQ(create("a").code, 0);  // m1
+  caf::anon_send(sims.at("m1"), sim_hold_atom::value, true);
+  settle();
+  advance_time(std::chrono::milliseconds(1000));  // a round: m1 does not answer
+  settle();
+  EXPECT_EQ(member("m1").state, MemberState::up);
+  advance_time(std::chrono::milliseconds(3000));  // its report is overdue
+  settle();
+  EXPECT_EQ(member("m1").state, MemberState::lost);
+  EXPECT_EQ(member("m2").state, MemberState::up);
+  caf::anon_send(sims.at("m1"), sim_hold_atom::value, false);
+  settle();
+  advance_time(std::chrono::milliseconds(1000));  // the next round hears it again
+  settle();
+  EXPECT_EQ(member("m1").state, MemberState::up);
+  EXPECT_EQ(info("a").code, 0);
+}
+
 TEST_F(FleetFailureTest, ACreateInFlightToALostMemberIsUnavailableThenReannounced) {
   add_member("m1");
   start_front();
