@@ -56,8 +56,7 @@ namespace {
 
 // A routed call's reply changes the placement: a CreateVM that succeeded
 // (or that the member already holds, or whose outcome is unknown) places
-// the VM; a StopVM that succeeded,
-// or NOT_FOUND from the member, removes it.
+// the VM; a StopVM that succeeded, or NOT_FOUND from the member, removes it.
 void apply_reply(FrontState& st, const Routed& r, const RpcReply& reply, bool outcome_unknown) {
   Member& m = st.members[r.member];
   auto code = static_cast<Code>(reply.code);

@@ -181,6 +181,16 @@ TEST_F(FleetFailureTest, ConflictOfEqualTimesGoesToTheLowerName) {
   EXPECT_EQ(info("y").code, 0);
 }
 
+TEST_F(FleetFailureTest, ConflictAKnownCreationTimeWinsOverAnUnknownOne) {
+  auto m1 = add_member("m1");
+  auto m2 = add_member("m2");
+  caf::anon_send(m1, sim_add_atom::value, FleetVm{key_of("ns", "z"), 0});
+  caf::anon_send(m2, sim_add_atom::value, FleetVm{key_of("ns", "z"), 500});
+  start_front();
+  EXPECT_EQ(member("m2").placed_vms, 1u);
+  EXPECT_EQ(member("m1").conflicts.size(), 1u);
+}
+
 TEST_F(FleetFailureTest, TheLoserTakesOverWhenTheWinnerNoLongerHoldsIt) {
   auto m1 = add_member("m1");
   auto m2 = add_member("m2");
