@@ -24,6 +24,7 @@
 
 #include "actors/fleet.hpp"
 #include "actors/fleet_links.hpp"
+#include "actors/openssl_error_queue.hpp"
 #include "config/config.hpp"
 
 namespace ember::actors {
@@ -64,6 +65,10 @@ caf::error link_failure(caf::actor_system& sys, const std::string& to, const caf
                               "(fleet.tls.ca), or it refused ours");
   if (e == caf::sec::incompatible_versions || e == caf::sec::incompatible_application_ids)
     return fleet_link_refused(to + " speaks another CAF protocol: " + sys.render(e));
+  // CAF's own text of a failed TCP connect is "ip_connect failed" with no errno.
+  if (e == caf::sec::cannot_connect_to_node)
+    return caf::make_error(caf::sec::cannot_connect_to_node,
+                           "cannot connect to " + to + " (refused, or no route to it)");
   return caf::make_error(caf::sec::cannot_connect_to_node,
                          "cannot connect to " + to + ": " + sys.render(e));
 }
@@ -146,6 +151,7 @@ msg::fleet_link_actor spawn_fleet_links(caf::actor_system& sys) {
 namespace ember::actors {
 
 void configure_fleet_tls(caf::actor_system_config& cfg, const config::FleetTls& tls) {
+  (void)openssl_error_queue_fix_linked();
   cfg.load<caf::io::middleman>();
   cfg.load<caf::openssl::manager>();
   cfg.openssl_certificate = tls.cert;
