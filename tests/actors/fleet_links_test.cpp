@@ -130,6 +130,37 @@ TEST_F(FleetLinksTest, FrontFromAnotherCaIsRefusedByTheMember) {
   EXPECT_TRUE(is_fleet_link_refused(linked.error())) << front.sys->render(linked.error());
 }
 
+// OpenSSL 3 leaves a refused handshake's error on the thread's queue; CAF
+// 0.17 does not empty it, so without actors/openssl_error_queue.cpp the next
+// would-block read of the healthy link failed and CAF closed it.
+TEST_F(FleetLinksTest, RefusedPeerDoesNotBreakAHealthyLink) {
+  Node good(tree_ / "fleet", "m1");
+  Node bad(tree_ / "other", "m1");
+  Node front(tree_ / "fleet", "front");
+  auto links = spawn_fleet_links(*front.sys);
+  caf::scoped_actor self{*front.sys};
+  auto link_to = [&](uint16_t port) {
+    caf::expected<msg::fleet_member_actor> out = caf::sec::runtime_error;
+    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
+                  port)
+        .receive([&](msg::fleet_member_actor& m) { out = m; },
+                 [&](caf::error& e) { out = std::move(e); });
+    return out;
+  };
+  auto healthy = link_to(publish_member(good));
+  ASSERT_TRUE(healthy) << front.sys->render(healthy.error());
+  const uint16_t bad_port = publish_member(bad);
+  for (int i = 0; i < 3; ++i) {
+    auto refused = link_to(bad_port);
+    ASSERT_FALSE(refused);
+    for (int j = 0; j < 3; ++j)
+      self->request(*healthy, std::chrono::seconds(10), msg::report_atom::value, false)
+          .receive([](msg::MemberReport& r) { EXPECT_EQ(r.member, "m1"); },
+                   [&](caf::error& e) { FAIL() << front.sys->render(e); });
+  }
+  caf::anon_send_exit(links, caf::exit_reason::user_shutdown);
+}
+
 TEST_F(FleetLinksTest, ClosedPortIsAFailureNotARefusal) {
   Node front(tree_ / "fleet", "front");
   uint16_t port = 0;
