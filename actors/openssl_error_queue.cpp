@@ -49,6 +49,12 @@ int SSL_accept(SSL* ssl) {
   return next(ssl);
 }
 
+int SSL_do_handshake(SSL* ssl) {
+  static const auto next = real<int (*)(SSL*)>("SSL_do_handshake");
+  ERR_clear_error();
+  return next(ssl);
+}
+
 }  // extern "C"
 
 namespace ember::actors {
