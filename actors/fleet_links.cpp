@@ -165,9 +165,14 @@ Status publish_fleet_member(const msg::fleet_member_actor& member, const std::st
   auto& sys = member.home_system();
   caf::expected<uint16_t> r =
       caf::openssl::publish(member, port, host.empty() ? nullptr : host.c_str(), true);
+  // CAF's own text of a failed bind names no errno.
+  if (!r && r.error() == caf::sec::cannot_open_port)
+    return Status::Unavailable("fleet.listen " + where(host, port) +
+                               ": cannot publish the fleet member there (the port is in use, "
+                               "or the address is not one of this host's)");
   if (!r)
-    return Status::Unavailable("cannot publish the fleet member on " + where(host, port) + ": " +
-                               sys.render(r.error()));
+    return Status::Unavailable("fleet.listen " + where(host, port) +
+                               ": cannot publish the fleet member there: " + sys.render(r.error()));
   *bound = *r;
   return Status::Ok();
 }

@@ -125,8 +125,8 @@ struct Serving {
   std::thread io_thread;
 };
 
-// Adopts what a previous emberd left, then opens the socket and the metrics
-// endpoint. On error, what runs is stopped again.
+// Adopts what a previous emberd left, publishes a fleet member, then opens
+// the socket and the metrics endpoint. On error, what runs is stopped again.
 Status start_serving(const config::Config& cfg, Serving& srv) {
   log_recovery(srv.plane->recover(), srv.metrics.get());
   // A member is published once its adopted VMs are registered, so its first
@@ -134,9 +134,10 @@ Status start_serving(const config::Config& cfg, Serving& srv) {
   Status s = srv.plane->start_fleet();
   if (s.ok() && cfg.fleet.role == config::FleetRole::member)
     spdlog::info("fleet: member {} published on {}", cfg.fleet.name, cfg.fleet.listen);
-  if (s.ok()) s = srv.server->listen(cfg.socket);
-  if (!s.ok() && s.code() != Code::unavailable)
-    s = Status(s.code(), "cannot serve on " + cfg.socket + ": " + s.ToString());
+  if (s.ok()) {
+    s = srv.server->listen(cfg.socket);
+    if (!s.ok()) s = Status(s.code(), "cannot serve on " + cfg.socket + ": " + s.ToString());
+  }
   if (s.ok() && srv.metrics) s = start_metrics_server(cfg, *srv.metrics, &srv.metrics_server);
   if (!s.ok()) {
     srv.plane.reset();

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/unique_fd.hpp"
+#include "cmd/emberd/fleet_tls_check.hpp"
 
 namespace ember {
 namespace {
@@ -102,7 +103,7 @@ Status check_fleet_tls(const config::FleetSettings& fleet) {
   for (const auto& [key, path] : files)
     if (std::string why = not_readable(*path); !why.empty())
       return Status::FailedPrecondition(std::string(key) + " " + *path + ": " + why);
-  return Status::Ok();
+  return check_fleet_tls_files(fleet.tls);
 }
 
 // What running VMs needs: the shim, and the backend's VMM and kernel.

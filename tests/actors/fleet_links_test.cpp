@@ -183,7 +183,9 @@ TEST_F(FleetLinksTest, PortInUseIsUnavailable) {
   uint16_t bound = 0;
   Status s = publish_fleet_member(second.spawn_member(), "127.0.0.1", port, &bound);
   EXPECT_EQ(s.code(), Code::unavailable) << s.ToString();
-  EXPECT_NE(s.message().find("cannot publish the fleet member on 127.0.0.1:"), std::string::npos)
+  EXPECT_NE(s.message().find("fleet.listen 127.0.0.1:" + std::to_string(port) +
+                             ": cannot publish the fleet member there (the port is in use"),
+            std::string::npos)
       << s.message();
 }
 

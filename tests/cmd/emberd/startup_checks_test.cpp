@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "tests/cmd/emberd/run_emberd.hpp"
@@ -133,17 +134,48 @@ TEST_F(StartupChecksTest, UnreadableFleetTlsFileStopsEmberdAtStart) {
   expect_refused(r, "fleet.tls.key " + tree_ / "m1.key" + ": No such file or directory");
 }
 
-TEST_F(StartupChecksTest, FrontNeedsNoShimNorVmmButItsTlsFiles) {
-  config::Config cfg;
-  cfg.shim_binary = tree_ / "no-such-shim";
-  cfg.vmm.backend = config::Backend::qemu;
-  cfg.vmm.qemu_binary = "no-such-qemu-system";
-  cfg.fleet.role = config::FleetRole::front;
-  cfg.fleet.tls = {tree_ / "vmlinux", tree_ / "vmlinux", tree_ / "vmlinux"};
-  EXPECT_TRUE(check_startup(cfg).ok()) << check_startup(cfg).ToString();
-  cfg.fleet.tls.ca = tree_ / "no-ca.pem";
-  EXPECT_EQ(check_startup(cfg).message(),
+// A front with certificates from deploy/fleet-certs.sh (CA in dir "fleet",
+// another fleet's in "other").
+class FleetTlsChecksTest : public StartupChecksTest {
+ protected:
+  FleetTlsChecksTest() {
+    for (const char* dir : {"fleet", "other"}) {
+      const std::string cmd =
+          std::string(EMBER_FLEET_CERTS) + " " + tree_ / dir + " front m1 >/dev/null";
+      EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    }
+    cfg_.shim_binary = tree_ / "no-such-shim";
+    cfg_.vmm.qemu_binary = "no-such-qemu-system";
+    cfg_.fleet.role = config::FleetRole::front;
+    cfg_.fleet.tls = {tree_ / "fleet/ca.pem", tree_ / "fleet/front.pem", tree_ / "fleet/front.key"};
+  }
+  config::Config cfg_;
+};
+
+TEST_F(FleetTlsChecksTest, FrontNeedsNoShimNorVmmButItsTlsFiles) {
+  EXPECT_TRUE(check_startup(cfg_).ok()) << check_startup(cfg_).ToString();
+  cfg_.fleet.tls.ca = tree_ / "no-ca.pem";
+  EXPECT_EQ(check_startup(cfg_).message(),
             "fleet.tls.ca " + tree_ / "no-ca.pem" + ": No such file or directory");
+}
+
+TEST_F(FleetTlsChecksTest, FilesThatDoNotFitTogetherStopEmberdAtStart) {
+  cfg_.fleet.tls.key = tree_ / "fleet/m1.key";
+  EXPECT_EQ(check_startup(cfg_).message(), "fleet.tls.key " + tree_ / "fleet/m1.key" +
+                                               ": not the private key of fleet.tls.cert " +
+                                               tree_ / "fleet/front.pem");
+  cfg_.fleet.tls.cert = tree_ / "other/front.pem";
+  cfg_.fleet.tls.key = tree_ / "other/front.key";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.cert " + tree_ / "other/front.pem" + ": not valid for fleet.tls.ca " +
+                tree_ / "fleet/ca.pem" + ": unable to get local issuer certificate");
+  cfg_.fleet.tls.cert = tree_ / "fleet/front.key";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.cert " + tree_ / "fleet/front.key" + ": not a PEM certificate");
+  cfg_.fleet.tls.cert = tree_ / "fleet/front.pem";
+  cfg_.fleet.tls.key = tree_ / "fleet/front.pem";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.key " + tree_ / "fleet/front.pem" + ": not an unencrypted PEM private key");
 }
 
 TEST_F(StartupChecksTest, FindExecutableTakesTheFirstExecutableMatchInPath) {
