@@ -4,12 +4,15 @@
 #include "cmd/emberd/startup_checks.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 
+#include "base/unique_fd.hpp"
 #include "tests/cmd/emberd/run_emberd.hpp"
 #include "tests/support/temp_tree.hpp"
 
@@ -176,6 +179,30 @@ TEST_F(FleetTlsChecksTest, FilesThatDoNotFitTogetherStopEmberdAtStart) {
   cfg_.fleet.tls.key = tree_ / "fleet/front.pem";
   EXPECT_EQ(check_startup(cfg_).message(),
             "fleet.tls.key " + tree_ / "fleet/front.pem" + ": not an unencrypted PEM private key");
+}
+
+TEST_F(FleetTlsChecksTest, MemberWhosePortIsTakenStopsEmberdAtStart) {
+  // The port held by this test, on 127.0.0.1.
+  UniqueFd held(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(held.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(held.get(), 1), 0);
+  ASSERT_EQ(::getsockname(held.get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string listen = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  EmberdRun r = run_with(
+      "vmm:\n  backend: hollow\nfleet:\n  role: member\n  name: m1\n"
+      "  listen: " +
+      listen + "\n  tls: {ca: " + tree_ / "fleet/ca.pem" + ", cert: " + tree_ / "fleet/m1.pem" +
+      ", key: " + tree_ / "fleet/m1.key" + "}\n");
+  ASSERT_TRUE(r.exited) << "emberd served:\n" << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("fleet.listen " + listen +
+                       ": cannot publish the fleet member there (the port is in use"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(StartupChecksTest, FindExecutableTakesTheFirstExecutableMatchInPath) {
