@@ -4,11 +4,15 @@
 #include "cmd/emberd/startup_checks.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
+#include "base/unique_fd.hpp"
 #include "tests/cmd/emberd/run_emberd.hpp"
 #include "tests/support/temp_tree.hpp"
 
@@ -121,6 +125,84 @@ TEST_F(StartupChecksTest, HollowBackendNeedsNoVmmNorKernel) {
   cfg.vmm.qemu_binary = "no-such-qemu-system";
   cfg.vm.kernel_image = tree_ / "no-such-vmlinux";
   EXPECT_TRUE(check_startup(cfg).ok()) << check_startup(cfg).ToString();
+}
+
+TEST_F(StartupChecksTest, UnreadableFleetTlsFileStopsEmberdAtStart) {
+  write(tree_ / "ca.pem", "ca\n", 0644);
+  write(tree_ / "m1.pem", "cert\n", 0644);
+  EmberdRun r = run_with(
+      "vmm:\n  backend: hollow\nfleet:\n  role: member\n  name: m1\n"
+      "  listen: 127.0.0.1:7100\n  tls: {ca: " +
+      tree_ / "ca.pem" + ", cert: " + tree_ / "m1.pem" + ", key: " + tree_ / "m1.key" + "}\n");
+  expect_refused(r, "fleet.tls.key " + tree_ / "m1.key" + ": No such file or directory");
+}
+
+// A front with certificates from deploy/fleet-certs.sh (CA in dir "fleet",
+// another fleet's in "other").
+class FleetTlsChecksTest : public StartupChecksTest {
+ protected:
+  FleetTlsChecksTest() {
+    for (const char* dir : {"fleet", "other"}) {
+      const std::string cmd =
+          std::string(EMBER_FLEET_CERTS) + " " + tree_ / dir + " front m1 >/dev/null";
+      EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    }
+    cfg_.shim_binary = tree_ / "no-such-shim";
+    cfg_.vmm.qemu_binary = "no-such-qemu-system";
+    cfg_.fleet.role = config::FleetRole::front;
+    cfg_.fleet.tls = {tree_ / "fleet/ca.pem", tree_ / "fleet/front.pem", tree_ / "fleet/front.key"};
+  }
+  config::Config cfg_;
+};
+
+TEST_F(FleetTlsChecksTest, FrontNeedsNoShimNorVmmButItsTlsFiles) {
+  EXPECT_TRUE(check_startup(cfg_).ok()) << check_startup(cfg_).ToString();
+  cfg_.fleet.tls.ca = tree_ / "no-ca.pem";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.ca " + tree_ / "no-ca.pem" + ": No such file or directory");
+}
+
+TEST_F(FleetTlsChecksTest, FilesThatDoNotFitTogetherStopEmberdAtStart) {
+  cfg_.fleet.tls.key = tree_ / "fleet/m1.key";
+  EXPECT_EQ(check_startup(cfg_).message(), "fleet.tls.key " + tree_ / "fleet/m1.key" +
+                                               ": not the private key of fleet.tls.cert " +
+                                               tree_ / "fleet/front.pem");
+  cfg_.fleet.tls.cert = tree_ / "other/front.pem";
+  cfg_.fleet.tls.key = tree_ / "other/front.key";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.cert " + tree_ / "other/front.pem" + ": not valid for fleet.tls.ca " +
+                tree_ / "fleet/ca.pem" + ": unable to get local issuer certificate");
+  cfg_.fleet.tls.cert = tree_ / "fleet/front.key";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.cert " + tree_ / "fleet/front.key" + ": not a PEM certificate");
+  cfg_.fleet.tls.cert = tree_ / "fleet/front.pem";
+  cfg_.fleet.tls.key = tree_ / "fleet/front.pem";
+  EXPECT_EQ(check_startup(cfg_).message(),
+            "fleet.tls.key " + tree_ / "fleet/front.pem" + ": not an unencrypted PEM private key");
+}
+
+TEST_F(FleetTlsChecksTest, MemberWhosePortIsTakenStopsEmberdAtStart) {
+  // The port held by this test, on 127.0.0.1.
+  UniqueFd held(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(held.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(held.get(), 1), 0);
+  ASSERT_EQ(::getsockname(held.get(), reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const std::string listen = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  EmberdRun r = run_with(
+      "vmm:\n  backend: hollow\nfleet:\n  role: member\n  name: m1\n"
+      "  listen: " +
+      listen + "\n  tls: {ca: " + tree_ / "fleet/ca.pem" + ", cert: " + tree_ / "fleet/m1.pem" +
+      ", key: " + tree_ / "fleet/m1.key" + "}\n");
+  ASSERT_TRUE(r.exited) << "emberd served:\n" << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("fleet.listen " + listen +
+                       ": cannot publish the fleet member there (the port is in use"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(StartupChecksTest, FindExecutableTakesTheFirstExecutableMatchInPath) {
