@@ -46,7 +46,18 @@ std::string canonical_dump(const Config& c) {
     << "tombstones.dir=" << c.tombstones.dir << "\n"
     << "tombstones.max_per_namespace=" << c.tombstones.max_per_namespace << "\n"
     << "tombstones.max_bytes=" << c.tombstones.max_bytes << "\n"
-    << "tombstones.console_tail_bytes=" << c.tombstones.console_tail_bytes << "\n";
+    << "tombstones.console_tail_bytes=" << c.tombstones.console_tail_bytes << "\n"
+    << "fleet.role=" << to_string(c.fleet.role) << "\n"
+    << "fleet.name=" << c.fleet.name << "\n"
+    << "fleet.listen=" << c.fleet.listen << "\n";
+  for (size_t i = 0; i < c.fleet.members.size(); ++i)
+    o << "fleet.members[" << i << "]=" << c.fleet.members[i].name << " "
+      << c.fleet.members[i].address << "\n";
+  o << "fleet.tls.ca=" << c.fleet.tls.ca << "\n"
+    << "fleet.tls.cert=" << c.fleet.tls.cert << "\n"
+    << "fleet.tls.key=" << c.fleet.tls.key << "\n"
+    << "fleet.report_interval_ms=" << c.fleet.report_interval_ms << "\n"
+    << "fleet.member_timeout_ms=" << c.fleet.member_timeout_ms << "\n";
   return o.str();
 }
 

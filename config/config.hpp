@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/status.hpp"
 
@@ -87,6 +88,38 @@ struct TombstoneSettings {
   uint32_t console_tail_bytes = 16 << 10;   // the console's last bytes kept in each
 };
 
+// The fleet (docs/fleet.md): none (one host, the default), a member that
+// publishes its VMs to a front, or the front that places and routes them.
+enum class FleetRole { none, member, front };
+const char* to_string(FleetRole r);
+
+struct FleetMemberEntry {
+  std::string name;     // [a-z0-9-]{1,63}
+  std::string address;  // host:port, as the member's fleet.listen
+};
+
+// PEM files; the front and every member present a certificate signed by the
+// fleet CA, and accept only peers whose certificate it signed.
+struct FleetTls {
+  std::string ca;
+  std::string cert;
+  std::string key;
+};
+
+struct FleetSettings {
+  FleetRole role = FleetRole::none;
+  std::string name;                       // member: its name in the fleet
+  std::string listen;                     // member: host:port it is published on
+  std::vector<FleetMemberEntry> members;  // front: the members it links to
+  FleetTls tls;                           // member and front: required
+  uint32_t report_interval_ms = 1000;     // front: how often it asks each member
+  uint32_t member_timeout_ms = 3000;      // front: no report this long: member lost
+};
+
+// "host:port" (host a name, an IPv4 address or [IPv6]; port 1-65535) split;
+// INVALID_ARGUMENT saying what is expected otherwise.
+Status split_host_port(const std::string& text, std::string* host, uint16_t* port);
+
 struct Config {
   std::string source;         // file loaded, "" for embedded defaults
   std::string socket;         // emberd's fccontrol socket
@@ -103,6 +136,7 @@ struct Config {
   JournalSettings journal;
   MetricsSettings metrics;
   TombstoneSettings tombstones;
+  FleetSettings fleet;
 };
 
 // Where tombstones are kept: tombstones.dir, else beside state_dir.

@@ -2,13 +2,13 @@
 // every unknown key, duplicate, wrong type and bad value reported by line.
 #include <climits>
 #include <cstdlib>
-#include <functional>
-#include <map>
 #include <vector>
 
 #include "base/files.hpp"
 #include "config/config.hpp"
+#include "config/fleet_fields.hpp"
 #include "config/listen_address.hpp"
+#include "config/yaml_fields.hpp"
 #include "config/yaml_values.hpp"
 
 namespace ember::config {
@@ -17,57 +17,13 @@ namespace {
 using detail::Entry;
 using detail::invalid;
 
-using Handler = std::function<Status(const Entry&, Config*)>;
-struct Field {
-  const char* name;
-  Handler handle;
-};
+using detail::Field;
+using detail::Handler;
+using detail::section;
+using detail::walk_map;
 
 constexpr bool kRequired = false;
 constexpr bool kOptional = true;
-
-// Walks one mapping: each key must be a string, named in `fields`, and given once.
-Status walk_map(const std::string& file, const YAML::Node& map, const std::string& prefix,
-                const std::vector<Field>& fields, Config* c) {
-  std::map<std::string, int> seen;  // key -> 0-based line of its first use
-  for (const auto& kv : map) {
-    const YAML::Node& key = kv.first;
-    if (!key.IsScalar()) {
-      return invalid(file, key.Mark(), prefix.empty() ? "top level" : prefix,
-                     "keys must be strings, got " + detail::describe(key));
-    }
-    std::string dotted = prefix.empty() ? key.Scalar() : prefix + "." + key.Scalar();
-    auto [first, inserted] = seen.emplace(key.Scalar(), key.Mark().line);
-    if (!inserted) {
-      return invalid(file, key.Mark(), dotted,
-                     "duplicate key (first set at line " + std::to_string(first->second + 1) + ")");
-    }
-    const Field* field = nullptr;
-    std::string known;
-    for (const Field& f : fields) {
-      if (key.Scalar() == f.name) field = &f;
-      known += (known.empty() ? "" : ", ") + std::string(f.name);
-    }
-    if (field == nullptr)
-      return invalid(file, key.Mark(), dotted, "unknown key (known: " + known + ")");
-    // yaml-cpp marks an empty value at the next token: point at the key instead.
-    const YAML::Node& value = kv.second;
-    Entry e{&file, dotted, value.IsNull() ? key.Mark() : value.Mark(), value};
-    Status s = field->handle(e, c);
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
-Handler section(std::vector<Field> fields) {
-  return [fields = std::move(fields)](const Entry& e, Config* c) {
-    if (!e.value.IsMap()) {
-      return invalid(*e.file, e.mark, e.key,
-                     "expected a mapping, got " + detail::describe(e.value));
-    }
-    return walk_map(*e.file, e.value, e.key, fields, c);
-  };
-}
 
 Handler backend_field() {
   return [](const Entry& e, Config* c) {
@@ -279,6 +235,7 @@ const std::vector<Field>& top_level_fields() {
       {"journal", section(journal_fields())},
       {"metrics", section({{"listen", metrics_listen_field()}})},
       {"tombstones", section(tombstones_fields())},
+      {"fleet", detail::fleet_section()},
   };
   return kFields;
 }

@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libcaf-dev libprotobuf-dev protobuf-compiler
+  # the fleet (docs/fleet.md): libcaf_openssl's TLS links, and
+  # deploy/fleet-certs.sh (openssl CLI)
+  libssl-dev openssl
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libasio-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev
   # emberd's metrics endpoint (HTTP server; tests scrape with its client)

@@ -58,6 +58,11 @@ uint32_t create_timeout_seconds(const std::string& create_vm_payload) {
   return req.ParseFromString(create_vm_payload) ? req.timeoutseconds() : 0;
 }
 
+uint32_t create_memory_mib(const std::string& create_vm_payload) {
+  CreateVMRequest req;
+  return req.ParseFromString(create_vm_payload) ? req.machinecfg().memsizemib() : 0;
+}
+
 std::string stop_vm_payload(const std::string& vm_id, uint32_t timeout_seconds) {
   StopVMRequest req;
   req.set_vmid(vm_id);

@@ -54,36 +54,22 @@ typename Inspector::result_type inspect(Inspector& f, MemberReport& x) {
   return f(caf::meta::type_name("MemberReport"), x.member, x.capacity, x.with_vms, x.vms);
 }
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, GuestStatus& x) {
-  return f(caf::meta::type_name("GuestStatus"), x.state, x.reason, x.backend, x.accel,
-           x.accel_reason, x.vcpus, x.memory_mib, x.vmm_pid, x.started_unix_nano);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, VmSummary& x) {
-  return f(caf::meta::type_name("VmSummary"), x.key, x.state, x.shim_pid, x.guest,
-           x.member, x.conflict);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, VmChange& x) {
-  return f(caf::meta::type_name("VmChange"), x.type, x.vm, x.cause);
-}
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, MemberStatus& x) {
-  return f(caf::meta::type_name("MemberStatus"), x.name, x.address, x.state, x.reason,
-           x.placed_vms, x.capacity, x.last_report_unix_nano, x.conflicts);
+  return f(caf::meta::type_name("MemberStatus"), x.name, x.address, x.state, x.reason, x.placed_vms,
+           x.capacity, x.last_report_unix_nano, x.conflicts);
 }
 
 // One member, as the front reaches it over a link.
-using fleet_member_actor = caf::typed_actor<
-    caf::replies_to<call_atom, VmKey, VmCall>::with<RpcReply>,
-    caf::replies_to<report_atom, bool>::with<MemberReport>,
-    caf::replies_to<list_atom, std::string, bool>::with<std::vector<VmSummary>>,
-    // every change of the member's VMs goes to the actor given, as
-    // (vm_change_atom, member name, VmChange), until that actor is down
-    caf::reacts_to<watch_atom, caf::actor>,
-    // the host's free and total memory in MiB, from the daemon's own timer
-    // (the member reads no file itself); local only
-    caf::reacts_to<host_atom, uint64_t, uint64_t>>;
+using fleet_member_actor =
+    caf::typed_actor<caf::replies_to<call_atom, VmKey, VmCall>::with<RpcReply>,
+                     caf::replies_to<report_atom, bool>::with<MemberReport>,
+                     caf::replies_to<list_atom, std::string, bool>::with<std::vector<VmSummary>>,
+                     // every change of the member's VMs goes to the actor given, as
+                     // (vm_change_atom, member name, VmChange), until that actor is down
+                     caf::reacts_to<watch_atom, caf::actor>,
+                     // the host's free and total memory in MiB, from the daemon's own timer
+                     // (the member reads no file itself); local only
+                     caf::reacts_to<host_atom, uint64_t, uint64_t>>;
 
 // How the front reaches members: the seam between the front and the network.
 using fleet_link_actor =

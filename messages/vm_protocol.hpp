@@ -63,6 +63,21 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, RpcReply& x) {
   return f(caf::meta::type_name("RpcReply"), x.code, x.message, x.payload);
 }
+// The inventory's values: sent between hosts by the fleet (docs/fleet.md).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, GuestStatus& x) {
+  return f(caf::meta::type_name("GuestStatus"), x.state, x.reason, x.backend, x.accel,
+           x.accel_reason, x.vcpus, x.memory_mib, x.vmm_pid, x.started_unix_nano);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, VmSummary& x) {
+  return f(caf::meta::type_name("VmSummary"), x.key, x.state, x.shim_pid, x.guest, x.member,
+           x.conflict);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, VmChange& x) {
+  return f(caf::meta::type_name("VmChange"), x.type, x.vm, x.cause);
+}
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, ShimRecord& x) {
   return f(caf::meta::type_name("ShimRecord"), x.pid, x.start_time, x.shim_socket,
@@ -119,7 +134,5 @@ using inventory_actor = caf::typed_actor<
 }  // namespace ember::msg
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::InboundRpc)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::VmChange)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::GuestStatus)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::InventoryQuery)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ember::msg::InventoryWatch)

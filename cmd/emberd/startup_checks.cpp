@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "base/unique_fd.hpp"
 
@@ -90,7 +91,22 @@ Status find_executable(const std::string& name, const std::string& path_env, std
   return Status::NotFound(name + " not found in PATH (" + path + ")");
 }
 
-Status check_startup(const config::Config& cfg) {
+namespace {
+
+// member and front: the three TLS files of the fleet (config/config.hpp).
+Status check_fleet_tls(const config::FleetSettings& fleet) {
+  if (fleet.role == config::FleetRole::none) return Status::Ok();
+  const std::pair<const char*, const std::string*> files[] = {{"fleet.tls.ca", &fleet.tls.ca},
+                                                              {"fleet.tls.cert", &fleet.tls.cert},
+                                                              {"fleet.tls.key", &fleet.tls.key}};
+  for (const auto& [key, path] : files)
+    if (std::string why = not_readable(*path); !why.empty())
+      return Status::FailedPrecondition(std::string(key) + " " + *path + ": " + why);
+  return Status::Ok();
+}
+
+// What running VMs needs: the shim, and the backend's VMM and kernel.
+Status check_vm_host(const config::Config& cfg) {
   if (std::string why = not_executable(cfg.shim_binary); !why.empty())
     return Status::FailedPrecondition("shim binary " + cfg.shim_binary + ": " + why);
   switch (cfg.vmm.backend) {
@@ -112,6 +128,15 @@ Status check_startup(const config::Config& cfg) {
     }
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status check_startup(const config::Config& cfg) {
+  if (Status s = check_fleet_tls(cfg.fleet); !s.ok()) return s;
+  // A front runs no VMs itself: nothing of the VM host is needed.
+  if (cfg.fleet.role == config::FleetRole::front) return Status::Ok();
+  return check_vm_host(cfg);
 }
 
 }  // namespace ember

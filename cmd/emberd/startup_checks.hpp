@@ -16,6 +16,8 @@ namespace ember {
 // - firecracker: vmm.firecracker_binary likewise, ember-shim-firecracker sits
 //   executable beside the shim binary, and vm.kernel_image as for qemu;
 // - hollow: nothing more.
+// With fleet.role member or front, the three fleet.tls files are readable; a
+// front runs no VMs, so it needs nothing else.
 // FAILED_PRECONDITION naming the config key and the file otherwise.
 Status check_startup(const config::Config& cfg);
 

@@ -56,6 +56,17 @@ TEST(CanonicalDumpTest, EverySettingChangesTheText) {
       [](Config& c) { ++c.tombstones.max_per_namespace; },
       [](Config& c) { ++c.tombstones.max_bytes; },
       [](Config& c) { ++c.tombstones.console_tail_bytes; },
+      [](Config& c) { c.fleet.role = FleetRole::member; },
+      [](Config& c) { c.fleet.name = "m1"; },
+      [](Config& c) { c.fleet.listen = "127.0.0.1:7100"; },
+      [](Config& c) {
+        c.fleet.members.push_back({"m1", "127.0.0.1:7100"});
+      },
+      [](Config& c) { c.fleet.tls.ca = "/ca.pem"; },
+      [](Config& c) { c.fleet.tls.cert = "/m1.pem"; },
+      [](Config& c) { c.fleet.tls.key = "/m1.key"; },
+      [](Config& c) { ++c.fleet.report_interval_ms; },
+      [](Config& c) { ++c.fleet.member_timeout_ms; },
   };
   const Config base = defaults_for(0, nullptr);
   for (size_t i = 0; i < changes.size(); ++i) {

@@ -239,7 +239,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"socket: /a\nsockett: /b\n",
                 "2: sockett: unknown key (known: socket, state_dir, shim_base_dir, "
                 "containerd_address, shim_binary, stop_vms_on_exit, vmm, vm, limits, timeouts, "
-                "log, journal, metrics, tombstones)"},
+                "log, journal, metrics, tombstones, fleet)"},
         BadCase{"metrics:\n  listen: 0.0.0.0:9464\n",
                 "2: metrics.listen: expected an absolute unix socket path, 127.0.0.1:PORT or "
                 "[::1]:PORT (PORT 1-65535), got \"0.0.0.0:9464\""},

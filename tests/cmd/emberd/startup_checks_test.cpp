@@ -123,6 +123,29 @@ TEST_F(StartupChecksTest, HollowBackendNeedsNoVmmNorKernel) {
   EXPECT_TRUE(check_startup(cfg).ok()) << check_startup(cfg).ToString();
 }
 
+TEST_F(StartupChecksTest, UnreadableFleetTlsFileStopsEmberdAtStart) {
+  write(tree_ / "ca.pem", "ca\n", 0644);
+  write(tree_ / "m1.pem", "cert\n", 0644);
+  EmberdRun r = run_with(
+      "vmm:\n  backend: hollow\nfleet:\n  role: member\n  name: m1\n"
+      "  listen: 127.0.0.1:7100\n  tls: {ca: " +
+      tree_ / "ca.pem" + ", cert: " + tree_ / "m1.pem" + ", key: " + tree_ / "m1.key" + "}\n");
+  expect_refused(r, "fleet.tls.key " + tree_ / "m1.key" + ": No such file or directory");
+}
+
+TEST_F(StartupChecksTest, FrontNeedsNoShimNorVmmButItsTlsFiles) {
+  config::Config cfg;
+  cfg.shim_binary = tree_ / "no-such-shim";
+  cfg.vmm.backend = config::Backend::qemu;
+  cfg.vmm.qemu_binary = "no-such-qemu-system";
+  cfg.fleet.role = config::FleetRole::front;
+  cfg.fleet.tls = {tree_ / "vmlinux", tree_ / "vmlinux", tree_ / "vmlinux"};
+  EXPECT_TRUE(check_startup(cfg).ok()) << check_startup(cfg).ToString();
+  cfg.fleet.tls.ca = tree_ / "no-ca.pem";
+  EXPECT_EQ(check_startup(cfg).message(),
+            "fleet.tls.ca " + tree_ / "no-ca.pem" + ": No such file or directory");
+}
+
 TEST_F(StartupChecksTest, FindExecutableTakesTheFirstExecutableMatchInPath) {
   ::mkdir((tree_ / "a").c_str(), 0755);
   ::mkdir((tree_ / "b").c_str(), 0755);
