@@ -17,8 +17,10 @@ struct FleetMemberAddress {
 
 struct FleetFrontSettings {
   std::vector<FleetMemberAddress> members;
-  uint32_t report_interval_ms = 1000;  // fleet.report_interval_ms
-  uint32_t member_timeout_ms = 3000;   // fleet.member_timeout_ms
+  // fleet.report_interval_ms: the front sends itself tick_atom this often.
+  // 0: it does not; whoever drives it sends tick_atom (tests, fleet-sim).
+  uint32_t report_interval_ms = 1000;
+  uint32_t member_timeout_ms = 3000;  // fleet.member_timeout_ms
 };
 
 }  // namespace ember::actors
