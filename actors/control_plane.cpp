@@ -3,13 +3,18 @@
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <utility>
 
 #include "actors/actors.hpp"
+#include "actors/fleet.hpp"
+#include "actors/fleet_links.hpp"
 #include "actors/loop_coordinator.hpp"
+#include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
 #include "journal/journal_recorder.hpp"
@@ -21,10 +26,26 @@ namespace ember::actors {
 namespace {
 
 // The actors run on the I/O thread (actors/loop_coordinator.hpp): a call
-// crosses no thread inside emberd.
-caf::actor_system_config& on_loop(io::EventLoop& loop, caf::actor_system_config& cfg) {
+// crosses no thread inside emberd. A fleet member or front also loads the
+// middleman with TLS (actors/fleet_links.hpp).
+caf::actor_system_config& on_loop(io::EventLoop& loop, const config::FleetSettings& fleet,
+                                  caf::actor_system_config& cfg) {
   schedule_actors_on(loop, cfg);
+  if (fleet.role != config::FleetRole::none) configure_fleet_tls(cfg, fleet.tls);
   return cfg;
+}
+
+FleetFrontSettings front_settings(const config::FleetSettings& fleet) {
+  FleetFrontSettings out;
+  out.report_interval_ms = fleet.report_interval_ms;
+  out.member_timeout_ms = fleet.member_timeout_ms;
+  for (const config::FleetMemberEntry& m : fleet.members) {
+    FleetMemberAddress a{m.name, "", 0, m.address};
+    // Checked when the config was loaded.
+    (void)config::split_host_port(m.address, &a.host, &a.port);
+    out.members.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace
@@ -65,6 +86,10 @@ struct ControlPlane::Impl {
   msg::registry_actor registry;
   msg::frontend_actor frontend;
   msg::inventory_actor inventory;
+  // fleet.role front: the front stands in for the registry; member: the
+  // facade the front reaches (published by start_fleet).
+  msg::fleet_front_actor front;
+  msg::fleet_member_actor member;
   const config::Config& cfg;
 
   metrics::Metrics* metrics;
@@ -72,7 +97,7 @@ struct ControlPlane::Impl {
   Impl(io::EventLoop& loop, const config::Config& config, journal::JournalWriter* journal,
        metrics::Metrics* counters)
       : effects(loop, config, counters),
-        sys(on_loop(loop, caf_cfg)),
+        sys(on_loop(loop, config.fleet, caf_cfg)),
         cfg(config),
         metrics(counters) {
     if (journal != nullptr) {
@@ -84,11 +109,20 @@ struct ControlPlane::Impl {
     inventory = spawn_inventory(sys);
     inventory_sink = actors::inventory_sink(inventory);
     ActorDeps deps{&cfg, vm_effects, metrics, inventory_sink.get()};
-    registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
-      return spawn_vm_supervisor(s, std::move(key), deps);
-    });
+    if (cfg.fleet.role == config::FleetRole::front) {
+      front = spawn_fleet_front(sys, front_settings(cfg.fleet), spawn_fleet_links(sys), deps);
+      registry = front;
+    } else {
+      registry = spawn_registry(sys, deps, [deps](caf::actor_system& s, msg::VmKey key) {
+        return spawn_vm_supervisor(s, std::move(key), deps);
+      });
+    }
+    if (cfg.fleet.role == config::FleetRole::member)
+      member = spawn_fleet_member(sys, cfg.fleet.name, registry, inventory, deps);
     frontend = spawn_frontend(sys, registry, deps);
   }
+
+  bool is_front() const { return cfg.fleet.role == config::FleetRole::front; }
 };
 
 ControlPlane::ControlPlane(io::EventLoop& loop, const config::Config& cfg,
@@ -106,8 +140,11 @@ ControlPlane::~ControlPlane() {
     caf::anon_send_exit(impl_->frontend, caf::exit_reason::user_shutdown);
     self->receive([](caf::down_msg&) {});
   }
+  if (impl_->member) caf::anon_send_exit(impl_->member, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->registry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->inventory, caf::exit_reason::user_shutdown);
+  impl_->member = nullptr;
+  impl_->front = nullptr;
   impl_->registry = nullptr;
   impl_->frontend = nullptr;
   impl_->inventory = nullptr;
@@ -137,6 +174,7 @@ void ControlPlane::serve(ttrpc::Server& server) {
 
 ControlPlane::Recovered ControlPlane::recover() {
   Recovered out;
+  if (impl_->is_front()) return out;  // it runs no VMs: nothing of a previous one to adopt
   shimproc::RecoveryScan scan = shimproc::scan_for_shims(impl_->cfg);
   out.killed = scan.killed_shims;
   out.removed_dirs = scan.removed_dirs;
@@ -156,6 +194,7 @@ ControlPlane::Recovered ControlPlane::recover() {
 
 uint32_t ControlPlane::stop_all_vms() {
   uint32_t n = 0;
+  if (impl_->is_front()) return n;  // the members' VMs are theirs to stop
   caf::scoped_actor self{impl_->sys};
   self->request(impl_->registry, caf::infinite, msg::stop_all_atom::value)
       .receive([&](uint32_t count) { n = count; }, [](caf::error&) {});
@@ -163,11 +202,52 @@ uint32_t ControlPlane::stop_all_vms() {
 }
 
 void ControlPlane::list_vms(msg::InventoryQuery query) {
-  caf::anon_send(impl_->inventory, msg::list_atom::value, std::move(query));
+  if (impl_->is_front())
+    caf::anon_send(impl_->front, msg::list_atom::value, std::move(query));
+  else
+    caf::anon_send(impl_->inventory, msg::list_atom::value, std::move(query));
 }
 
 void ControlPlane::watch_vms(msg::InventoryWatch watch) {
-  caf::anon_send(impl_->inventory, msg::watch_atom::value, std::move(watch));
+  if (impl_->is_front())
+    caf::anon_send(impl_->front, msg::watch_atom::value, std::move(watch));
+  else
+    caf::anon_send(impl_->inventory, msg::watch_atom::value, std::move(watch));
+}
+
+Status ControlPlane::start_fleet() {
+  const config::FleetSettings& fleet = impl_->cfg.fleet;
+  if (fleet.role != config::FleetRole::member) return Status::Ok();
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = config::split_host_port(fleet.listen, &host, &port); !s.ok())
+    return Status(s.code(), "fleet.listen: " + s.message());
+  uint16_t bound = 0;
+  return publish_fleet_member(impl_->member, host, port, &bound);
+}
+
+void ControlPlane::report_host_memory(uint64_t free_mib, uint64_t total_mib) {
+  if (impl_->member) caf::anon_send(impl_->member, msg::host_atom::value, free_mib, total_mib);
+}
+
+void ControlPlane::fleet_members(MembersReply reply) {
+  if (!impl_->is_front()) {
+    reply(Status::FailedPrecondition(std::string("emberd is not a fleet front (fleet.role: ") +
+                                     config::to_string(impl_->cfg.fleet.role) + ")"),
+          {});
+    return;
+  }
+  // A one-shot asker: the answer (or the error) runs inside it, on the
+  // actors' thread, like the inventory's replies.
+  impl_->sys.spawn([front = impl_->front, reply = std::move(reply)](caf::event_based_actor* self) {
+    self->request(front, std::chrono::seconds(10), msg::members_atom::value)
+        .then([reply](std::vector<msg::MemberStatus>& m) { reply(Status::Ok(), std::move(m)); },
+              [reply, self](caf::error& e) {
+                reply(Status::Unavailable("the fleet front did not answer: " +
+                                          self->system().render(e)),
+                      {});
+              });
+  });
 }
 
 uint32_t ControlPlane::vm_count() {

@@ -2,9 +2,13 @@
 // ControlPlane: emberd's actors behind a CAF-free facade, so the daemon's main
 // and the I/O code never include CAF headers.
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 
+#include "base/status.hpp"
 #include "io/ttrpc/ttrpc.hpp"
+#include "messages/fleet_types.hpp"
 #include "messages/vm_inventory.hpp"
 #include "messages/vm_types.hpp"
 
@@ -69,6 +73,18 @@ class ControlPlane {
   // later on the actors' thread, never inside these calls. Any thread.
   void list_vms(msg::InventoryQuery query);
   void watch_vms(msg::InventoryWatch watch);
+
+  // The fleet (docs/fleet.md; fleet.role none: these do nothing). A member
+  // publishes its facade with TLS on fleet.listen: UNAVAILABLE saying why
+  // (the port in use...) otherwise. Call once, after recover(). Blocking.
+  Status start_fleet();
+  // A member's host memory, read by the daemon's timer (the actors read no
+  // file). Any thread.
+  void report_host_memory(uint64_t free_mib, uint64_t total_mib);
+  // The front's members; FAILED_PRECONDITION on any emberd that is not a
+  // front. reply runs later on the actors' thread, never inside this call.
+  using MembersReply = std::function<void(Status, std::vector<msg::MemberStatus>)>;
+  void fleet_members(MembersReply reply);
 
  private:
   struct Impl;

@@ -18,6 +18,8 @@ void fill(const VmSummary& vm, v1::VMSummary* out) {
   out->set_shimpid(vm.shim_pid);
   out->set_vmmpid(vm.guest.vmm_pid);
   out->set_startedunixnano(vm.guest.started_unix_nano);
+  out->set_member(vm.member);
+  out->set_conflict(vm.conflict);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "cmd/emberctl/command_table.hpp"
 
 #include "cmd/emberctl/bench_commands.hpp"
+#include "cmd/emberctl/fleet_commands.hpp"
 #include "cmd/emberctl/inventory_commands.hpp"
 #include "cmd/emberctl/journal_commands.hpp"
 #include "cmd/emberctl/replay_commands.hpp"
@@ -17,6 +18,7 @@ const std::vector<CommandGroup>& command_groups() {
       {"replay live", add_replay_live_command},
       {"journal", add_journal_commands},
       {"events", add_events_command},
+      {"fleet", add_fleet_commands},
   };
   return groups;
 }

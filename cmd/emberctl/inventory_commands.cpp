@@ -77,27 +77,34 @@ std::string accel(const v1::VMSummary& vm) {
 }
 
 nlohmann::ordered_json fields_of(const v1::VMSummary& vm) {
-  return {{"Namespace", vm.namespace_()},
-          {"VMID", vm.vmid()},
-          {"State", state_name(vm.state())},
-          {"StateReason", vm.statereason()},
-          {"Backend", vm.backend()},
-          {"Accel", vm.accel()},
-          {"AccelReason", vm.accelreason()},
-          {"VcpuCount", vm.vcpucount()},
-          {"MemSizeMib", vm.memsizemib()},
-          {"ShimPid", vm.shimpid()},
-          {"VmmPid", vm.vmmpid()},
-          {"StartedUnixNano", vm.startedunixnano()},
-          {"Uptime", uptime(vm.startedunixnano())}};
+  nlohmann::ordered_json out = {{"Namespace", vm.namespace_()},
+                                {"VMID", vm.vmid()},
+                                {"State", state_name(vm.state())},
+                                {"StateReason", vm.statereason()},
+                                {"Backend", vm.backend()},
+                                {"Accel", vm.accel()},
+                                {"AccelReason", vm.accelreason()},
+                                {"VcpuCount", vm.vcpucount()},
+                                {"MemSizeMib", vm.memsizemib()},
+                                {"ShimPid", vm.shimpid()},
+                                {"VmmPid", vm.vmmpid()},
+                                {"StartedUnixNano", vm.startedunixnano()},
+                                {"Uptime", uptime(vm.startedunixnano())}};
+  // Through a fleet front only: a single host's output is unchanged.
+  if (!vm.member().empty()) {
+    out["Member"] = vm.member();
+    out["Conflict"] = vm.conflict();
+  }
+  return out;
 }
 
 std::string pid(int32_t p) {
   return p > 0 ? std::to_string(p) : "-";
 }
 
-// Columns padded to their widest cell.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
+}  // namespace
+
+std::string text_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width;
   for (const auto& row : rows)
     for (size_t i = 0; i < row.size(); ++i) {
@@ -115,6 +122,13 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   return out.str();
 }
 
+namespace {
+
+// "m2", or "m2 (conflict)" for a losing copy (docs/fleet.md).
+std::string member_cell(const v1::VMSummary& vm) {
+  return vm.conflict() ? vm.member() + " (conflict)" : vm.member();
+}
+
 void print_list(const v1::ListVMsResponse& list, Output& out, bool json) {
   if (json) {
     nlohmann::ordered_json vms = nlohmann::ordered_json::array();
@@ -125,14 +139,19 @@ void print_list(const v1::ListVMsResponse& list, Output& out, bool json) {
   }
   std::vector<std::vector<std::string>> rows = {
       {"NAMESPACE", "ID", "STATE", "BACKEND", "ACCEL", "VCPUS", "MEMORY", "SHIM", "VMM", "UPTIME"}};
+  // Through a fleet front, each VM's member (docs/fleet.md).
+  const bool members = std::any_of(list.vms().begin(), list.vms().end(),
+                                   [](const v1::VMSummary& vm) { return !vm.member().empty(); });
+  if (members) rows[0].insert(rows[0].begin() + 2, "MEMBER");
   for (const auto& vm : list.vms()) {
     rows.push_back({vm.namespace_(), vm.vmid(), state_name(vm.state()),
                     vm.backend().empty() ? "-" : vm.backend(), accel(vm),
                     vm.vcpucount() ? std::to_string(vm.vcpucount()) : "-",
                     vm.memsizemib() ? std::to_string(vm.memsizemib()) + " MiB" : "-",
                     pid(vm.shimpid()), pid(vm.vmmpid()), uptime(vm.startedunixnano())});
+    if (members) rows.back().insert(rows.back().begin() + 2, member_cell(vm));
   }
-  out.text(table(rows));
+  out.text(text_table(rows));
 }
 
 // "2026-12-01T16:59:00.123Z"
@@ -165,7 +184,11 @@ void print_event(const v1::VMEvent& e, Output& out, bool json) {
 
 void add_vm_ls_command(CLI::App& vm, Action* chosen) {
   auto scope = std::make_shared<Scope>();
-  CLI::App* sub = vm.add_subcommand("ls", "List the VMs with their state and shape (ListVMs)");
+  CLI::App* sub = vm.add_subcommand(
+      "ls",
+      "List the VMs with their state and shape, and through a fleet front their member "
+      "(ListVMs)");
+  sub->alias("list");
   add_scope_options(*sub, *scope);
   sub->callback([=] {
     *chosen = [scope](Invocation& inv) {

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "actors/control_plane.hpp"
+#include "cmd/emberd/fleet_service.hpp"
+#include "cmd/emberd/host_memory_reports.hpp"
 #include "cmd/emberd/inventory_service.hpp"
 #include "cmd/emberd/journal_service.hpp"
 #include "cmd/emberd/journal_setup.hpp"
@@ -118,6 +120,7 @@ struct Serving {
   std::unique_ptr<io::EventLoop> loop;
   std::unique_ptr<ttrpc::Server> server;
   std::unique_ptr<actors::ControlPlane> plane;
+  std::unique_ptr<HostMemoryReports> host_memory;  // a fleet member's; before the plane goes
   std::unique_ptr<metrics::MetricsServer> metrics_server;
   std::thread io_thread;
 };
@@ -126,8 +129,14 @@ struct Serving {
 // endpoint. On error, what runs is stopped again.
 Status start_serving(const config::Config& cfg, Serving& srv) {
   log_recovery(srv.plane->recover(), srv.metrics.get());
-  Status s = srv.server->listen(cfg.socket);
-  if (!s.ok()) s = Status(s.code(), "cannot serve on " + cfg.socket + ": " + s.ToString());
+  // A member is published once its adopted VMs are registered, so its first
+  // report to the front names them.
+  Status s = srv.plane->start_fleet();
+  if (s.ok() && cfg.fleet.role == config::FleetRole::member)
+    spdlog::info("fleet: member {} published on {}", cfg.fleet.name, cfg.fleet.listen);
+  if (s.ok()) s = srv.server->listen(cfg.socket);
+  if (!s.ok() && s.code() != Code::unavailable)
+    s = Status(s.code(), "cannot serve on " + cfg.socket + ": " + s.ToString());
   if (s.ok() && srv.metrics) s = start_metrics_server(cfg, *srv.metrics, &srv.metrics_server);
   if (!s.ok()) {
     srv.plane.reset();
@@ -156,6 +165,7 @@ int serve(const config::Config& cfg, int ready_fd) {
   srv.plane->serve(*srv.server);
   serve_journal(*srv.server, srv.journal.get(), cfg.journal);
   serve_inventory(*srv.server, *srv.plane);
+  serve_fleet(*srv.server, *srv.plane);
   serve_tombstones(*srv.server, config::tombstone_dir(cfg));
   // The actors run on the loop: it runs before anything asks them. Shims
   // that outlived a previous emberd are adopted before the socket exists, so
@@ -165,10 +175,15 @@ int serve(const config::Config& cfg, int ready_fd) {
     spdlog::error("{}", s.message());
     return 1;
   }
+  if (cfg.fleet.role == config::FleetRole::member)
+    srv.host_memory =
+        std::make_unique<HostMemoryReports>(*srv.loop, *srv.plane, cfg.fleet.report_interval_ms);
   if (ready_fd >= 0) notify_ready(ready_fd);
   notify_service_ready();
   spdlog::info("emberd listening on {} (backend {}, config {})", cfg.socket,
                config::to_string(cfg.vmm.backend), cfg.source.empty() ? "built-in" : cfg.source);
+  if (cfg.fleet.role == config::FleetRole::front)
+    spdlog::info("fleet: front of {} member(s); it runs no VM itself", cfg.fleet.members.size());
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -180,6 +195,7 @@ int serve(const config::Config& cfg, int ready_fd) {
     uint32_t n = srv.plane->stop_all_vms();
     spdlog::info("emberd: stopped {} VM(s)", n);
   }
+  srv.host_memory.reset();
   srv.plane.reset();  // detaches the VMs that remain: their shims keep running
   srv.loop->stop();
   srv.io_thread.join();

@@ -18,13 +18,22 @@ constexpr const char* kMethods[] = {
 
 }  // namespace
 
-RecordingServer::RecordingServer() : loop_(std::make_unique<io::EventLoop>()) {
+RecordingServer::RecordingServer(bool with_listings) : loop_(std::make_unique<io::EventLoop>()) {
   server_ = std::make_unique<ttrpc::Server>(*loop_);
   for (const char* method : kMethods) {
     server_->add_method("Firecracker", method, [this](ttrpc::Request req, ttrpc::Responder r) {
       handle(std::move(req), std::move(r));
     });
   }
+  // emberd's own extension services that emberctl lists with.
+  if (with_listings)
+    for (const auto& [service, method] :
+         {std::pair<const char*, const char*>{"ember.v1.Inventory", "ListVMs"},
+          {"ember.v1.Fleet", "ListMembers"}}) {
+      server_->add_method(service, method, [this](ttrpc::Request req, ttrpc::Responder r) {
+        handle(std::move(req), std::move(r));
+      });
+    }
   loop_->start_thread();
 }
 

@@ -32,12 +32,13 @@ struct RecordedCall {
 
 class RecordingServer {
  public:
-  RecordingServer();
+  // with_listings: also ember.v1.Inventory/ListVMs and ember.v1.Fleet/ListMembers.
+  explicit RecordingServer(bool with_listings = false);
   ~RecordingServer();  // closes every connection; held calls are never answered
   RecordingServer(const RecordingServer&) = delete;
   RecordingServer& operator=(const RecordingServer&) = delete;
 
-  // Serves all twelve fccontrol methods on a unix socket at path.
+  // Serves the methods on a unix socket at path.
   Status listen(const std::string& path);
 
   // What a method answers from now on. Default: OK with an empty payload

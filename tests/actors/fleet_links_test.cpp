@@ -1,0 +1,160 @@
+// The production fleet links (actors/fleet_links.hpp) over 127.0.0.1: two
+// actor systems in this process, each with libcaf_openssl and its own
+// certificate from deploy/fleet-certs.sh. A member whose certificate the
+// fleet CA signed links and answers; one from another CA is refused, and so
+// is a front the member does not trust; a closed port is a plain failure.
+#include <gtest/gtest.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "actors/fleet.hpp"
+#include "actors/fleet_links.hpp"
+#include "config/config.hpp"
+#include "tests/support/temp_tree.hpp"
+
+namespace ember::actors {
+namespace {
+
+// A member that answers reports with its name: enough to see a message cross.
+msg::fleet_member_actor::behavior_type fake_member(msg::fleet_member_actor::pointer) {
+  return {
+      [](msg::call_atom, msg::VmKey&, msg::VmCall&) { return msg::RpcReply{}; },
+      [](msg::report_atom, bool with_vms) {
+        msg::MemberReport r;
+        r.member = "m1";
+        r.with_vms = with_vms;
+        r.capacity.max_vms = 7;
+        return r;
+      },
+      [](msg::list_atom, std::string&, bool) { return std::vector<msg::VmSummary>{}; },
+      [](msg::watch_atom, caf::actor&) {},
+      [](msg::host_atom, uint64_t, uint64_t) {},
+  };
+}
+
+// One side of a link: an actor system with the middleman and TLS.
+struct Node {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::vector<msg::fleet_member_actor> members;  // ended before the system
+  Node(const std::string& dir, const std::string& name) {
+    configure_fleet_tls(cfg, config::FleetTls{dir + "/ca.pem", dir + "/" + name + ".pem",
+                                              dir + "/" + name + ".key"});
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+  ~Node() {
+    for (auto& m : members)
+      caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
+  }
+  msg::fleet_member_actor spawn_member() {
+    members.push_back(sys->spawn(fake_member));
+    return members.back();
+  }
+};
+
+class FleetLinksTest : public ::testing::Test {
+ protected:
+  FleetLinksTest() {
+    make_certs("fleet", "front m1");
+    make_certs("other", "m1 front");
+  }
+
+  void make_certs(const std::string& dir, const std::string& names) {
+    const std::string cmd =
+        std::string(EMBER_FLEET_CERTS) + " " + tree_ / dir + " " + names + " >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+
+  // The member, published with TLS on an ephemeral port of 127.0.0.1.
+  uint16_t publish_member(Node& member) {
+    uint16_t port = 0;
+    Status s = publish_fleet_member(member.spawn_member(), "127.0.0.1", 0, &port);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return port;
+  }
+
+  // The front's link request: the member, or the error.
+  caf::expected<msg::fleet_member_actor> link(Node& front, uint16_t port) {
+    auto links = spawn_fleet_links(*front.sys);
+    caf::scoped_actor self{*front.sys};
+    caf::expected<msg::fleet_member_actor> out = caf::sec::runtime_error;
+    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
+                  port)
+        .receive([&](msg::fleet_member_actor& m) { out = m; },
+                 [&](caf::error& e) { out = std::move(e); });
+    caf::anon_send_exit(links, caf::exit_reason::user_shutdown);
+    return out;
+  }
+
+  testsupport::TempTree tree_;
+};
+
+TEST_F(FleetLinksTest, MemberSignedByTheFleetCaLinksAndAnswers) {
+  Node member(tree_ / "fleet", "m1");
+  Node front(tree_ / "fleet", "front");
+  auto linked = link(front, publish_member(member));
+  ASSERT_TRUE(linked) << front.sys->render(linked.error());
+  caf::scoped_actor self{*front.sys};
+  self->request(*linked, std::chrono::seconds(30), msg::report_atom::value, true)
+      .receive(
+          [](msg::MemberReport& r) {
+            EXPECT_EQ(r.member, "m1");
+            EXPECT_TRUE(r.with_vms);
+            EXPECT_EQ(r.capacity.max_vms, 7u);
+          },
+          [&](caf::error& e) { ADD_FAILURE() << front.sys->render(e); });
+}
+
+TEST_F(FleetLinksTest, MemberFromAnotherCaIsRefusedWithAClearError) {
+  Node member(tree_ / "other", "m1");
+  Node front(tree_ / "fleet", "front");
+  auto linked = link(front, publish_member(member));
+  ASSERT_FALSE(linked);
+  EXPECT_TRUE(is_fleet_link_refused(linked.error())) << front.sys->render(linked.error());
+  EXPECT_NE(front.sys->render(linked.error()).find("not signed by the fleet CA"), std::string::npos)
+      << front.sys->render(linked.error());
+}
+
+TEST_F(FleetLinksTest, FrontFromAnotherCaIsRefusedByTheMember) {
+  Node member(tree_ / "fleet", "m1");
+  Node front(tree_ / "other", "front");
+  auto linked = link(front, publish_member(member));
+  ASSERT_FALSE(linked);
+  EXPECT_TRUE(is_fleet_link_refused(linked.error())) << front.sys->render(linked.error());
+}
+
+TEST_F(FleetLinksTest, ClosedPortIsAFailureNotARefusal) {
+  Node front(tree_ / "fleet", "front");
+  uint16_t port = 0;
+  {
+    Node member(tree_ / "fleet", "m1");
+    port = publish_member(member);
+  }  // the member's system is gone, and its port closed with it
+  auto linked = link(front, port);
+  ASSERT_FALSE(linked);
+  EXPECT_FALSE(is_fleet_link_refused(linked.error()));
+  EXPECT_NE(front.sys->render(linked.error()).find("cannot connect to 127.0.0.1:"),
+            std::string::npos)
+      << front.sys->render(linked.error());
+}
+
+TEST_F(FleetLinksTest, PortInUseIsUnavailable) {
+  Node first(tree_ / "fleet", "m1");
+  Node second(tree_ / "fleet", "m1");
+  const uint16_t port = publish_member(first);
+  uint16_t bound = 0;
+  Status s = publish_fleet_member(second.spawn_member(), "127.0.0.1", port, &bound);
+  EXPECT_EQ(s.code(), Code::unavailable) << s.ToString();
+  EXPECT_NE(s.message().find("cannot publish the fleet member on 127.0.0.1:"), std::string::npos)
+      << s.message();
+}
+
+}  // namespace
+}  // namespace ember::actors
