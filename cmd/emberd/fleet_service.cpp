@@ -20,8 +20,10 @@ void serve_fleet(ttrpc::Server& server, actors::ControlPlane& plane) {
                         return;
                       }
                       plane.fleet_members([r](Status s, std::vector<msg::MemberStatus> members) {
-                        if (!s.ok()) return r.reply(s);
-                        r.reply(Status::Ok(), msg::encode_member_list(members));
+                        if (s.ok())
+                          r.reply(Status::Ok(), msg::encode_member_list(members));
+                        else
+                          r.reply(s);
                       });
                     });
 }

@@ -33,6 +33,9 @@ class FleetTest : public ::testing::Test {
     std::string why;
     if (!netns_supported(&why)) GTEST_SKIP() << "network namespaces unavailable: " << why;
   }
+  void TearDown() override {
+    if (HasFailure() && fleet_) std::cerr << "front's log:\n" << fleet_->front().log();
+  }
   void start(FleetOptions opts = {}) {
     fleet_ = std::make_unique<FleetCluster>(opts);
     client_ = std::make_unique<FcClient>(fleet_->front().socket());
@@ -260,6 +263,17 @@ TEST_F(FleetTest, AMemberWithACertificateOfAnotherCaIsRefused) {
   EXPECT_NE(log.find("refused"), std::string::npos) << log;
   create_all("c", 6);
   EXPECT_TRUE(ids_on(3).empty());
+  // The refused member's retries leave the others alone.
+  ASSERT_TRUE(fleet().wait_members(
+      [](const std::vector<MemberRow>& rows) {
+        return rows.size() == 3 && rows[2].state == "refused" &&
+               rows[2].reason.find("TLS") != std::string::npos;
+      },
+      kLinkTimeout))
+      << fleet().last_rows();
+  log = fleet().front().log();
+  EXPECT_EQ(log.find("m1 (10.77.1.2:7100) is lost"), std::string::npos) << log;
+  EXPECT_EQ(log.find("m2 (10.77.2.2:7100) is lost"), std::string::npos) << log;
 }
 
 // The calls of LifecycleTest.EveryCallWorksFromCreateToStop, through the front.
