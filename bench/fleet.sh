@@ -142,8 +142,11 @@ for k in 1 2; do
     sleep 0.05
     i=$((i + 1))
   done
+  exec_ns=$(date +%s%N)
   FRONT_PID=$(start front "$TAG-c")
-  record "rebuild-after-front-restart-$VMS-k$k" "$B" placed --socket "$FRONT" -n "$VMS" --timeout 300 --poll-ms 10
+  # seconds: from the front's ready; seconds_since_given_instant: from its exec
+  record "rebuild-after-front-restart-$VMS-k$k" "$B" placed --socket "$FRONT" -n "$VMS" \
+    --timeout 300 --poll-ms 10 --since-ns "$exec_ns"
   printf '{"bench":"fleet","step":"front-rss-rebuilt-k%s","vms":%s,"loadavg":"%s","front_rss_kib":%s}\n' \
     "$k" "$VMS" "$(cat /proc/loadavg)" "$(rss_kib "$FRONT_PID")" | tee -a "$OUT"
 done

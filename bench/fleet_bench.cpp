@@ -37,6 +37,7 @@ struct Options {
   std::string socket, member_socket, prefix = "fb", vm;
   size_t count = 100, concurrency = 16, calls = 10000, block = 100;
   int poll_ms = 10;
+  int64_t since_ns = 0;  // placed: also report the time since this CLOCK_REALTIME instant
   double timeout = 120;
 };
 
@@ -176,7 +177,11 @@ nlohmann::ordered_json placed(const Options& o) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
   }
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   return {{"mode", "placed"},
+          {"seconds_since_given_instant", o.since_ns > 0 ? (now_ns - o.since_ns) / 1e9 : 0.0},
           {"vms", o.count},
           {"placed", placed},
           {"all_up", all_up},
@@ -210,6 +215,7 @@ int main(int argc, char** argv) {
   p->add_option("-n,--count", o.count);
   p->add_option("--poll-ms", o.poll_ms);
   p->add_option("--timeout", o.timeout, "seconds");
+  p->add_option("--since-ns", o.since_ns, "also report the seconds since this (date +%s%N)");
   CLI11_PARSE(app, argc, argv);
   try {
     const std::string mode = app.get_subcommands().front()->get_name();
