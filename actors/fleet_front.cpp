@@ -55,9 +55,9 @@ void unplace(FrontState& st, const VmKey& key, size_t i) {
 namespace {
 
 // A routed call's reply changes the placement: a CreateVM that succeeded
-// (or that the member already holds) places the VM; a StopVM that succeeded,
-// or NOT_FOUND from the member, removes it.
-void apply_reply(FrontState& st, const Routed& r, const RpcReply& reply) {
+// (or that the member already holds, or whose outcome is unknown) places
+// the VM; a StopVM that succeeded, or NOT_FOUND from the member, removes it.
+void apply_reply(FrontState& st, const Routed& r, const RpcReply& reply, bool outcome_unknown) {
   Member& m = st.members[r.member];
   auto code = static_cast<Code>(reply.code);
   if (r.method == Method::create_vm) {
@@ -67,7 +67,7 @@ void apply_reply(FrontState& st, const Routed& r, const RpcReply& reply) {
     m.pending_mib -= std::min(m.pending_mib, c_mib);
     st.creating.erase(c);
     --m.placed;  // counted while in flight; place() counts it again
-    if (code == Code::ok || code == Code::already_exists) {
+    if (code == Code::ok || code == Code::already_exists || outcome_unknown) {
       place(st, r.key, r.member, now_unix_nano());
       // until its next report says how much is left
       uint64_t& free = m.capacity.free_memory_mib;
@@ -81,13 +81,13 @@ void apply_reply(FrontState& st, const Routed& r, const RpcReply& reply) {
 
 }  // namespace
 
-void finish(Self self, uint64_t id, RpcReply r) {
+void finish(Self self, uint64_t id, RpcReply r, bool outcome_unknown) {
   auto& st = self->state;
   auto i = st.routed.find(id);
   if (i == st.routed.end()) return;  // answered already
   Routed routed = std::move(i->second);
   st.routed.erase(i);
-  apply_reply(st, routed, r);
+  apply_reply(st, routed, r, outcome_unknown);
   routed.promise.deliver(std::move(r));
 }
 
@@ -131,7 +131,9 @@ caf::result<RpcReply> route(Self self, size_t i, const VmKey& key, VmCall call) 
   self->request(st.members[i].handle, std::chrono::milliseconds(ms), call_atom::value, key,
                 std::move(call))
       .then([=](RpcReply& r) { finish(self, id, std::move(r)); },
-            [=](caf::error& e) { finish(self, id, route_error(self, i, key, ms, e)); });
+            [=](caf::error& e) {
+              finish(self, id, route_error(self, i, key, ms, e), e == caf::sec::request_timeout);
+            });
   return rp;
 }
 

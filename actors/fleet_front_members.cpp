@@ -10,13 +10,15 @@
 // VMs placed on it but absent are dropped, VMs it holds that the front did
 // not know are placed on it (how a restarted front rebuilds its placement),
 // and a key held by two members is a conflict: the copy created first wins
-// (a tie: the lower member name); the other stays where it is, is listed as
-// a conflict, and is never stopped by the front.
+// (a tie: the lower member name; an unknown time counts as the latest); the
+// other stays where it is, is listed as a conflict, and is never stopped by
+// the front.
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/sec.hpp>
 
 #include <chrono>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -59,9 +61,14 @@ void drop_handle(Self self, size_t i) {
   m.watching = false;
 }
 
-// Whether the copy of (a_created, a) wins over (b_created, b).
+// Whether the copy of (a_created, a) wins over (b_created, b): created
+// first, and on a tie the lower member name. An unknown time (0) counts as
+// the latest: a copy whose creation is known wins over it.
 bool wins(int64_t a_created, const std::string& a, int64_t b_created, const std::string& b) {
-  return std::tie(a_created, a) < std::tie(b_created, b);
+  auto known = [](int64_t t) { return t > 0 ? t : std::numeric_limits<int64_t>::max(); };
+  int64_t a_time = known(a_created);
+  int64_t b_time = known(b_created);
+  return std::tie(a_time, a) < std::tie(b_time, b);
 }
 
 // Member i reported vm, which member j holds too: the rule picks the one
@@ -100,6 +107,8 @@ void promote_loser(FrontState& st, const VmKey& key) {
   }
   if (best == st.members.size()) return;
   st.members[best].conflicts.erase(key);
+  spdlog::warn("fleet: VM {}/{} now goes to {}, the other member that holds it", key.ns, key.id,
+               st.members[best].where.name);
   place(st, key, best, best_created);
 }
 
@@ -205,7 +214,7 @@ void on_link_failed(Self self, size_t i, const caf::error& e) {
   if (is_fleet_link_refused(e)) {
     std::string why = e.context().match_elements<std::string>() ? e.context().get_as<std::string>(0)
                                                                 : self->system().render(e);
-    set_down(self, i, MemberState::refused, "refused: " + why);
+    set_down(self, i, MemberState::refused, why);
     return;
   }
   MemberState s = m.state == MemberState::connecting ? MemberState::connecting : MemberState::lost;

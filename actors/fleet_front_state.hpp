@@ -78,7 +78,9 @@ using Self = msg::fleet_front_actor::stateful_pointer<FrontState>;
 // "member m2 (10.77.2.2:7100) is unreachable: <reason>", UNAVAILABLE.
 msg::RpcReply unreachable(const Member& m);
 // Answers routed call id with r (once), and updates the placement by it.
-void finish(Self self, uint64_t id, msg::RpcReply r);
+// outcome_unknown: the member did not answer in time; a CreateVM then keeps
+// its placement (the VM may exist there: no second copy elsewhere).
+void finish(Self self, uint64_t id, msg::RpcReply r, bool outcome_unknown = false);
 // Places key on member i (after a create or a report), counting it there.
 void place(FrontState& st, const msg::VmKey& key, size_t i, int64_t created_unix_nano);
 // Forgets key's placement if it is on member i.

@@ -7,12 +7,12 @@ namespace {
 
 // Why c cannot take the VM; "" if it can.
 std::string refusal(const PlacementCandidate& c, uint64_t memory_mib) {
-  if (!c.up) return c.name + " is " + c.state;
+  if (!c.up) return std::string(c.name) + " is " + std::string(c.state);
   if (c.placed >= c.max_vms)
-    return c.name + " is full (" + std::to_string(c.placed) + " of " + std::to_string(c.max_vms) +
-           " VMs)";
+    return std::string(c.name) + " is full (" + std::to_string(c.placed) + " of " +
+           std::to_string(c.max_vms) + " VMs)";
   if (c.free_memory_mib < memory_mib)
-    return c.name + " has " + std::to_string(c.free_memory_mib) + " MiB free, " +
+    return std::string(c.name) + " has " + std::to_string(c.free_memory_mib) + " MiB free, " +
            std::to_string(memory_mib) + " needed";
   return {};
 }

@@ -4,17 +4,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.hpp"
 
 namespace ember::actors {
 
-// One member as the policy sees it.
+// One member as the policy sees it (views into the caller's strings: a
+// placement among 1,000 members copies none).
 struct PlacementCandidate {
-  std::string name;
+  std::string_view name;
   bool up = false;
-  std::string state;             // shown when not up: "lost", "connecting", "refused"
+  std::string_view state;        // shown when not up: "lost", "connecting", "refused"
   uint32_t placed = 0;           // VMs the front routes to it, creates in flight included
   uint32_t max_vms = 0;          // its limits.max_vms, as reported
   uint64_t free_memory_mib = 0;  // as reported, less the creates in flight on it
