@@ -22,7 +22,7 @@ struct MemberRow {
   std::string state;  // connecting, up, lost, refused
   std::string reason;
   uint32_t placed_vms = 0;
-  uint32_t reported_vms = 0;  // what the member last said it holds
+  uint32_t reported_vms = 0;           // what the member last said it holds
   std::vector<std::string> conflicts;  // "ns/id"
 };
 
