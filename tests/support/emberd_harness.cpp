@@ -78,6 +78,7 @@ Emberd::Emberd(EmberdOptions opts) {
   }
   extra_args_ = opts.args;
   extra_env_ = opts.env;
+  launcher_ = opts.launcher;
   start();
 }
 
@@ -94,7 +95,9 @@ void Emberd::start() {
   posix_spawn_file_actions_adddup2(&fa, log_out.get(), 1);
   posix_spawn_file_actions_adddup2(&fa, log_out.get(), 2);
   posix_spawn_file_actions_adddup2(&fa, ready_w.get(), 3);
-  std::vector<std::string> args = {EMBERD_PATH, "--config", config_path_, "--ready-fd", "3"};
+  std::vector<std::string> args = launcher_;
+  for (const char* a : {EMBERD_PATH, "--config", config_path_.c_str(), "--ready-fd", "3"})
+    args.emplace_back(a);
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (auto& a : args)
@@ -107,7 +110,7 @@ void Emberd::start() {
   for (auto& e : env_s)
     envp.push_back(e.data());
   envp.push_back(nullptr);
-  int rc = ::posix_spawn(&pid_, EMBERD_PATH, &fa, nullptr, argv.data(), envp.data());
+  int rc = ::posix_spawnp(&pid_, argv[0], &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error(std::string("spawn emberd: ") + std::strerror(rc));
   pidfd_.reset(pidfd_open_(pid_));

@@ -43,6 +43,9 @@ struct EmberdOptions {
   std::string vmm_yaml = "vmm:\n  backend: hollow\n";
   std::string log_yaml = "log:\n  level: debug\n";  // the log section of the config
   std::vector<std::string> env = {};  // extra NAME=value entries for emberd's environment
+  // A command emberd runs under, which execs it in place (so the pid stays
+  // emberd's): e.g. `ip netns exec NS` (tests/support/netns.hpp). Empty: none.
+  std::vector<std::string> launcher = {};
 };
 
 // One emberd process with its own config, socket, state and VM directories.
@@ -76,6 +79,7 @@ class Emberd {
   TempDir root_;
   std::vector<std::string> extra_args_;
   std::vector<std::string> extra_env_;
+  std::vector<std::string> launcher_;
   std::string socket_, state_dir_, vm_base_dir_, config_path_, log_path_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;

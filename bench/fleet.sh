@@ -1,0 +1,153 @@
+#!/bin/sh
+# The fleet's figures (docs/fleet.md), side by side in one run, over veth
+# pairs between network namespaces this script makes (as root) and removes:
+# a front in ember-b<pid>-c, members m1..m3 in ember-b<pid>-mN at
+# 10.77.N.2:7100, hollow backend, certificates from deploy/fleet-certs.sh.
+# One JSON object per line in OUT (load average before and after each step):
+#   - creates/s straight to member m1 vs through the front across 3 members,
+#     ROUNDS rounds alternating (per member the same 16 calls in flight);
+#   - GetVMInfo of one VM via the front vs straight to its member,
+#     interleaved in blocks of 100 (fleet_bench rpc);
+#   - the front's RSS idle and with VMS hollow VMs placed (one shim each);
+#   - time from a SIGKILLed front's restart (ready) until every member is up
+#     and all VMS are placed again, twice.
+#   bench/fleet.sh BUILD OUT.jsonl [VMS [ROUNDS]]
+set -eu
+BUILD=$(cd "$1" && pwd)
+OUT=$2
+VMS=${3:-3000}
+ROUNDS=${4:-2}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+TAG=ember-b$$
+WORK=$(mktemp -d /tmp/ember-fleet-XXXXXX)
+FRONT_PID=
+MEMBER_PIDS=
+
+cleanup() {
+  for p in $FRONT_PID $MEMBER_PIDS; do kill -9 "$p" 2>/dev/null || true; done
+  # the shims (their cwd is their VM dir below $WORK)
+  for d in /proc/[0-9]*; do
+    case $(readlink "$d/cwd" 2>/dev/null) in "$WORK"/*) kill -9 "${d#/proc/}" 2>/dev/null || true ;; esac
+  done
+  for ns in c m1 m2 m3; do ip netns del "$TAG-$ns" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+ip netns add "$TAG-c"
+ip -n "$TAG-c" link set lo up
+for n in 1 2 3; do
+  ip netns add "$TAG-m$n"
+  ip -n "$TAG-m$n" link set lo up
+  ip -n "$TAG-c" link add "veth$n" type veth peer name eth0 netns "$TAG-m$n"
+  ip -n "$TAG-c" addr add "10.77.$n.1/24" dev "veth$n"
+  ip -n "$TAG-c" link set "veth$n" up
+  ip -n "$TAG-m$n" addr add "10.77.$n.2/24" dev eth0
+  ip -n "$TAG-m$n" link set eth0 up
+done
+"$SRC/deploy/fleet-certs.sh" "$WORK/certs" front m1 m2 m3 >/dev/null
+
+# write_config NAME ROLE_YAML: $WORK/NAME/ember.yaml
+write_config() {
+  mkdir -p "$WORK/$1"
+  cat >"$WORK/$1/ember.yaml" <<YAML
+socket: $WORK/$1/ember.sock
+state_dir: $WORK/$1/s
+shim_base_dir: $WORK/$1/vm
+vmm:
+  backend: hollow
+limits:
+  max_vms: 12000
+log:
+  level: warn
+fleet:
+$2  tls: {ca: $WORK/certs/ca.pem, cert: $WORK/certs/$1.pem, key: $WORK/certs/$1.key}
+YAML
+}
+# start NAME NAMESPACE: prints emberd's pid once it is ready (ip netns exec
+# execs emberd in place, so the pid is emberd's)
+start() {
+  rm -f "$WORK/$1/ready"
+  mkfifo "$WORK/$1/ready"
+  ip netns exec "$2" "$BUILD/bin/emberd" --config "$WORK/$1/ember.yaml" --ready-fd 3 \
+    3>"$WORK/$1/ready" >>"$WORK/$1/emberd.log" 2>&1 &
+  echo $!
+  read -r _ <"$WORK/$1/ready"
+}
+members_yaml=
+for n in 1 2 3; do
+  write_config "m$n" "  role: member
+  name: m$n
+  listen: 10.77.$n.2:7100
+"
+  MEMBER_PIDS="$MEMBER_PIDS $(start "m$n" "$TAG-m$n")"
+  members_yaml="$members_yaml    - {name: m$n, address: 10.77.$n.2:7100}
+"
+done
+write_config front "  role: front
+  members:
+$members_yaml  report_interval_ms: 1000
+  member_timeout_ms: 3000
+"
+FRONT_PID=$(start front "$TAG-c")
+
+B="$BUILD/bin/fleet_bench"
+FRONT=$WORK/front/ember.sock
+M1=$WORK/m1/ember.sock
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# record STEP CMD...: runs CMD (one JSON object on stdout), adds the step and
+# the load average before and after, appends to OUT
+record() {
+  step=$1
+  shift
+  before=$(cat /proc/loadavg)
+  result=$("$@")
+  after=$(cat /proc/loadavg)
+  printf '{"bench":"fleet","step":"%s","loadavg_before":"%s","loadavg_after":"%s","result":%s}\n' \
+    "$step" "$before" "$after" "$result" | tee -a "$OUT"
+}
+
+record link-up "$B" placed --socket "$FRONT" -n 0 --timeout 120
+printf '{"bench":"fleet","step":"front-rss-idle","loadavg":"%s","front_rss_kib":%s}\n' \
+  "$(cat /proc/loadavg)" "$(rss_kib "$FRONT_PID")" | tee -a "$OUT"
+
+per=$((VMS / 3))
+[ "$per" -gt 300 ] && per=300
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+  record "create-direct-m1-r$r" "$B" create --socket "$M1" -n "$per" -c 16 --prefix "d$r-"
+  record "stop-direct-m1-r$r" "$B" stop --socket "$M1" -n "$per" -c 16 --prefix "d$r-"
+  record "create-front-3-members-r$r" "$B" create --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "f$r-"
+  record "stop-front-r$r" "$B" stop --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "f$r-"
+  r=$((r + 1))
+done
+
+"$B" create --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
+for n in 1 2 3; do
+  if "$B" rpc --socket "$FRONT" --member-socket "$WORK/m$n/ember.sock" --vm rpcvm0 -n 1 >/dev/null 2>&1; then
+    record "rpc-front-vs-m$n" "$B" rpc --socket "$FRONT" --member-socket "$WORK/m$n/ember.sock" \
+      --vm rpcvm0 -n 10000
+  fi
+done
+"$B" stop --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
+
+record "create-front-$VMS" "$B" create --socket "$FRONT" -n "$VMS" -c 48 --prefix big
+printf '{"bench":"fleet","step":"rss-with-vms","vms":%s,"loadavg":"%s","front_rss_kib":%s,"member_rss_kib":[%s]}\n' \
+  "$VMS" "$(cat /proc/loadavg)" "$(rss_kib "$FRONT_PID")" \
+  "$(for p in $MEMBER_PIDS; do printf '%s,' "$(rss_kib "$p")"; done | sed 's/,$//')" | tee -a "$OUT"
+for k in 1 2; do
+  kill -9 "$FRONT_PID"
+  i=0
+  while kill -0 "$FRONT_PID" 2>/dev/null && [ "$i" -lt 200 ]; do
+    sleep 0.05
+    i=$((i + 1))
+  done
+  exec_ns=$(date +%s%N)
+  FRONT_PID=$(start front "$TAG-c")
+  # seconds: from the front's ready; seconds_since_given_instant: from its exec
+  record "rebuild-after-front-restart-$VMS-k$k" "$B" placed --socket "$FRONT" -n "$VMS" \
+    --timeout 300 --poll-ms 10 --since-ns "$exec_ns"
+  printf '{"bench":"fleet","step":"front-rss-rebuilt-k%s","vms":%s,"loadavg":"%s","front_rss_kib":%s}\n' \
+    "$k" "$VMS" "$(cat /proc/loadavg)" "$(rss_kib "$FRONT_PID")" | tee -a "$OUT"
+done
+record "stop-front-$VMS" "$B" stop --socket "$FRONT" -n "$VMS" -c 48 --prefix big
