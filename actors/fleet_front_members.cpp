@@ -208,17 +208,22 @@ void on_linked(Self self, size_t i, fleet_member_actor handle) {
   ask_report(self, i);
 }
 
+// The links say why in words (the error's one string), which the log line
+// and `fleet members` show as is; CAF's rendering is the fallback.
+std::string link_failure(Self self, const caf::error& e) {
+  return e.context().match_elements<std::string>() ? e.context().get_as<std::string>(0)
+                                                   : self->system().render(e);
+}
+
 void on_link_failed(Self self, size_t i, const caf::error& e) {
   Member& m = self->state.members[i];
   m.linking = false;
   if (is_fleet_link_refused(e)) {
-    std::string why = e.context().match_elements<std::string>() ? e.context().get_as<std::string>(0)
-                                                                : self->system().render(e);
-    set_down(self, i, MemberState::refused, why);
+    set_down(self, i, MemberState::refused, link_failure(self, e));
     return;
   }
   MemberState s = m.state == MemberState::connecting ? MemberState::connecting : MemberState::lost;
-  set_down(self, i, s, self->system().render(e));
+  set_down(self, i, s, link_failure(self, e));
 }
 
 void link(Self self, size_t i) {
