@@ -238,16 +238,21 @@ void ControlPlane::fleet_members(MembersReply reply) {
     return;
   }
   // A one-shot asker: the answer (or the error) runs inside it, on the
-  // actors' thread, like the inventory's replies.
-  impl_->sys.spawn([front = impl_->front, reply = std::move(reply)](caf::event_based_actor* self) {
-    self->request(front, std::chrono::seconds(10), msg::members_atom::value)
-        .then([reply](std::vector<msg::MemberStatus>& m) { reply(Status::Ok(), std::move(m)); },
-              [reply, self](caf::error& e) {
-                reply(Status::Unavailable("the fleet front did not answer: " +
-                                          self->system().render(e)),
-                      {});
-              });
-  });
+  // actors' thread, like the inventory's replies. Spawned with an argument:
+  // CAF 0.17 dereferences a null std::tuple<> for an argument-less spawn
+  // (UBSan halts emberd on it).
+  impl_->sys.spawn(
+      [front = impl_->front, reply = std::move(reply)](caf::event_based_actor* self,
+                                                       bool /*spawned*/) {
+        self->request(front, std::chrono::seconds(10), msg::members_atom::value)
+            .then([reply](std::vector<msg::MemberStatus>& m) { reply(Status::Ok(), std::move(m)); },
+                  [reply, self](caf::error& e) {
+                    reply(Status::Unavailable("the fleet front did not answer: " +
+                                              self->system().render(e)),
+                          {});
+                  });
+      },
+      true);
 }
 
 uint32_t ControlPlane::vm_count() {

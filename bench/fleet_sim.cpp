@@ -63,24 +63,28 @@ Phase drive(caf::actor_system& sys, const fleet_front_actor& front, size_t count
   s->lat.reserve(count);
   auto done = s->done.get_future();
   const auto begin = Clock::now();
-  sys.spawn([=](caf::event_based_actor* self) {
-    auto issue = std::make_shared<std::function<void()>>();
-    *issue = [=] {
-      if (s->next >= count) return;
-      auto [key, call] = make(s->next++);
-      const auto sent = Clock::now();
-      auto end = [=](bool ok) {
-        s->lat.add(sent, Clock::now());
-        s->failed += ok ? 0 : 1;
-        if (++s->finished == count) s->done.set_value();
-        (*issue)();
-      };
-      self->request(front, caf::infinite, call_atom::value, key, call)
-          .then([=](RpcReply& r) { end(r.code == 0); }, [=](caf::error&) { end(false); });
-    };
-    for (size_t i = 0; i < concurrency; ++i)
-      (*issue)();
-  });
+  // The bool: CAF 0.17 dereferences a null std::tuple<> for an
+  // argument-less spawn.
+  sys.spawn(
+      [=](caf::event_based_actor* self, bool) {
+        auto issue = std::make_shared<std::function<void()>>();
+        *issue = [=] {
+          if (s->next >= count) return;
+          auto [key, call] = make(s->next++);
+          const auto sent = Clock::now();
+          auto end = [=](bool ok) {
+            s->lat.add(sent, Clock::now());
+            s->failed += ok ? 0 : 1;
+            if (++s->finished == count) s->done.set_value();
+            (*issue)();
+          };
+          self->request(front, caf::infinite, call_atom::value, key, call)
+              .then([=](RpcReply& r) { end(r.code == 0); }, [=](caf::error&) { end(false); });
+        };
+        for (size_t i = 0; i < concurrency; ++i)
+          (*issue)();
+      },
+      true);
   done.wait();
   return {s->failed, seconds_between(begin, Clock::now()), s->lat.summarize()};
 }

@@ -23,7 +23,9 @@ namespace ember::actors {
 namespace {
 
 // A member that answers reports with its name: enough to see a message cross.
-msg::fleet_member_actor::behavior_type fake_member(msg::fleet_member_actor::pointer) {
+// The bool is there for CAF 0.17: an argument-less spawn dereferences a null
+// std::tuple<> (UBSan halts on it).
+msg::fleet_member_actor::behavior_type fake_member(msg::fleet_member_actor::pointer, bool) {
   return {
       [](msg::call_atom, msg::VmKey&, msg::VmCall&) { return msg::RpcReply{}; },
       [](msg::report_atom, bool with_vms) {
@@ -54,7 +56,7 @@ struct Node {
       caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
   }
   msg::fleet_member_actor spawn_member() {
-    members.push_back(sys->spawn(fake_member));
+    members.push_back(sys->spawn(fake_member, true));
     return members.back();
   }
 };
