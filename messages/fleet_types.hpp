@@ -48,9 +48,9 @@ struct MemberStatus {
   std::string name;
   std::string address;  // host:port from fleet.members
   MemberState state = MemberState::connecting;
-  std::string reason;         // why lost or refused; "" when up
-  uint32_t placed_vms = 0;    // VMs the front routes to it
-  MemberCapacity capacity;    // as last reported
+  std::string reason;       // why lost or refused; "" when up
+  uint32_t placed_vms = 0;  // VMs the front routes to it
+  MemberCapacity capacity;  // as last reported
   int64_t last_report_unix_nano = 0;
   std::vector<VmKey> conflicts;  // VMs it holds that another member won (docs/fleet.md)
 };
