@@ -26,18 +26,4 @@ void add_fleet_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<fleet_member_actor>("ember::fleet_member_actor");
 }
 
-const char* to_string(MemberState s) {
-  switch (s) {
-    case MemberState::connecting:
-      return "connecting";
-    case MemberState::up:
-      return "up";
-    case MemberState::lost:
-      return "lost";
-    case MemberState::refused:
-      return "refused";
-  }
-  return "unknown";
-}
-
 }  // namespace ember::msg

@@ -43,13 +43,20 @@ metrics::VmState metered_state(VmState s) {
   return static_cast<metrics::VmState>(static_cast<int>(s) - 1);
 }
 
-// Moves e in the ember_vms gauge to its shown state, or out of it (gone).
-void meter(Self self, Entry& e, bool gone) {
+// Counts e in the ember_vms gauge under its shown state, moving it from
+// `was` when it was counted already.
+void meter(Self self, Entry& e, VmState was) {
   metrics::Metrics* m = self->state.metrics;
   if (m == nullptr) return;
-  if (e.metered) m->vm_left(metered_state(e.summary.state));
-  e.metered = !gone;
-  if (e.metered) m->vm_entered(metered_state(e.summary.state));
+  if (e.metered) m->vm_left(metered_state(was));
+  m->vm_entered(metered_state(e.summary.state));
+  e.metered = true;
+}
+
+// Takes e out of the gauge: its VM is gone.
+void unmeter(Self self, const Entry& e) {
+  if (self->state.metrics != nullptr && e.metered)
+    self->state.metrics->vm_left(metered_state(e.summary.state));
 }
 
 // A running VM shows its guest's state; any other phase shows itself.
@@ -72,9 +79,8 @@ void tell(Self self, const VmChange& change) {
 // after the new state when it changed.
 void restate(Self self, Entry& e, std::string type, std::string cause) {
   VmState before = e.summary.state;
-  if (e.metered) meter(self, e, /*gone=*/true);
   e.summary.state = shown(e);
-  meter(self, e, /*gone=*/false);
+  if (!e.metered || e.summary.state != before) meter(self, e, before);
   if (type.empty() && e.summary.state != before) type = to_string(e.summary.state);
   if (type.empty()) return;
   if (cause.empty() && e.summary.state == VmState::boot_failed) cause = e.summary.guest.reason;
@@ -88,7 +94,7 @@ void on_change(Self self, const VmChange& change) {
     auto i = vms.find(key);
     VmSummary last = i != vms.end() ? i->second.summary : change.vm;
     if (i != vms.end()) {
-      meter(self, i->second, /*gone=*/true);
+      unmeter(self, i->second);
       vms.erase(i);
     }
     tell(self, VmChange{change.type, last, change.cause});

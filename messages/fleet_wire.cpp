@@ -27,4 +27,18 @@ std::string encode_member_list(const std::vector<MemberStatus>& members) {
   return out.SerializeAsString();
 }
 
+const char* to_string(MemberState s) {
+  switch (s) {
+    case MemberState::connecting:
+      return "connecting";
+    case MemberState::up:
+      return "up";
+    case MemberState::lost:
+      return "lost";
+    case MemberState::refused:
+      return "refused";
+  }
+  return "unknown";
+}
+
 }  // namespace ember::msg

@@ -7,6 +7,7 @@
 #include "bench/lib/target.hpp"
 #include "io/event_loop.hpp"
 #include "messages/fccontrol_methods.hpp"
+#include "messages/stop_status.hpp"
 
 namespace ember::bench {
 namespace {
@@ -72,9 +73,8 @@ void Fleet::stop(size_t index, Done done) {
                  const auto took = Clock::now() - sent;
                  const Code c = r.status.code();
                  const bool was_maybe = state_[index] == VmState::maybe;
-                 // A forced stop (INTERNAL "forcefully terminated VM <id>") leaves no VM either.
-                 const bool forced = c == Code::internal &&
-                                     r.status.message().rfind("forcefully terminated", 0) == 0;
+                 // A forced stop leaves no VM either.
+                 const bool forced = msg::is_forced_stop(r.status);
                  if (r.status.ok() || c == Code::not_found || forced) state_[index] = VmState::none;
                  // Stopping a VM whose create timed out is cleanup, not a failure.
                  done(c == Code::not_found && was_maybe ? Status::Ok() : r.status, took);

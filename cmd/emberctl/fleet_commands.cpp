@@ -10,23 +10,15 @@
 #include "cmd/emberctl/inventory_commands.hpp"
 #include "ember_fleet.pb.h"
 #include "messages/ember_fleet.hpp"
+#include "messages/fleet_types.hpp"
 
 namespace ember::ctl {
 namespace {
 
+// ember.v1.MemberState is numbered as msg::MemberState.
 std::string state_name(v1::MemberState s) {
-  switch (s) {
-    case v1::CONNECTING:
-      return "connecting";
-    case v1::UP:
-      return "up";
-    case v1::LOST:
-      return "lost";
-    case v1::REFUSED:
-      return "refused";
-    default:
-      return "unknown";
-  }
+  if (s < v1::CONNECTING || s > v1::REFUSED) return "unknown";
+  return msg::to_string(static_cast<msg::MemberState>(s));
 }
 
 // "0.4s ago"; "-" before the first report.

@@ -12,6 +12,7 @@
 
 #include "ember_inventory.pb.h"
 #include "messages/ember_inventory.hpp"
+#include "messages/vm_inventory.hpp"
 
 namespace ember::ctl {
 namespace {
@@ -30,23 +31,10 @@ void apply(const Scope& scope, Invocation& inv) {
   if (!scope.ns.empty()) inv.use_namespace(scope.ns);
 }
 
+// ember.v1.VMState is numbered as msg::VmState.
 std::string state_name(v1::VMState s) {
-  switch (s) {
-    case v1::CREATING:
-      return "creating";
-    case v1::BOOTING:
-      return "booting";
-    case v1::READY:
-      return "ready";
-    case v1::PAUSED:
-      return "paused";
-    case v1::STOPPING:
-      return "stopping";
-    case v1::BOOT_FAILED:
-      return "boot-failed";
-    default:
-      return "unknown";
-  }
+  if (s < v1::CREATING || s > v1::BOOT_FAILED) return "unknown";
+  return msg::to_string(static_cast<msg::VmState>(s));
 }
 
 int64_t now_unix_nano() {
