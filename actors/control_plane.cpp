@@ -14,6 +14,7 @@
 #include "actors/fleet.hpp"
 #include "actors/fleet_links.hpp"
 #include "actors/loop_coordinator.hpp"
+#include "actors/middleman_on_loop.hpp"
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
 #include "io/ttrpc/ttrpc.hpp"
@@ -27,11 +28,15 @@ namespace {
 
 // The actors run on the I/O thread (actors/loop_coordinator.hpp): a call
 // crosses no thread inside emberd. A fleet member or front also loads the
-// middleman with TLS (actors/fleet_links.hpp).
+// middleman with TLS (actors/fleet_links.hpp), its I/O on the same thread
+// (actors/middleman_on_loop.hpp).
 caf::actor_system_config& on_loop(io::EventLoop& loop, const config::FleetSettings& fleet,
                                   caf::actor_system_config& cfg) {
   schedule_actors_on(loop, cfg);
-  if (fleet.role != config::FleetRole::none) configure_fleet_tls(cfg, fleet.tls);
+  if (fleet.role != config::FleetRole::none) {
+    configure_fleet_tls(cfg, fleet.tls);
+    drive_middleman_from_loop(cfg);
+  }
   return cfg;
 }
 
@@ -106,6 +111,7 @@ struct ControlPlane::Impl {
     }
     msg::EffectsFactory* vm_effects =
         recording_effects ? static_cast<msg::EffectsFactory*>(recording_effects.get()) : &effects;
+    if (config.fleet.role != config::FleetRole::none) run_middleman_on_loop(loop, sys, caf_cfg);
     inventory = spawn_inventory(sys, metrics);
     inventory_sink = actors::inventory_sink(inventory);
     ActorDeps deps{&cfg, vm_effects, metrics, inventory_sink.get()};

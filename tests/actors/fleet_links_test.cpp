@@ -7,16 +7,23 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <cstdlib>
+#include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 
 #include "actors/fleet.hpp"
 #include "actors/fleet_links.hpp"
+#include "actors/loop_coordinator.hpp"
+#include "actors/middleman_on_loop.hpp"
+#include "base/files.hpp"
 #include "config/config.hpp"
+#include "io/event_loop.hpp"
 #include "tests/support/temp_tree.hpp"
 
 namespace ember::actors {
@@ -41,15 +48,19 @@ msg::fleet_member_actor::behavior_type fake_member(msg::fleet_member_actor::poin
   };
 }
 
-// One side of a link: an actor system with the middleman and TLS.
+// One side of a link: an actor system with the middleman and TLS. Given a
+// loop, it is set up as emberd's: actors and the middleman's I/O on the loop.
 struct Node {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::vector<msg::fleet_member_actor> members;  // ended before the system
-  Node(const std::string& dir, const std::string& name) {
+  Node(const std::string& dir, const std::string& name, io::EventLoop* loop = nullptr) {
+    if (loop != nullptr) schedule_actors_on(*loop, cfg);
     configure_fleet_tls(cfg, config::FleetTls{dir + "/ca.pem", dir + "/" + name + ".pem",
                                               dir + "/" + name + ".key"});
+    if (loop != nullptr) drive_middleman_from_loop(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
+    if (loop != nullptr) run_middleman_on_loop(*loop, *sys, cfg);
   }
   ~Node() {
     for (auto& m : members)
@@ -112,6 +123,71 @@ TEST_F(FleetLinksTest, MemberSignedByTheFleetCaLinksAndAnswers) {
             EXPECT_EQ(r.capacity.max_vms, 7u);
           },
           [&](caf::error& e) { ADD_FAILURE() << front.sys->render(e); });
+}
+
+// Asks m for 20 reports in a row, then tells done how many answered as m1.
+void ask_reports(caf::event_based_actor* a, msg::fleet_member_actor m, int n,
+                 std::promise<int>* done) {
+  if (n == 20) {
+    done->set_value(n);
+    a->quit();
+    return;
+  }
+  a->request(m, std::chrono::seconds(10), msg::report_atom::value, n % 2 == 0)
+      .then(
+          [a, m, n, done](msg::MemberReport& r) {
+            if (r.member == "m1") return ask_reports(a, m, n + 1, done);
+            done->set_value(n);
+            a->quit();
+          },
+          [a, n, done](caf::error&) {
+            done->set_value(n);
+            a->quit();
+          });
+}
+
+// The threads of this process CAF named for its multiplexer.
+int multiplexer_threads() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task"))
+    if (read_file(e.path().string() + "/comm").value_or("").rfind("caf.multiplexer", 0) == 0) ++n;
+  return n;
+}
+
+// emberd's set-up (actors/middleman_on_loop.hpp): each side's TLS link runs
+// on its own event loop, with no multiplexer thread, and still refuses a
+// member from another CA.
+TEST_F(FleetLinksTest, LinksRunOnEachSidesEventLoop) {
+  io::EventLoop member_loop, front_loop, other_loop;
+  member_loop.start_thread();
+  front_loop.start_thread();
+  other_loop.start_thread();
+  {
+    Node member(tree_ / "fleet", "m1", &member_loop);
+    Node front(tree_ / "fleet", "front", &front_loop);
+    Node stranger(tree_ / "other", "m1", &other_loop);
+    EXPECT_EQ(multiplexer_threads(), 0);
+    auto links = spawn_fleet_links(*front.sys);
+    caf::scoped_actor self{*front.sys};
+    caf::expected<msg::fleet_member_actor> linked = caf::sec::runtime_error;
+    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
+                  publish_member(member))
+        .receive([&](msg::fleet_member_actor& m) { linked = m; },
+                 [&](caf::error& e) { linked = std::move(e); });
+    ASSERT_TRUE(linked) << front.sys->render(linked.error());
+    // Asked by an event-based actor on the front's loop, as emberd's front does.
+    std::promise<int> answered;
+    front.sys->spawn([](caf::event_based_actor* a, msg::fleet_member_actor m,
+                        std::promise<int>* done) { ask_reports(a, std::move(m), 0, done); },
+                     *linked, &answered);
+    EXPECT_EQ(answered.get_future().get(), 20);
+    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
+                  publish_member(stranger))
+        .receive(
+            [&](msg::fleet_member_actor&) { ADD_FAILURE() << "a stranger linked"; },
+            [&](caf::error& e) { EXPECT_TRUE(is_fleet_link_refused(e)) << front.sys->render(e); });
+    caf::anon_send_exit(links, caf::exit_reason::user_shutdown);
+  }
 }
 
 TEST_F(FleetLinksTest, MemberFromAnotherCaIsRefusedWithAClearError) {
