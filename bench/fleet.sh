@@ -6,18 +6,24 @@
 # One JSON object per line in OUT (load average before and after each step):
 #   - creates/s straight to member m1 vs through the front across 3 members,
 #     ROUNDS rounds alternating (per member the same 16 calls in flight);
+#     then the same with each member (and its shims) held to BUDGET % of one
+#     core by its own cpu cgroup (bench/lib/cpu_budget.sh), as three hosts of
+#     equal size would be: m1 alone vs the three through the front;
 #   - GetVMInfo of one VM via the front vs straight to its member,
-#     interleaved in blocks of 100 (fleet_bench rpc);
+#     interleaved in blocks of 100 (fleet_bench rpc); then again with the
+#     client, the front, that member and its shim pinned to core 0;
 #   - the front's RSS idle and with VMS hollow VMs placed (one shim each);
 #   - time from a SIGKILLed front's restart (ready) until every member is up
 #     and all VMS are placed again, twice.
-#   bench/fleet.sh BUILD OUT.jsonl [VMS [ROUNDS]]
+#   bench/fleet.sh BUILD OUT.jsonl [VMS [ROUNDS [BUDGET]]]   (BUDGET: 40)
 set -eu
 BUILD=$(cd "$1" && pwd)
 OUT=$2
 VMS=${3:-3000}
 ROUNDS=${4:-2}
+BUDGET=${5:-40}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/bench/lib/cpu_budget.sh"
 TAG=ember-b$$
 WORK=$(mktemp -d /tmp/ember-fleet-XXXXXX)
 FRONT_PID=
@@ -30,6 +36,7 @@ cleanup() {
     case $(readlink "$d/cwd" 2>/dev/null) in "$WORK"/*) kill -9 "${d#/proc/}" 2>/dev/null || true ;; esac
   done
   for ns in c m1 m2 m3; do ip netns del "$TAG-$ns" 2>/dev/null || true; done
+  for n in 1 2 3; do cpu_budget_remove "$TAG-m$n"; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -95,6 +102,20 @@ B="$BUILD/bin/fleet_bench"
 FRONT=$WORK/front/ember.sock
 M1=$WORK/m1/ember.sock
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# procs_under DIR: the pids whose working directory is below DIR (the shims)
+procs_under() {
+  for d in /proc/[0-9]*; do
+    case $(readlink "$d/cwd" 2>/dev/null) in "$1"/*) echo "${d#/proc/}" ;; esac
+  done
+}
+# pin_threads CPUS PID...: every thread of each PID on CPUS
+pin_threads() {
+  cpus=$1
+  shift
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do taskset -pc "$cpus" "${t##*/}" >/dev/null; done
+  done
+}
 # record STEP CMD...: runs CMD (one JSON object on stdout), adds the step and
 # the load average before and after, appends to OUT
 record() {
@@ -122,11 +143,35 @@ while [ "$r" -le "$ROUNDS" ]; do
   r=$((r + 1))
 done
 
+n=1
+for p in $MEMBER_PIDS; do
+  cpu_budget "$TAG-m$n" "$p" "$BUDGET"
+  n=$((n + 1))
+done
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+  record "create-direct-m1-budget$BUDGET-r$r" "$B" create --socket "$M1" -n "$per" -c 16 --prefix "bd$r-"
+  record "stop-direct-m1-budget$BUDGET-r$r" "$B" stop --socket "$M1" -n "$per" -c 16 --prefix "bd$r-"
+  record "create-front-3-members-budget$BUDGET-r$r" "$B" create --socket "$FRONT" -n $((per * 3)) -c 48 \
+    --prefix "bf$r-"
+  record "stop-front-budget$BUDGET-r$r" "$B" stop --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "bf$r-"
+  r=$((r + 1))
+done
+for n in 1 2 3; do cpu_budget_lift "$TAG-m$n"; done
+
 "$B" create --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
 for n in 1 2 3; do
   if "$B" rpc --socket "$FRONT" --member-socket "$WORK/m$n/ember.sock" --vm rpcvm0 -n 1 >/dev/null 2>&1; then
     record "rpc-front-vs-m$n" "$B" rpc --socket "$FRONT" --member-socket "$WORK/m$n/ember.sock" \
       --vm rpcvm0 -n 10000
+    # The same with the client, the front, the member and its shim on one
+    # core: no wake-up crosses cores (each costs tens of µs here), so what is
+    # left is the work each path does.
+    pids="$FRONT_PID $(echo $MEMBER_PIDS | cut -d' ' -f$n) $(procs_under "$WORK/m$n/vm")"
+    pin_threads 0 $pids
+    record "rpc-front-vs-m$n-one-core" taskset -c 0 "$B" rpc --socket "$FRONT" \
+      --member-socket "$WORK/m$n/ember.sock" --vm rpcvm0 -n 10000
+    pin_threads 0-$(($(nproc) - 1)) $pids
   fi
 done
 "$B" stop --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
