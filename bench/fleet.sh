@@ -11,7 +11,8 @@
 #     equal size would be: m1 alone vs the three through the front;
 #   - GetVMInfo of one VM via the front vs straight to its member,
 #     interleaved in blocks of 100 (fleet_bench rpc); then again with the
-#     client, the front, that member and its shim pinned to core 0;
+#     client, the front, that member and its shim pinned to core 0; and
+#     through a bare TLS relay (socat) over the same veth instead of the front;
 #   - the front's RSS idle and with VMS hollow VMs placed (one shim each);
 #   - time from a SIGKILLed front's restart (ready) until every member is up
 #     and all VMS are placed again, twice.
@@ -28,9 +29,10 @@ TAG=ember-b$$
 WORK=$(mktemp -d /tmp/ember-fleet-XXXXXX)
 FRONT_PID=
 MEMBER_PIDS=
+RELAY_PIDS=
 
 cleanup() {
-  for p in $FRONT_PID $MEMBER_PIDS; do kill -9 "$p" 2>/dev/null || true; done
+  for p in $FRONT_PID $MEMBER_PIDS $RELAY_PIDS; do kill -9 "$p" 2>/dev/null || true; done
   # the shims (their cwd is their VM dir below $WORK)
   for d in /proc/[0-9]*; do
     case $(readlink "$d/cwd" 2>/dev/null) in "$WORK"/*) kill -9 "${d#/proc/}" 2>/dev/null || true ;; esac
@@ -175,6 +177,29 @@ for n in 1 2 3; do
   fi
 done
 "$B" stop --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
+
+# A yardstick for the front's added cost: the same calls through a bare TLS
+# relay over the same veth (socat in the front's namespace and in m1's, the
+# fleet's certificates) instead of through the front.
+if command -v socat >/dev/null; then
+  C=$WORK/certs
+  ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7200,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" \
+    "UNIX-CONNECT:$WORK/m1/ember.sock" &
+  RELAY_PIDS=$!
+  ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/relay.sock,fork" \
+    "OPENSSL:10.77.1.2:7200,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1" &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  i=0
+  while [ ! -S "$WORK/relay.sock" ] && [ "$i" -lt 100 ]; do
+    sleep 0.05
+    i=$((i + 1))
+  done
+  "$B" create --socket "$M1" -n 1 -c 1 --prefix relayvm >/dev/null
+  record "rpc-tls-relay-vs-m1" "$B" rpc --socket "$WORK/relay.sock" --member-socket "$M1" \
+    --vm relayvm0 -n 10000
+  "$B" stop --socket "$M1" -n 1 -c 1 --prefix relayvm >/dev/null
+  kill $RELAY_PIDS
+fi
 
 record "create-front-$VMS" "$B" create --socket "$FRONT" -n "$VMS" -c 48 --prefix big
 printf '{"bench":"fleet","step":"rss-with-vms","vms":%s,"loadavg":"%s","front_rss_kib":%s,"member_rss_kib":[%s]}\n' \
