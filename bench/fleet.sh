@@ -12,7 +12,8 @@
 #   - GetVMInfo of one VM via the front vs straight to its member,
 #     interleaved in blocks of 100 (fleet_bench rpc); then again with the
 #     client, the front, that member and its shim pinned to core 0; and
-#     through a bare TLS relay (socat) over the same veth instead of the front;
+#     through one more process (a unix socket relay) and through a bare TLS
+#     relay over the same veth (socat), instead of through the front;
 #   - the front's RSS idle and with VMS hollow VMs placed (one shim each);
 #   - time from a SIGKILLed front's restart (ready) until every member is up
 #     and all VMS are placed again, twice.
@@ -178,23 +179,28 @@ for n in 1 2 3; do
 done
 "$B" stop --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
 
-# A yardstick for the front's added cost: the same calls through a bare TLS
-# relay over the same veth (socat in the front's namespace and in m1's, the
-# fleet's certificates) instead of through the front.
+# Yardsticks for the front's added cost: the same calls through one more
+# process and nothing else (a socat relay between two unix sockets), and
+# through a bare TLS relay over the same veth (socat in the front's namespace
+# and in m1's, the fleet's certificates), instead of through the front.
 if command -v socat >/dev/null; then
+  socat "UNIX-LISTEN:$WORK/relay1.sock,fork" "UNIX-CONNECT:$M1" &
+  RELAY_PIDS=$!
   C=$WORK/certs
   ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7200,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" \
     "UNIX-CONNECT:$WORK/m1/ember.sock" &
-  RELAY_PIDS=$!
+  RELAY_PIDS="$RELAY_PIDS $!"
   ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/relay.sock,fork" \
     "OPENSSL:10.77.1.2:7200,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1" &
   RELAY_PIDS="$RELAY_PIDS $!"
   i=0
-  while [ ! -S "$WORK/relay.sock" ] && [ "$i" -lt 100 ]; do
+  while { [ ! -S "$WORK/relay.sock" ] || [ ! -S "$WORK/relay1.sock" ]; } && [ "$i" -lt 100 ]; do
     sleep 0.05
     i=$((i + 1))
   done
   "$B" create --socket "$M1" -n 1 -c 1 --prefix relayvm >/dev/null
+  record "rpc-unix-relay-vs-m1" "$B" rpc --socket "$WORK/relay1.sock" --member-socket "$M1" \
+    --vm relayvm0 -n 10000
   record "rpc-tls-relay-vs-m1" "$B" rpc --socket "$WORK/relay.sock" --member-socket "$M1" \
     --vm relayvm0 -n 10000
   "$B" stop --socket "$M1" -n 1 -c 1 --prefix relayvm >/dev/null
