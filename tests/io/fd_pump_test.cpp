@@ -94,30 +94,6 @@ TEST(FdPumpTest, ABusyInnerLoopYieldsToTheLoopsOtherHandlers) {
   EXPECT_LT(seen_by_other.load(), 1000);
 }
 
-// run_now() (work queued from the loop thread, which raises no readiness)
-// drains at once and leaves a single wait behind, however often it is called.
-TEST(FdPumpTest, RunNowDrainsAtOnceAndLeavesOneWait) {
-  EventLoop loop;
-  loop.start_thread();
-  InnerLoop inner;
-  inner.loop_thread_check = [] { return true; };
-  std::atomic<int> steps{0};
-  FdPump pump(loop, inner.ep.get(), [&] {
-    ++steps;
-    return inner.step();
-  });
-  inner.put(2);
-  run_on_loop(loop, [&] { pump.run_now(); });
-  EXPECT_EQ(inner.bytes.load(), 2);
-  for (int i = 0; i < 10; ++i)
-    run_on_loop(loop, [&] { pump.run_now(); });
-  int before = steps;
-  inner.put(1);
-  ASSERT_TRUE(wait_for([&] { return inner.bytes == 3; }));
-  run_on_loop(loop, [] {});
-  EXPECT_EQ(steps.load() - before, 2);  // one turn: the byte, then nothing
-}
-
 TEST(FdPumpTest, AfterDestructionTheStepNeverRunsAgain) {
   EventLoop loop;
   loop.start_thread();
