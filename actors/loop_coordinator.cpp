@@ -9,7 +9,6 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include <deque>
-#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -46,11 +45,6 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
     kept_.push_back(std::move(keep));
   }
 
-  void after_each_drain(std::function<void()> fn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    after_drain_ = std::move(fn);
-  }
-
  protected:
   void start() override {
     // Delayed messages (CAF's request timeouts, should one be set) fire
@@ -70,7 +64,6 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
     {
       std::lock_guard<std::mutex> lock(mu_);
       kept.swap(kept_);
-      after_drain_ = nullptr;
     }
     kept.clear();
     release_loop_logger();
@@ -110,16 +103,13 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
   // waits for the next drain, so I/O is never starved by a busy actor.
   void drain() {
     std::deque<caf::resumable*> batch;
-    std::function<void()> after;
     {
       std::lock_guard<std::mutex> lock(mu_);
       batch.swap(jobs_);
       drain_posted_ = false;
-      after = after_drain_;
     }
     for (caf::resumable* job : batch)
       run(job);
-    if (after) after();
   }
 
   void run(caf::resumable* job) {
@@ -144,7 +134,6 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
   std::deque<caf::resumable*> jobs_;         // guarded by mu_
   bool drain_posted_ = false;                // guarded by mu_
   std::vector<std::shared_ptr<void>> kept_;  // guarded by mu_
-  std::function<void()> after_drain_;        // guarded by mu_
 };
 
 }  // namespace
@@ -155,17 +144,10 @@ void schedule_actors_on(io::EventLoop& loop, caf::actor_system_config& cfg) {
   });
 }
 
-// Only a system built by schedule_actors_on has this coordinator.
-LoopCoordinator& coordinator_of(caf::actor_system& sys) {
-  return dynamic_cast<LoopCoordinator&>(sys.scheduler());
-}
-
 void keep_until_actors_stop(caf::actor_system& sys, std::shared_ptr<void> keep) {
-  coordinator_of(sys).keep_until_stop(std::move(keep));
-}
-
-void after_each_drain(caf::actor_system& sys, std::function<void()> fn) {
-  coordinator_of(sys).after_each_drain(std::move(fn));
+  // Only a system built by schedule_actors_on has this coordinator.
+  auto& coordinator = dynamic_cast<LoopCoordinator&>(sys.scheduler());
+  coordinator.keep_until_stop(std::move(keep));
 }
 
 }  // namespace ember::actors

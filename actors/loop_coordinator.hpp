@@ -9,7 +9,6 @@
 // Consequence: code on the loop thread must never wait for an actor (a
 // scoped_actor's receive there would deadlock); emberd's own requests
 // (recovery, stop all, shutdown) come from the main thread.
-#include <functional>
 #include <memory>
 
 namespace caf {
@@ -31,10 +30,5 @@ void schedule_actors_on(io::EventLoop& loop, caf::actor_system_config& cfg);
 // stops its scheduler: after its other modules (the middleman) have stopped,
 // before they are destroyed. Released on the thread destroying the system.
 void keep_until_actors_stop(caf::actor_system& sys, std::shared_ptr<void> keep);
-
-// sys was built by schedule_actors_on. Runs fn on the loop thread after each
-// batch of actors ran (until the scheduler stops): for work the actors
-// queued on the loop thread that nothing else would wake (the middleman's).
-void after_each_drain(caf::actor_system& sys, std::function<void()> fn);
 
 }  // namespace ember::actors

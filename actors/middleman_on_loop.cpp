@@ -5,10 +5,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/network/default_multiplexer.hpp>
 
-#include <thread>
-
 #include "actors/loop_coordinator.hpp"
-#include "io/event_loop.hpp"
 #include "io/fd_pump.hpp"
 
 namespace ember::actors {
@@ -37,21 +34,13 @@ void drive_middleman_from_loop(caf::actor_system_config& cfg) {
 
 void run_middleman_on_loop(io::EventLoop& loop, caf::actor_system& sys,
                            caf::actor_system_config& cfg) {
+  // The multiplexer's thread id stays unset, so work handed to it from any
+  // thread (the actors' messages to the BASP broker included) goes through its
+  // pipe, which its epoll fd watches: nothing queued goes unnoticed.
   auto& mpx = static_cast<default_multiplexer&>(sys.middleman().backend());
   int epoll_fd = mpx.*epoll_fd_member();
-  auto pump = std::make_shared<io::FdPump>(loop, epoll_fd, [&mpx] { return mpx.try_run_once(); });
-  // The loop thread becomes the multiplexer's thread, as CAF's own would be:
-  // what the actors hand the BASP broker from there is queued in the
-  // multiplexer without a write to its pipe, and run by the pump after each
-  // batch of actors; other threads still go through the pipe, which the
-  // multiplexer's epoll fd watches. Set on the loop thread once it runs (emberd
-  // starts it after this); until then every hand-off takes the pipe. A thread
-  // reading the id meanwhile sees either value, and both send it to the pipe.
-  loop.post([&mpx] { mpx.thread_id(std::this_thread::get_id()); });
-  after_each_drain(sys, [weak = std::weak_ptr<io::FdPump>(pump)] {
-    if (auto p = weak.lock()) p->run_now();
-  });
-  keep_until_actors_stop(sys, std::move(pump));
+  keep_until_actors_stop(
+      sys, std::make_shared<io::FdPump>(loop, epoll_fd, [&mpx] { return mpx.try_run_once(); }));
   // Read again only by the middleman's stop(): it then leaves its last steps
   // to the pump, as it would to its own thread, instead of draining here.
   cfg.set("middleman.manual-multiplexing", false);

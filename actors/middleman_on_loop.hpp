@@ -5,9 +5,11 @@
 // (actors/loop_coordinator.hpp), and the middleman's thread was the last
 // hand-off, two per forwarded call on each host, each a wake-up of another
 // thread (docs/fleet.md, "Figures").
-// The loop thread is the multiplexer's thread, as CAF's own would be: with
-// the thread left unset (every hand-off through the pipe), a blocking actor
-// asking a remote actor got its first answer and then stalled.
+// Ask remote actors from event-based actors (as emberd does): a blocking
+// actor (caf::scoped_actor) asking a remote actor in this mode was seen to
+// get its first answer and then stall (fleet_links_test asks from an
+// event-based actor for that reason); emberd's scoped actors ask only local
+// actors.
 // Include only from actor translation units: the callers hold CAF types.
 namespace caf {
 class actor_system;

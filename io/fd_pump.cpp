@@ -20,8 +20,6 @@ struct FdPump::State {
   asio::posix::stream_descriptor desc;  // borrows fd: released, never closed
   std::function<bool()> step;
   bool stopped = false;
-  bool waiting = false;      // a wait on desc is pending
-  bool turn_posted = false;  // a turn is posted
 };
 
 namespace {
@@ -32,8 +30,6 @@ void wait_for_work(const std::shared_ptr<FdPump::State>& s);
 // again. Asio's reactor is edge-triggered, so the wait is re-armed only once
 // the fd has been drained (no readiness is left that could produce no edge);
 // a turn that used its whole budget continues in a posted handler instead.
-// At most one wait and one posted turn are outstanding, however a turn
-// started (a wait, a posted turn, or run_now()).
 void turn(const std::shared_ptr<FdPump::State>& s) {
   if (s->stopped) return;
   for (int i = 0; i < kStepsPerTurn; ++i) {
@@ -43,19 +39,11 @@ void turn(const std::shared_ptr<FdPump::State>& s) {
     }
     if (s->stopped) return;  // step may stop the pump
   }
-  if (s->turn_posted) return;
-  s->turn_posted = true;
-  asio::post(s->desc.get_executor(), [s] {
-    s->turn_posted = false;
-    turn(s);
-  });
+  asio::post(s->desc.get_executor(), [s] { turn(s); });
 }
 
 void wait_for_work(const std::shared_ptr<FdPump::State>& s) {
-  if (s->waiting) return;
-  s->waiting = true;
   s->desc.async_wait(asio::posix::stream_descriptor::wait_read, [s](const std::error_code& ec) {
-    s->waiting = false;
     if (!ec) turn(s);
   });
 }
@@ -73,10 +61,6 @@ FdPump::FdPump(EventLoop& loop, int fd, std::function<bool()> step)
   // with a turn rather than a wait.
   std::shared_ptr<State> s = state_;
   loop_.impl().dispatch([s] { turn(s); });
-}
-
-void FdPump::run_now() {
-  turn(state_);
 }
 
 FdPump::~FdPump() {

@@ -22,9 +22,6 @@ class FdPump {
   // waits on fd. From a thread other than the loop's it waits for the loop to
   // confirm, so the loop must be running.
   ~FdPump();
-  // Loop thread only. Runs a turn now: for work handed to the other loop
-  // that does not make its fd readable (work queued from the loop thread).
-  void run_now();
   FdPump(const FdPump&) = delete;
   FdPump& operator=(const FdPump&) = delete;
 

@@ -181,12 +181,6 @@ TEST_F(FleetLinksTest, LinksRunOnEachSidesEventLoop) {
                         std::promise<int>* done) { ask_reports(a, std::move(m), 0, done); },
                      *linked, &answered);
     EXPECT_EQ(answered.get_future().get(), 20);
-    // And by a blocking actor from another thread (this one), many in a row.
-    for (int i = 0; i < 20; ++i)
-      self->request(*linked, std::chrono::seconds(10), msg::report_atom::value, true)
-          .receive(
-              [](msg::MemberReport& r) { EXPECT_EQ(r.member, "m1"); },
-              [&](caf::error& e) { FAIL() << "request " << i << ": " << front.sys->render(e); });
     self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
                   publish_member(stranger))
         .receive(
