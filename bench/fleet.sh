@@ -32,12 +32,17 @@ FRONT_PID=
 MEMBER_PIDS=
 RELAY_PIDS=
 
+# procs_under DIR: the pids whose working directory is below DIR (the shims)
+procs_under() {
+  for d in /proc/[0-9]*; do
+    case $(readlink "$d/cwd" 2>/dev/null) in "$1"/*) echo "${d#/proc/}" ;; esac
+  done
+}
+
 cleanup() {
   for p in $FRONT_PID $MEMBER_PIDS $RELAY_PIDS; do kill -9 "$p" 2>/dev/null || true; done
   # the shims (their cwd is their VM dir below $WORK)
-  for d in /proc/[0-9]*; do
-    case $(readlink "$d/cwd" 2>/dev/null) in "$WORK"/*) kill -9 "${d#/proc/}" 2>/dev/null || true ;; esac
-  done
+  for p in $(procs_under "$WORK"); do kill -9 "$p" 2>/dev/null || true; done
   for ns in c m1 m2 m3; do ip netns del "$TAG-$ns" 2>/dev/null || true; done
   for n in 1 2 3; do cpu_budget_remove "$TAG-m$n"; done
   rm -rf "$WORK"
@@ -105,12 +110,6 @@ B="$BUILD/bin/fleet_bench"
 FRONT=$WORK/front/ember.sock
 M1=$WORK/m1/ember.sock
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-# procs_under DIR: the pids whose working directory is below DIR (the shims)
-procs_under() {
-  for d in /proc/[0-9]*; do
-    case $(readlink "$d/cwd" 2>/dev/null) in "$1"/*) echo "${d#/proc/}" ;; esac
-  done
-}
 # pin_threads CPUS PID...: every thread of each PID on CPUS
 pin_threads() {
   cpus=$1
@@ -137,29 +136,26 @@ printf '{"bench":"fleet","step":"front-rss-idle","loadavg":"%s","front_rss_kib":
 
 per=$((VMS / 3))
 [ "$per" -gt 300 ] && per=300
-r=1
-while [ "$r" -le "$ROUNDS" ]; do
-  record "create-direct-m1-r$r" "$B" create --socket "$M1" -n "$per" -c 16 --prefix "d$r-"
-  record "stop-direct-m1-r$r" "$B" stop --socket "$M1" -n "$per" -c 16 --prefix "d$r-"
-  record "create-front-3-members-r$r" "$B" create --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "f$r-"
-  record "stop-front-r$r" "$B" stop --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "f$r-"
-  r=$((r + 1))
-done
-
+# create_rounds LABEL PREFIX: ROUNDS rounds of creates and stops, straight to
+# m1 and through the front to the 3 members
+create_rounds() {
+  r=1
+  while [ "$r" -le "$ROUNDS" ]; do
+    record "create-direct-m1$1-r$r" "$B" create --socket "$M1" -n "$per" -c 16 --prefix "${2}d$r-"
+    record "stop-direct-m1$1-r$r" "$B" stop --socket "$M1" -n "$per" -c 16 --prefix "${2}d$r-"
+    record "create-front-3-members$1-r$r" "$B" create --socket "$FRONT" -n $((per * 3)) -c 48 \
+      --prefix "${2}f$r-"
+    record "stop-front$1-r$r" "$B" stop --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "${2}f$r-"
+    r=$((r + 1))
+  done
+}
+create_rounds "" ""
 n=1
 for p in $MEMBER_PIDS; do
   cpu_budget "$TAG-m$n" "$p" "$BUDGET"
   n=$((n + 1))
 done
-r=1
-while [ "$r" -le "$ROUNDS" ]; do
-  record "create-direct-m1-budget$BUDGET-r$r" "$B" create --socket "$M1" -n "$per" -c 16 --prefix "bd$r-"
-  record "stop-direct-m1-budget$BUDGET-r$r" "$B" stop --socket "$M1" -n "$per" -c 16 --prefix "bd$r-"
-  record "create-front-3-members-budget$BUDGET-r$r" "$B" create --socket "$FRONT" -n $((per * 3)) -c 48 \
-    --prefix "bf$r-"
-  record "stop-front-budget$BUDGET-r$r" "$B" stop --socket "$FRONT" -n $((per * 3)) -c 48 --prefix "bf$r-"
-  r=$((r + 1))
-done
+create_rounds "-budget$BUDGET" b
 for n in 1 2 3; do cpu_budget_lift "$TAG-m$n"; done
 
 "$B" create --socket "$FRONT" -n 1 -c 1 --prefix rpcvm >/dev/null
@@ -188,7 +184,7 @@ if command -v socat >/dev/null; then
   RELAY_PIDS=$!
   C=$WORK/certs
   ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7200,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" \
-    "UNIX-CONNECT:$WORK/m1/ember.sock" &
+    "UNIX-CONNECT:$M1" &
   RELAY_PIDS="$RELAY_PIDS $!"
   ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/relay.sock,fork" \
     "OPENSSL:10.77.1.2:7200,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1" &

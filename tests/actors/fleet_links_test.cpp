@@ -93,15 +93,23 @@ class FleetLinksTest : public ::testing::Test {
     return port;
   }
 
-  // The front's link request: the member, or the error.
-  caf::expected<msg::fleet_member_actor> link(Node& front, uint16_t port) {
-    auto links = spawn_fleet_links(*front.sys);
+  // The front's link request through links: the member, or the error.
+  static caf::expected<msg::fleet_member_actor> link_via(Node& front,
+                                                         const msg::fleet_link_actor& links,
+                                                         uint16_t port) {
     caf::scoped_actor self{*front.sys};
     caf::expected<msg::fleet_member_actor> out = caf::sec::runtime_error;
     self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
                   port)
         .receive([&](msg::fleet_member_actor& m) { out = m; },
                  [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  // The same through links of its own, ended afterwards.
+  caf::expected<msg::fleet_member_actor> link(Node& front, uint16_t port) {
+    auto links = spawn_fleet_links(*front.sys);
+    auto out = link_via(front, links, port);
     caf::anon_send_exit(links, caf::exit_reason::user_shutdown);
     return out;
   }
@@ -168,12 +176,7 @@ TEST_F(FleetLinksTest, LinksRunOnEachSidesEventLoop) {
     Node stranger(tree_ / "other", "m1", &other_loop);
     EXPECT_EQ(multiplexer_threads(), 0);
     auto links = spawn_fleet_links(*front.sys);
-    caf::scoped_actor self{*front.sys};
-    caf::expected<msg::fleet_member_actor> linked = caf::sec::runtime_error;
-    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
-                  publish_member(member))
-        .receive([&](msg::fleet_member_actor& m) { linked = m; },
-                 [&](caf::error& e) { linked = std::move(e); });
+    auto linked = link_via(front, links, publish_member(member));
     ASSERT_TRUE(linked) << front.sys->render(linked.error());
     // Asked by an event-based actor on the front's loop, as emberd's front does.
     std::promise<int> answered;
@@ -181,11 +184,9 @@ TEST_F(FleetLinksTest, LinksRunOnEachSidesEventLoop) {
                         std::promise<int>* done) { ask_reports(a, std::move(m), 0, done); },
                      *linked, &answered);
     EXPECT_EQ(answered.get_future().get(), 20);
-    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
-                  publish_member(stranger))
-        .receive(
-            [&](msg::fleet_member_actor&) { ADD_FAILURE() << "a stranger linked"; },
-            [&](caf::error& e) { EXPECT_TRUE(is_fleet_link_refused(e)) << front.sys->render(e); });
+    auto refused = link_via(front, links, publish_member(stranger));
+    ASSERT_FALSE(refused) << "a stranger linked";
+    EXPECT_TRUE(is_fleet_link_refused(refused.error())) << front.sys->render(refused.error());
     caf::anon_send_exit(links, caf::exit_reason::user_shutdown);
   }
 }
@@ -217,19 +218,11 @@ TEST_F(FleetLinksTest, RefusedPeerDoesNotBreakAHealthyLink) {
   Node front(tree_ / "fleet", "front");
   auto links = spawn_fleet_links(*front.sys);
   caf::scoped_actor self{*front.sys};
-  auto link_to = [&](uint16_t port) {
-    caf::expected<msg::fleet_member_actor> out = caf::sec::runtime_error;
-    self->request(links, std::chrono::seconds(30), msg::link_atom::value, std::string("127.0.0.1"),
-                  port)
-        .receive([&](msg::fleet_member_actor& m) { out = m; },
-                 [&](caf::error& e) { out = std::move(e); });
-    return out;
-  };
-  auto healthy = link_to(publish_member(good));
+  auto healthy = link_via(front, links, publish_member(good));
   ASSERT_TRUE(healthy) << front.sys->render(healthy.error());
   const uint16_t bad_port = publish_member(bad);
   for (int i = 0; i < 3; ++i) {
-    auto refused = link_to(bad_port);
+    auto refused = link_via(front, links, bad_port);
     ASSERT_FALSE(refused);
     for (int j = 0; j < 3; ++j)
       self->request(*healthy, std::chrono::seconds(10), msg::report_atom::value, false)
