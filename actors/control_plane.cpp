@@ -88,6 +88,8 @@ struct ControlPlane::Impl {
   std::unique_ptr<msg::InventorySink> inventory_sink;
   caf::actor_system_config caf_cfg;
   caf::actor_system sys;
+  // With a fleet role: the middleman's I/O on the loop; ends before sys.
+  std::unique_ptr<MiddlemanOnLoop> middleman;
   msg::registry_actor registry;
   msg::frontend_actor frontend;
   msg::inventory_actor inventory;
@@ -111,7 +113,8 @@ struct ControlPlane::Impl {
     }
     msg::EffectsFactory* vm_effects =
         recording_effects ? static_cast<msg::EffectsFactory*>(recording_effects.get()) : &effects;
-    if (config.fleet.role != config::FleetRole::none) run_middleman_on_loop(loop, sys, caf_cfg);
+    if (config.fleet.role != config::FleetRole::none)
+      middleman = std::make_unique<MiddlemanOnLoop>(loop, sys, caf_cfg);
     inventory = spawn_inventory(sys, metrics);
     inventory_sink = actors::inventory_sink(inventory);
     ActorDeps deps{&cfg, vm_effects, metrics, inventory_sink.get()};

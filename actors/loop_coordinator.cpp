@@ -10,10 +10,8 @@
 
 #include <deque>
 #include <future>
-#include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "io/event_loop.hpp"
 
@@ -40,11 +38,6 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
 
   caf::detail::thread_safe_actor_clock& clock() noexcept override { return clock_; }
 
-  void keep_until_stop(std::shared_ptr<void> keep) {
-    std::lock_guard<std::mutex> lock(mu_);
-    kept_.push_back(std::move(keep));
-  }
-
  protected:
   void start() override {
     // Delayed messages (CAF's request timeouts, should one be set) fire
@@ -56,16 +49,8 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
   // Every actor has finished (the system awaited them) before this runs.
   // release_loop_logger() waits on the loop, behind any drain posted before
   // it, so no drain of this coordinator is left to run after it is gone.
-  // The system's other modules (the middleman) stopped before this, and are
-  // destroyed only after it: what was kept (the middleman's pump) goes here.
   void stop() override {
     stop_actors();
-    std::vector<std::shared_ptr<void>> kept;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      kept.swap(kept_);
-    }
-    kept.clear();
     release_loop_logger();
     clock_.cancel_dispatch_loop();
     clock_thread_.join();
@@ -131,9 +116,8 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
   caf::detail::thread_safe_actor_clock clock_;
   std::thread clock_thread_;
   std::mutex mu_;
-  std::deque<caf::resumable*> jobs_;         // guarded by mu_
-  bool drain_posted_ = false;                // guarded by mu_
-  std::vector<std::shared_ptr<void>> kept_;  // guarded by mu_
+  std::deque<caf::resumable*> jobs_;  // guarded by mu_
+  bool drain_posted_ = false;         // guarded by mu_
 };
 
 }  // namespace
@@ -142,12 +126,6 @@ void schedule_actors_on(io::EventLoop& loop, caf::actor_system_config& cfg) {
   cfg.module_factories.push_back([&loop](caf::actor_system& sys) -> caf::actor_system::module* {
     return new LoopCoordinator(sys, loop);
   });
-}
-
-void keep_until_actors_stop(caf::actor_system& sys, std::shared_ptr<void> keep) {
-  // Only a system built by schedule_actors_on has this coordinator.
-  auto& coordinator = dynamic_cast<LoopCoordinator&>(sys.scheduler());
-  coordinator.keep_until_stop(std::move(keep));
 }
 
 }  // namespace ember::actors

@@ -9,12 +9,9 @@
 // Consequence: code on the loop thread must never wait for an actor (a
 // scoped_actor's receive there would deadlock); emberd's own requests
 // (recovery, stop all, shutdown) come from the main thread.
-#include <memory>
-
 namespace caf {
-class actor_system;
 class actor_system_config;
-}  // namespace caf
+}
 namespace ember::io {
 class EventLoop;
 }
@@ -25,10 +22,5 @@ namespace ember::actors {
 // must run (on some thread) whenever an actor has work and until the actor
 // system is destroyed.
 void schedule_actors_on(io::EventLoop& loop, caf::actor_system_config& cfg);
-
-// sys was built by schedule_actors_on. Holds keep until the actor system
-// stops its scheduler: after its other modules (the middleman) have stopped,
-// before they are destroyed. Released on the thread destroying the system.
-void keep_until_actors_stop(caf::actor_system& sys, std::shared_ptr<void> keep);
 
 }  // namespace ember::actors

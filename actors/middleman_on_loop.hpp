@@ -11,6 +11,8 @@
 // event-based actor for that reason); emberd's scoped actors ask only local
 // actors.
 // Include only from actor translation units: the callers hold CAF types.
+#include <memory>
+
 namespace caf {
 class actor_system;
 class actor_system_config;
@@ -26,13 +28,23 @@ namespace ember::actors {
 void drive_middleman_from_loop(caf::actor_system_config& cfg);
 
 // After (sys built from cfg, its actors scheduled on loop by
-// schedule_actors_on): runs the multiplexer on loop until the actor system
-// shuts down. The middleman's own shutdown steps then still run on loop; the
-// pump ends when the system stops its scheduler, before the middleman is
-// destroyed. (Were the middleman left to drain by itself, CAF 0.17 would loop
-// on the destroying thread for as long as any socket stays ready, e.g. one
-// whose TLS handshake failed: forever.)
-void run_middleman_on_loop(io::EventLoop& loop, caf::actor_system& sys,
-                           caf::actor_system_config& cfg);
+// schedule_actors_on), for as long as it lives: the multiplexer runs on loop.
+// Destroy it before sys, while loop runs (any thread but the loop's): it ends
+// the middleman's BASP broker on loop and runs the multiplexer's last steps
+// there, so the middleman's own stop() (which, without a thread of its own,
+// would drain on the destroying thread for as long as any socket stays ready:
+// forever after a failed TLS handshake) finds nothing left to do.
+class MiddlemanOnLoop {
+ public:
+  MiddlemanOnLoop(io::EventLoop& loop, caf::actor_system& sys, caf::actor_system_config& cfg);
+  ~MiddlemanOnLoop();
+  MiddlemanOnLoop(const MiddlemanOnLoop&) = delete;
+  MiddlemanOnLoop& operator=(const MiddlemanOnLoop&) = delete;
+
+ private:
+  struct State;
+  io::EventLoop& loop_;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace ember::actors

@@ -53,6 +53,7 @@ msg::fleet_member_actor::behavior_type fake_member(msg::fleet_member_actor::poin
 struct Node {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<MiddlemanOnLoop> middleman;    // ended before the system
   std::vector<msg::fleet_member_actor> members;  // ended before the system
   Node(const std::string& dir, const std::string& name, io::EventLoop* loop = nullptr) {
     if (loop != nullptr) schedule_actors_on(*loop, cfg);
@@ -60,7 +61,7 @@ struct Node {
                                               dir + "/" + name + ".key"});
     if (loop != nullptr) drive_middleman_from_loop(cfg);
     sys = std::make_unique<caf::actor_system>(cfg);
-    if (loop != nullptr) run_middleman_on_loop(*loop, *sys, cfg);
+    if (loop != nullptr) middleman = std::make_unique<MiddlemanOnLoop>(*loop, *sys, cfg);
   }
   ~Node() {
     for (auto& m : members)
