@@ -14,6 +14,9 @@
 #     client, the front, that member and its shim pinned to core 0; and
 #     through one more process (a unix socket relay) and through a bare TLS
 #     relay over the same veth (socat), instead of through the front;
+#   - the floor under any front (hop_floor): bare bytes to an echo in m1's
+#     namespace, straight vs through a relay process that only copies, onto
+#     TCP and onto TLS over the same veth; then all of it on core 0;
 #   - the front's RSS idle and with VMS hollow VMs placed (one shim each);
 #   - time from a SIGKILLed front's restart (ready) until every member is up
 #     and all VMS are placed again, twice.
@@ -200,7 +203,41 @@ if command -v socat >/dev/null; then
   record "rpc-tls-relay-vs-m1" "$B" rpc --socket "$WORK/relay.sock" --member-socket "$M1" \
     --vm relayvm0 -n 10000
   "$B" stop --socket "$M1" -n 1 -c 1 --prefix relayvm >/dev/null
-  kill $RELAY_PIDS
+  # The floor under any front: bare bytes to an echo in m1's namespace
+  # (socat PIPE), straight, through a relay that only copies, through one
+  # that copies onto TCP over the same veth, and onto TLS over it, ended by
+  # the echo itself (as a member would end a front's stream).
+  ip netns exec "$TAG-m1" socat "UNIX-LISTEN:$WORK/echo.sock,fork" PIPE &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  ip netns exec "$TAG-m1" socat TCP-LISTEN:7201,reuseaddr,fork,nodelay PIPE &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7202,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" PIPE &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  socat "UNIX-LISTEN:$WORK/echo-relay.sock,fork" "UNIX-CONNECT:$WORK/echo.sock" &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/echo-tcp.sock,fork" TCP:10.77.1.2:7201,nodelay &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/echo-tls.sock,fork" \
+    "OPENSSL:10.77.1.2:7202,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1" &
+  RELAY_PIDS="$RELAY_PIDS $!"
+  i=0
+  while [ ! -S "$WORK/echo-tls.sock" ] && [ "$i" -lt 100 ]; do
+    sleep 0.05
+    i=$((i + 1))
+  done
+  sleep 0.2 # the other listeners started before the last one
+  record hop-floor "$BUILD/bin/hop_floor" --path "direct=$WORK/echo.sock" \
+    --path "relay=$WORK/echo-relay.sock" --path "relay-tcp-veth=$WORK/echo-tcp.sock" \
+    --path "relay-tls-veth=$WORK/echo-tls.sock" -n 10000
+  # Again on one core, as the one-core GetVMInfo row: socat forks a process
+  # per connection, which inherits its listener's core.
+  pin_threads 0 $RELAY_PIDS
+  record hop-floor-one-core taskset -c 0 "$BUILD/bin/hop_floor" --path "direct=$WORK/echo.sock" \
+    --path "relay=$WORK/echo-relay.sock" --path "relay-tcp-veth=$WORK/echo-tcp.sock" \
+    --path "relay-tls-veth=$WORK/echo-tls.sock" -n 10000
+  for p in $RELAY_PIDS; do
+    kill "$p" 2>/dev/null || echo "fleet.sh: relay $p had already exited" >&2
+  done
 fi
 
 record "create-front-$VMS" "$B" create --socket "$FRONT" -n "$VMS" -c 48 --prefix big
