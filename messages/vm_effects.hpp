@@ -77,7 +77,8 @@ class VmEffects {
   // SIGKILL to the shim's process group. -> shim_exited
   virtual void kill_shim(const std::string& why) = 0;
   // -> timer_fired(token) after `after`. A timer is not cancelled: a
-  // supervisor ignores tokens it no longer waits for.
+  // supervisor ignores tokens it no longer waits for; one that runs out after
+  // these effects are destroyed reaches nobody (and is not journaled).
   virtual void start_timer(std::chrono::milliseconds after, uint64_t token) = 0;
   // The VM ended for good: keeps its post-mortem record (the cause, its times,
   // the tail of its console) before remove_all() deletes the directory. Never

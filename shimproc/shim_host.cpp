@@ -302,18 +302,15 @@ void ShimHost::kill_shim(const std::string& why) {
   if (!s.ok()) spdlog::warn("VM {}: {}", name(), s.message());
 }
 
+// A timer that runs out after its host is gone (the VM ended, or emberd let
+// go of it) reaches nobody: dropped here, it is not journaled either, or a
+// journal cut after the VM's end would hold a completion for a VM it never saw.
 void ShimHost::start_timer(std::chrono::milliseconds after, uint64_t token) {
+  std::weak_ptr<char> alive = alive_;
   auto events = events_;
-  loop_.after(after.count(), [events, token] { events->timer_fired(token); });
-}
-
-// A VM whose boot watchdog fired ended because of it, however it was then
-// removed (a StopVM, usually): its tombstone says so first.
-msg::VmEnd with_boot_failure(msg::VmEnd end, const std::string& reason) {
-  if (reason.empty()) return end;
-  end.detail = reason + "; then " + end.cause + (end.detail.empty() ? "" : ": " + end.detail);
-  end.cause = "boot-watchdog";
-  return end;
+  loop_.after(after.count(), [alive, events, token] {
+    if (alive.lock()) events->timer_fired(token);
+  });
 }
 
 void ShimHost::keep_tombstone(const msg::VmEnd& ended) {

@@ -106,4 +106,11 @@ bool make_tombstone(const std::string& vm_dir, const TombstoneFacts& facts, size
   return true;
 }
 
+msg::VmEnd with_boot_failure(msg::VmEnd end, const std::string& reason) {
+  if (reason.empty()) return end;
+  end.detail = reason + "; then " + end.cause + (end.detail.empty() ? "" : ": " + end.detail);
+  end.cause = "boot-watchdog";
+  return end;
+}
+
 }  // namespace ember::shimproc

@@ -27,6 +27,11 @@ bool make_tombstone(const std::string& vm_dir, const TombstoneFacts& facts, size
 // console.log.1 when console.log alone is shorter. Empty when there is none.
 std::string console_tail(const std::string& vm_dir, size_t max_bytes);
 
+// end, told as a boot watchdog's end when reason (the watchdog's) is set: a
+// VM whose watchdog fired ended because of it, however it was then removed
+// (a StopVM, usually), and its tombstone says so first.
+msg::VmEnd with_boot_failure(msg::VmEnd end, const std::string& reason);
+
 // Unix ms as "2026-12-01T16:40:00.123Z".
 std::string utc_time(int64_t unix_ms);
 

@@ -114,15 +114,23 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[hm]\d+(?:\.\d+)?)*s?")
 ELLIPSIS = re.compile(r"\.\.\.|…")
 
 
-def _token_pattern(token):
+# A time's unit after its number: the same run prints 950 ms on one machine
+# and 1.2 s on a slower one.
+TIME_UNITS = ("ns", "µs", "us", "ms", "s")
+TIME_UNIT = r"(?:ns|µs|us|ms|s)"
+
+
+def _token_pattern(token, after=""):
+    if token in TIME_UNITS and NUMBER.fullmatch(after):
+        return TIME_UNIT
     parts = NUMBER.split(token)
     return NUMBER.pattern.join(re.escape(p) for p in parts)
 
 
 def line_pattern(line):
     """An expected output line as a regex: `...`/`…` stand for anything, a
-    number for any number (times, pids, sizes, an uptime such as 2m5s), a run of
-    blanks for any run.
+    number for any number (times, pids, sizes, an uptime such as 2m5s), a time
+    unit after a number for any time unit, a run of blanks for any run.
     A line that is one bare number (an exit status) must match exactly."""
     text = line.strip()
     if re.fullmatch(r"\d+", text):
@@ -130,7 +138,8 @@ def line_pattern(line):
     pieces = []
     for piece in ELLIPSIS.split(text):
         words = piece.split()
-        pat = r"\s+".join(_token_pattern(w) for w in words)
+        pat = r"\s+".join(
+            _token_pattern(w, words[i - 1] if i else "") for i, w in enumerate(words))
         if piece[:1].isspace():
             pat = r"\s*" + pat
         if piece[-1:].isspace():

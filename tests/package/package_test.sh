@@ -15,6 +15,15 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: dpkg -i needs root"
   exit 77
 fi
+# The package follows Debian's layout (/usr, /etc); a build configured for
+# another prefix (an old build dir, -DCMAKE_INSTALL_PREFIX=/usr/local) makes
+# a package this test does not describe.
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+if [ "$prefix" != /usr ]; then
+  echo "SKIP: this build's CMAKE_INSTALL_PREFIX is $prefix; the Debian package is tested for /usr" \
+    "(configure with -DCMAKE_INSTALL_PREFIX=/usr, the default)"
+  exit 77
+fi
 if dpkg-query -W -f='${Status}' ember 2>/dev/null | grep -q 'ok installed'; then
   echo "FAIL: a package ember is installed already; this test installs and purges its own" \
     "(remove it with: dpkg -P ember)"

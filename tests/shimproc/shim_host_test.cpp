@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <vector>
 
 #include "config/config.hpp"
 #include "io/event_loop.hpp"
@@ -36,11 +37,12 @@ struct NoticedEvents : msg::VmEvents {
   }
   void shim_replied(uint64_t, msg::RpcReply) override {}
   void shim_exited(msg::ShimExit e) override { exited_promise.set_value(e.signal); }
-  void timer_fired(uint64_t) override {}
+  void timer_fired(uint64_t token) override { fired.push_back(token); }  // loop thread
 
   io::EventLoop& loop;
   std::promise<Started> started_promise;
   std::promise<int> exited_promise;
+  std::vector<uint64_t> fired;
 };
 
 bool exists(const std::string& path) {
@@ -111,6 +113,28 @@ TEST_F(ShimHostTest, LaunchReportsTheShimOnTheLoopThreadAndRemoveAllLeavesNothin
   EXPECT_FALSE(exists(shim_socket()));
   on_loop([&] { host.reset(); });
   EXPECT_FALSE(has_children());
+}
+
+// A timer reaches the VM's events while its host lives; one that runs out
+// after the host is gone reaches nobody (and so is not journaled).
+TEST_F(ShimHostTest, ATimerOfAHostThatIsGoneReachesNobody) {
+  auto events = std::make_shared<NoticedEvents>(loop);
+  ShimHostFactory factory(loop, cfg);
+  std::unique_ptr<msg::VmEffects> kept, gone;
+  on_loop([&] {
+    kept = factory.make({"ns1", "vm1"}, events);
+    gone = factory.make({"ns1", "vm2"}, events);
+    kept->start_timer(std::chrono::milliseconds(20), 1);
+    gone->start_timer(std::chrono::milliseconds(10), 2);
+    gone.reset();
+  });
+  std::promise<void> later;
+  on_loop([&] { loop.after(100, [&] { later.set_value(); }); });
+  later.get_future().wait();
+  on_loop([&] {
+    EXPECT_EQ(events->fired, std::vector<uint64_t>{1});
+    kept.reset();
+  });
 }
 
 // Destroyed, or detached, before the launch ends: the launch is undone.
