@@ -9,7 +9,6 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -76,12 +75,7 @@ class LoopCoordinator final : public caf::scheduler::abstract_coordinator {
   // supervisors), and the system's destructor waits for the logger to be
   // destroyed. The loop thread outlives the system, so it lets go here.
   void release_loop_logger() {
-    std::promise<void> done;
-    loop_.post([&done] {
-      caf::logger::set_current_actor_system(nullptr);
-      done.set_value();
-    });
-    done.get_future().wait();
+    loop_.run_and_wait([] { caf::logger::set_current_actor_system(nullptr); });
   }
 
   // On the loop thread. Runs what is queued now; what those jobs enqueue

@@ -9,8 +9,6 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/network/default_multiplexer.hpp>
 
-#include <future>
-
 #include "io/event_loop.hpp"
 #include "io/fd_pump.hpp"
 
@@ -65,8 +63,7 @@ MiddlemanOnLoop::MiddlemanOnLoop(io::EventLoop& loop, caf::actor_system& sys,
 }
 
 MiddlemanOnLoop::~MiddlemanOnLoop() {
-  std::promise<void> done;
-  loop_.post([st = state_.get(), &done] {
+  loop_.run_and_wait([st = state_.get()] {
     // What the middleman's stop() does for its brokers, on the multiplexer's
     // thread, then the steps that follow from it.
     auto* basp =
@@ -79,9 +76,7 @@ MiddlemanOnLoop::~MiddlemanOnLoop() {
     for (int i = 0; i < kFinalSteps && st->mpx->try_run_once(); ++i) {
     }
     st->pump.reset();
-    done.set_value();
   });
-  done.get_future().wait();
 }
 
 }  // namespace ember::actors

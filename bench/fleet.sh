@@ -182,21 +182,29 @@ done
 # process and nothing else (a socat relay between two unix sockets), and
 # through a bare TLS relay over the same veth (socat in the front's namespace
 # and in m1's, the fleet's certificates), instead of through the front.
-if command -v socat >/dev/null; then
-  socat "UNIX-LISTEN:$WORK/relay1.sock,fork" "UNIX-CONNECT:$M1" &
-  RELAY_PIDS=$!
-  C=$WORK/certs
-  ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7200,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" \
-    "UNIX-CONNECT:$M1" &
+# relay CMD...: starts CMD (a socat) in the background, killed at the end
+relay() {
+  "$@" &
   RELAY_PIDS="$RELAY_PIDS $!"
-  ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/relay.sock,fork" \
-    "OPENSSL:10.77.1.2:7200,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1" &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  i=0
-  while { [ ! -S "$WORK/relay.sock" ] || [ ! -S "$WORK/relay1.sock" ]; } && [ "$i" -lt 100 ]; do
-    sleep 0.05
-    i=$((i + 1))
+}
+# wait_sockets PATH...: until each is a socket, 5 s at most
+wait_sockets() {
+  for s in "$@"; do
+    i=0
+    while [ ! -S "$s" ] && [ "$i" -lt 100 ]; do
+      sleep 0.05
+      i=$((i + 1))
+    done
   done
+}
+if command -v socat >/dev/null; then
+  C=$WORK/certs
+  relay socat "UNIX-LISTEN:$WORK/relay1.sock,fork" "UNIX-CONNECT:$M1"
+  relay ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7200,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" \
+    "UNIX-CONNECT:$M1"
+  relay ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/relay.sock,fork" \
+    "OPENSSL:10.77.1.2:7200,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1"
+  wait_sockets "$WORK/relay1.sock" "$WORK/relay.sock"
   "$B" create --socket "$M1" -n 1 -c 1 --prefix relayvm >/dev/null
   record "rpc-unix-relay-vs-m1" "$B" rpc --socket "$WORK/relay1.sock" --member-socket "$M1" \
     --vm relayvm0 -n 10000
@@ -207,34 +215,22 @@ if command -v socat >/dev/null; then
   # (socat PIPE), straight, through a relay that only copies, through one
   # that copies onto TCP over the same veth, and onto TLS over it, ended by
   # the echo itself (as a member would end a front's stream).
-  ip netns exec "$TAG-m1" socat "UNIX-LISTEN:$WORK/echo.sock,fork" PIPE &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  ip netns exec "$TAG-m1" socat TCP-LISTEN:7201,reuseaddr,fork,nodelay PIPE &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7202,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" PIPE &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  socat "UNIX-LISTEN:$WORK/echo-relay.sock,fork" "UNIX-CONNECT:$WORK/echo.sock" &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/echo-tcp.sock,fork" TCP:10.77.1.2:7201,nodelay &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/echo-tls.sock,fork" \
-    "OPENSSL:10.77.1.2:7202,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1" &
-  RELAY_PIDS="$RELAY_PIDS $!"
-  i=0
-  while [ ! -S "$WORK/echo-tls.sock" ] && [ "$i" -lt 100 ]; do
-    sleep 0.05
-    i=$((i + 1))
-  done
-  sleep 0.2 # the other listeners started before the last one
-  record hop-floor "$BUILD/bin/hop_floor" --path "direct=$WORK/echo.sock" \
-    --path "relay=$WORK/echo-relay.sock" --path "relay-tcp-veth=$WORK/echo-tcp.sock" \
-    --path "relay-tls-veth=$WORK/echo-tls.sock" -n 10000
+  relay ip netns exec "$TAG-m1" socat "UNIX-LISTEN:$WORK/echo.sock,fork" PIPE
+  relay ip netns exec "$TAG-m1" socat TCP-LISTEN:7201,reuseaddr,fork,nodelay PIPE
+  relay ip netns exec "$TAG-m1" socat "OPENSSL-LISTEN:7202,reuseaddr,fork,nodelay,cert=$C/m1.pem,key=$C/m1.key,cafile=$C/ca.pem,verify=1" PIPE
+  relay socat "UNIX-LISTEN:$WORK/echo-relay.sock,fork" "UNIX-CONNECT:$WORK/echo.sock"
+  relay ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/echo-tcp.sock,fork" TCP:10.77.1.2:7201,nodelay
+  relay ip netns exec "$TAG-c" socat "UNIX-LISTEN:$WORK/echo-tls.sock,fork" \
+    "OPENSSL:10.77.1.2:7202,nodelay,cert=$C/front.pem,key=$C/front.key,cafile=$C/ca.pem,verify=1,commonname=m1"
+  wait_sockets "$WORK/echo.sock" "$WORK/echo-relay.sock" "$WORK/echo-tcp.sock" "$WORK/echo-tls.sock"
+  sleep 0.2 # the TCP and TLS listeners in m1 have no socket file to wait for
+  floor_paths="--path direct=$WORK/echo.sock --path relay=$WORK/echo-relay.sock
+    --path relay-tcp-veth=$WORK/echo-tcp.sock --path relay-tls-veth=$WORK/echo-tls.sock"
+  record hop-floor "$BUILD/bin/hop_floor" $floor_paths -n 10000
   # Again on one core, as the one-core GetVMInfo row: socat forks a process
   # per connection, which inherits its listener's core.
   pin_threads 0 $RELAY_PIDS
-  record hop-floor-one-core taskset -c 0 "$BUILD/bin/hop_floor" --path "direct=$WORK/echo.sock" \
-    --path "relay=$WORK/echo-relay.sock" --path "relay-tcp-veth=$WORK/echo-tcp.sock" \
-    --path "relay-tls-veth=$WORK/echo-tls.sock" -n 10000
+  record hop-floor-one-core taskset -c 0 "$BUILD/bin/hop_floor" $floor_paths -n 10000
   for p in $RELAY_PIDS; do
     kill "$p" 2>/dev/null || echo "fleet.sh: relay $p had already exited" >&2
   done

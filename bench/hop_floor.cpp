@@ -6,11 +6,9 @@
 // any work, the floor under the fleet front's added cost. Closed loop, one
 // message in flight per path, paths interleaved in blocks so load drifts hit
 // them all alike. Prints one JSON object on stdout.
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,6 +18,7 @@
 
 #include "base/unique_fd.hpp"
 #include "bench/lib/stats.hpp"
+#include "io/unix_socket.hpp"
 
 namespace {
 
@@ -39,15 +38,6 @@ bool parse_path(const std::string& arg, Path& out) {
   out.name = arg.substr(0, eq);
   out.socket = arg.substr(eq + 1);
   return true;
-}
-
-bool connect_unix(Path& p) {
-  p.fd = ember::UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (!p.fd || p.socket.size() >= sizeof(addr.sun_path)) return false;
-  std::memcpy(addr.sun_path, p.socket.c_str(), p.socket.size() + 1);
-  return ::connect(p.fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
 }
 
 // One message out and the same number of bytes back.
@@ -93,9 +83,9 @@ int main(int argc, char** argv) {
       std::cerr << "error: --path must be NAME=SOCKET, got \"" << args[i] << "\"\n";
       return 2;
     }
-    if (!connect_unix(paths[i])) {
-      std::cerr << "error: --path " << paths[i].name << ": cannot connect to " << paths[i].socket
-                << ": " << std::strerror(errno) << "\n";
+    ember::Status s = ember::io::connect_unix(paths[i].socket, &paths[i].fd);
+    if (!s.ok()) {
+      std::cerr << "error: --path " << paths[i].name << ": " << s.message() << "\n";
       return 1;
     }
   }

@@ -4,6 +4,8 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <future>
+
 #include "io/event_loop_impl.hpp"
 
 namespace ember::io {
@@ -85,6 +87,20 @@ void EventLoop::stop() {
 
 void EventLoop::post(std::function<void()> fn) {
   asio::post(impl_->ctx, std::move(fn));
+}
+
+void EventLoop::run_and_wait(const std::function<void()>& fn) {
+  if (in_loop_thread()) {
+    fn();
+    return;
+  }
+  std::promise<void> done;
+  std::future<void> ran = done.get_future();
+  post([&fn, &done] {
+    fn();
+    done.set_value();
+  });
+  ran.wait();
 }
 
 bool EventLoop::in_loop_thread() const {

@@ -26,6 +26,10 @@ class EventLoop {
   void stop();
   // Any thread. Runs fn on the loop thread.
   void post(std::function<void()> fn);
+  // Any thread, while the loop runs. Runs fn on the loop thread and returns
+  // once it ran (on the loop thread: runs it at once). For handing something
+  // owned by the loop thread over, or ending it, from another thread.
+  void run_and_wait(const std::function<void()>& fn);
   // True on the thread currently inside run().
   bool in_loop_thread() const;
 

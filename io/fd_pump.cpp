@@ -3,8 +3,6 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 
-#include <future>
-
 #include "io/event_loop_impl.hpp"
 
 namespace ember::io {
@@ -64,17 +62,7 @@ FdPump::FdPump(EventLoop& loop, int fd, std::function<bool()> step)
 }
 
 FdPump::~FdPump() {
-  if (loop_.in_loop_thread()) {
-    stop(*state_);
-    return;
-  }
-  std::promise<void> done;
-  std::future<void> stopped = done.get_future();
-  loop_.post([s = state_, &done] {
-    stop(*s);
-    done.set_value();
-  });
-  stopped.wait();
+  loop_.run_and_wait([s = state_] { stop(*s); });
 }
 
 }  // namespace ember::io

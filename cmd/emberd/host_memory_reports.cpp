@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <future>
 #include <sstream>
 
 #include "actors/control_plane.hpp"
@@ -68,12 +67,7 @@ HostMemoryReports::HostMemoryReports(io::EventLoop& loop, actors::ControlPlane& 
 
 HostMemoryReports::~HostMemoryReports() {
   // On the loop thread, so no tick runs after this returns.
-  std::promise<void> done;
-  loop_.post([t = timer_, &done] {
-    t->stopped = true;
-    done.set_value();
-  });
-  done.get_future().wait();
+  loop_.run_and_wait([t = timer_] { t->stopped = true; });
 }
 
 }  // namespace ember

@@ -26,14 +26,8 @@ namespace ember::testing {
 using TempDir = testsupport::TempTree;
 
 // Runs fn on the loop thread and waits for it.
-inline void run_on_loop(io::EventLoop& loop, std::function<void()> fn) {
-  std::promise<void> done;
-  auto f = done.get_future();
-  loop.post([&] {
-    fn();
-    done.set_value();
-  });
-  f.get();
+inline void run_on_loop(io::EventLoop& loop, const std::function<void()>& fn) {
+  loop.run_and_wait(fn);
 }
 
 // Polls cond every millisecond until true or the timeout passes.
