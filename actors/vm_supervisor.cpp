@@ -159,12 +159,15 @@ void on_started(Self self, const RpcReply& r, int32_t pid) {
   st.shim_pid = pid;
   if (auto* a = std::get_if<Adopting>(&st.phase)) {
     Promise rp = a->promise;
-    rp.deliver(r);
     if (r.code == 0) {
       st.phase = Running{};
+      // The inventory hears of it before the caller, as for a create: a
+      // recovery that ended finds the VM in ListVMs and the metrics.
       report(st, VmState::ready, "adopt");
+      rp.deliver(r);
       spdlog::info("VM {}: adopted running shim pid {}", st.name_of(), pid);
     } else {
+      rp.deliver(r);
       end_when_clean(self, Ending{std::nullopt, r,
                                   Status::NotFound("VM " + st.key.id + " could not be adopted")});
     }
